@@ -1,0 +1,3 @@
+module github.com/wirestat/wirestat
+
+go 1.26.8

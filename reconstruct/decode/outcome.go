@@ -1,0 +1,30 @@
+package decode
+
+// Outcome says what Decode made of a frame.
+type Outcome uint8
+
+const (
+	// OK: seg holds a TCP segment (possibly one quoted in an ICMP error, see Segment.Quoted).
+	OK Outcome = iota
+	// NotTCP: a well-formed frame that carries no TCP (ARP, UDP, ICMP without a TCP quote...).
+	NotTCP
+	// Fragment: an IP fragment; never parsed as TCP. Counted and reported.
+	Fragment
+	// Truncated: the capture cut the frame before the end of the IP or TCP fixed header.
+	Truncated
+	// Malformed: a header contradicts itself (bad IHL, length fields beyond the frame,
+	// looping IPv6 extension headers, TCP data offset beyond the packet).
+	Malformed
+	// UnsupportedLink: the frame's link type has no decoder.
+	UnsupportedLink
+)
+
+var outcomeNames = [...]string{"ok", "not_tcp", "fragment", "truncated", "malformed", "unsupported_link"}
+
+// String returns the outcome's snake_case name.
+func (o Outcome) String() string {
+	if int(o) < len(outcomeNames) {
+		return outcomeNames[o]
+	}
+	return "outcome(" + string(rune('0'+o%10)) + ")"
+}

@@ -1,0 +1,139 @@
+// Package result holds the report model: the plain values that the
+// reconstructor produces and the report writers print. Field names and JSON
+// tags follow the wirestat report contract (schema wirestat.report/v1); the
+// package has no behaviour beyond small helpers, so writers and tests can
+// build Results by hand.
+package result
+
+import "time"
+
+// Schema is the value of Result.Schema.
+const Schema = "wirestat.report/v1"
+
+// Result is a whole report.
+type Result struct {
+	Schema      string       `json:"schema"`
+	Tool        Tool         `json:"tool"`
+	Capture     Capture      `json:"capture"`
+	Connections []Connection `json:"connections"`
+	Listeners   []Listener   `json:"listeners"`
+	Findings    []Finding    `json:"findings"`
+	Summary     Summary      `json:"summary"`
+}
+
+// Tool names the program that wrote the report.
+type Tool struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Capture describes the input.
+type Capture struct {
+	Sources          []string   `json:"sources"`
+	Packets          int64      `json:"packets"`
+	TCPPackets       int64      `json:"tcp_packets"`
+	OtherPackets     int64      `json:"other_packets"`
+	DecodeErrors     int64      `json:"decode_errors"`
+	TruncatedPackets int64      `json:"truncated_packets"`
+	Fragments        int64      `json:"ip_fragments"`
+	ICMPQuoted       int64      `json:"icmp_quoted_tcp"`
+	First            *time.Time `json:"first"`
+	Last             *time.Time `json:"last"`
+	MSLSeconds       float64    `json:"msl_seconds"`
+	At               *time.Time `json:"at"`
+	Stats            *LiveStats `json:"stats,omitempty"`
+	Evicted          int64      `json:"evicted_connections"`
+	Warnings         []string   `json:"warnings"`
+}
+
+// LiveStats are the capture handle's counters (live capture only).
+type LiveStats struct {
+	Received int64 `json:"received"`
+	Dropped  int64 `json:"dropped"`
+}
+
+// Endpoint is one side of a connection.
+type Endpoint struct {
+	Addr         string     `json:"addr"`
+	Port         uint16     `json:"port"`
+	State        string     `json:"state"`
+	Since        *time.Time `json:"since"`
+	Packets      int64      `json:"packets"`
+	PayloadBytes int64      `json:"payload_bytes"`
+	IPBytes      int64      `json:"ip_bytes"`
+	SentFIN      bool       `json:"sent_fin"`
+	SentRST      bool       `json:"sent_rst"`
+}
+
+// Transition is one state change of one endpoint.
+type Transition struct {
+	Frame    int64     `json:"frame"`
+	Time     time.Time `json:"time"`
+	Endpoint string    `json:"endpoint"` // "client" or "server"
+	From     string    `json:"from"`
+	To       string    `json:"to"`
+	Cause    string    `json:"cause"`
+}
+
+// Connection is one TCP session.
+type Connection struct {
+	Type          string       `json:"type,omitempty"` // "connection" in jsonl output only
+	Stream        int64        `json:"stream"`
+	Client        Endpoint     `json:"client"`
+	Server        Endpoint     `json:"server"`
+	RolesInferred bool         `json:"roles_inferred"`
+	FirstFrame    int64        `json:"first_frame"`
+	LastFrame     int64        `json:"last_frame"`
+	Start         time.Time    `json:"start"`
+	End           time.Time    `json:"end"`
+	Duration      float64      `json:"duration"`
+	ZeekConnState string       `json:"zeek_conn_state"`
+	History       string       `json:"history"`
+	MissedBytes   int64        `json:"missed_bytes"`
+	ClosedBy      *string      `json:"closed_by"`
+	Transitions   []Transition `json:"transitions"`
+	Filter        string       `json:"filter"`
+
+	// Zeek's view, for the zeek writer: originator/responder as Zeek
+	// decides them (may differ from client/server after a flip) and
+	// Zeek's sequence-derived byte counts.
+	Zeek ZeekView `json:"-"`
+}
+
+// ZeekView is what a conn.log row needs beyond the connection's own fields.
+type ZeekView struct {
+	OrigIsClient bool
+	OrigBytes    int64
+	RespBytes    int64
+	Duration     float64
+}
+
+// Listener is a host:port that answered a SYN with a SYN-ACK.
+type Listener struct {
+	Addr        string `json:"addr"`
+	Port        uint16 `json:"port"`
+	FirstFrame  int64  `json:"first_frame"`
+	Connections int64  `json:"connections"`
+}
+
+// Finding is one grouped observation an operator reads first.
+type Finding struct {
+	Type     string         `json:"type,omitempty"` // "finding" in jsonl output only
+	Kind     string         `json:"kind"`
+	Severity string         `json:"severity"`
+	Subject  string         `json:"subject"`
+	Summary  string         `json:"summary"`
+	Count    int64          `json:"count"`
+	Streams  []int64        `json:"streams"`
+	Frames   []int64        `json:"frames"`
+	Filter   string         `json:"filter"`
+	First    time.Time      `json:"first"`
+	Last     time.Time      `json:"last"`
+	Details  map[string]any `json:"details"`
+}
+
+// Summary counts endpoint states per role.
+type Summary struct {
+	ClientStates map[string]int64 `json:"client_states"`
+	ServerStates map[string]int64 `json:"server_states"`
+}
