@@ -1,0 +1,65 @@
+// Package testenv finds the shared oracle material and external tools that
+// tests use, and skips tests with a clear message when they are missing.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// RepoRoot returns the directory holding go.mod, searching upwards from the
+// working directory.
+func RepoRoot(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("getwd: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Fatalf("no go.mod above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// Shared returns the path of a file or folder inside the shared material
+// (../shared beside the repository, or $WIRESTAT_SHARED), skipping the test
+// when it is absent.
+func Shared(t testing.TB, elem ...string) string {
+	t.Helper()
+	base := os.Getenv("WIRESTAT_SHARED")
+	if base == "" {
+		base = filepath.Join(filepath.Dir(RepoRoot(t)), "shared")
+	}
+	p := filepath.Join(append([]string{base}, elem...)...)
+	if _, err := os.Stat(p); err != nil {
+		t.Skipf("shared oracle material %s not present (set WIRESTAT_SHARED or place shared/ beside the repository)", p)
+	}
+	return p
+}
+
+// Tool returns the path of an external program, skipping the test when it
+// is not installed.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		t.Skipf("%s not installed; install it to run this test (.ci/run does)", name)
+	}
+	return p
+}
+
+// Root skips the test unless it runs as root.
+func Root(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (network namespaces, packet capture); run as root to include it")
+	}
+}
