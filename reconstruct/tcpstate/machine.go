@@ -99,7 +99,7 @@ var transitions = [numRoles][numEvents][numStates]State{
 		EvFIN:    {sF1, sIV, sIV, sIV, sF1, sF1, sIG, sIG, sLA, sIG, sIG, sIG},
 		EvACKFIN: {sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG},
 		// Abort: whoever sends an acceptable RST has deleted its TCB (§3.10.7).
-		EvRST:     {sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL},
+		EvRST: {sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL},
 		// 2*MSL of capture time ends TIME_WAIT (§3.10.8).
 		EvTimeout: {sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sCL},
 	},
@@ -123,7 +123,7 @@ var transitions = [numRoles][numEvents][numStates]State{
 		// An acceptable RST deletes the TCB in every synchronized or opening
 		// state (§3.10.7.3, §3.10.7.4). TIME_WAIT too: Linux's default
 		// (tcp_rfc1337=0) lets an RST end TIME_WAIT early.
-		EvRST:     {sIG, sIG, sIG, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL},
+		EvRST: {sIG, sIG, sIG, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL, sCL},
 		// 2*MSL of capture time ends TIME_WAIT (§3.10.8).
 		EvTimeout: {sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sCL},
 	},
