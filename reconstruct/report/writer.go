@@ -1,6 +1,14 @@
 package report
 
-import "github.com/wirestat/wirestat/reconstruct/result"
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
 
 // Writer turns a stream of finished connections plus the final Result into
 // one output format. Connection is called once per connection, in the order
@@ -16,12 +24,80 @@ type Writer interface {
 
 // Options tune the writers; the zero value is the default.
 type Options struct {
-	// FindingsOnly prints only the findings (text, json, jsonl).
+	// FindingsOnly prints only the findings (text, json, jsonl). The csv
+	// and zeek writers describe connections only and ignore it.
 	FindingsOnly bool
 	// TopN limits the text table to the N most interesting endpoints when
 	// there are more; 0 means DefaultTopN, negative means no limit.
 	TopN int
+	// Tool names the program in the json document and the jsonl summary
+	// line. The json writer prints it before the first connection, before
+	// Close delivers the Result, so it cannot come from Result.Tool. The
+	// zero value means DefaultTool.
+	Tool result.Tool
+	// CaptureStart is the time of the capture's first packet when the
+	// caller knows it before the first connection finishes. The zeek writer
+	// prints it in the #open header. When zero, the zeek writer uses
+	// Capture.First if no connection was written before Close, and
+	// otherwise the start of the first connection written.
+	CaptureStart time.Time
 }
 
 // DefaultTopN is the text table's row limit before it summarises.
 const DefaultTopN = 200
+
+// DefaultTool is the tool written when Options.Tool is zero.
+var DefaultTool = result.Tool{Name: "wirestat", Version: "devel"}
+
+// ErrUnknownFormat is returned by ForFormat for a format it does not know.
+var ErrUnknownFormat = errors.New("unknown report format")
+
+// formats lists the valid format names, the default first.
+var formats = [...]string{"text", "json", "jsonl", "csv", "zeek"}
+
+// Formats returns the format names ForFormat accepts, the default first.
+func Formats() []string { return formats[:] }
+
+// ForFormat returns a Writer producing format on w: text (the default when
+// format is empty), json, jsonl, csv or zeek. Names are case-insensitive. An
+// unknown name yields an error wrapping ErrUnknownFormat that lists the
+// valid names.
+//
+// Each record (a connection, a finding, a section) reaches w in one Write
+// call as soon as it is complete; wrap w in a bufio.Writer when writing many
+// connections to a file.
+func ForFormat(format string, w io.Writer, opt Options) (Writer, error) {
+	if opt.Tool == (result.Tool{}) {
+		opt.Tool = DefaultTool
+	}
+	switch strings.ToLower(format) {
+	case "", "text":
+		return newTextWriter(w, opt), nil
+	case "json":
+		return newJSONWriter(w, opt), nil
+	case "jsonl":
+		return newJSONLWriter(w, opt), nil
+	case "csv":
+		return newCSVWriter(w, opt), nil
+	case "zeek":
+		return newZeekWriter(w, opt), nil
+	}
+	return nil, fmt.Errorf("%w %q (valid: %s)", ErrUnknownFormat, format, strings.Join(formats[:], ", "))
+}
+
+// stickyWriter remembers the first write error so writers can skip work
+// after a failure and report it from every later call.
+type stickyWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (s *stickyWriter) write(p []byte) error {
+	if s.err != nil {
+		return s.err
+	}
+	if _, err := s.w.Write(p); err != nil {
+		s.err = fmt.Errorf("write report: %w", err)
+	}
+	return s.err
+}

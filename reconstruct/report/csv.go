@@ -1,0 +1,103 @@
+package report
+
+import (
+	"encoding/csv"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+// csvHeader names the csv columns, one row per connection.
+var csvHeader = []string{
+	"stream",
+	"client_addr", "client_port", "client_state",
+	"server_addr", "server_port", "server_state",
+	"roles_inferred", "first_frame", "last_frame",
+	"start", "end", "duration",
+	"client_packets", "server_packets",
+	"client_payload_bytes", "server_payload_bytes",
+	"zeek_conn_state", "history", "missed_bytes", "closed_by", "filter",
+}
+
+// csvWriter writes a header and one row per connection. Times are RFC 3339
+// with nanoseconds in UTC, durations are seconds, an unknown closed_by is
+// the empty string.
+type csvWriter struct {
+	cw      *csv.Writer
+	rec     []string
+	started bool
+	err     error
+}
+
+func newCSVWriter(w io.Writer, _ Options) *csvWriter {
+	return &csvWriter{cw: csv.NewWriter(w), rec: make([]string, len(csvHeader))}
+}
+
+func (cw *csvWriter) row(rec []string) error {
+	if cw.err != nil {
+		return cw.err
+	}
+	if err := cw.cw.Write(rec); err != nil {
+		cw.err = fmt.Errorf("write report: %w", err)
+		return cw.err
+	}
+	cw.cw.Flush()
+	if err := cw.cw.Error(); err != nil {
+		cw.err = fmt.Errorf("write report: %w", err)
+	}
+	return cw.err
+}
+
+func (cw *csvWriter) head() error {
+	if cw.started {
+		return cw.err
+	}
+	cw.started = true
+	return cw.row(csvHeader)
+}
+
+func (cw *csvWriter) Connection(c *result.Connection) error {
+	if err := cw.head(); err != nil {
+		return err
+	}
+	closedBy := ""
+	if c.ClosedBy != nil {
+		closedBy = *c.ClosedBy
+	}
+	r := cw.rec
+	r[0] = strconv.FormatInt(c.Stream, 10)
+	r[1] = c.Client.Addr
+	r[2] = strconv.FormatUint(uint64(c.Client.Port), 10)
+	r[3] = c.Client.State
+	r[4] = c.Server.Addr
+	r[5] = strconv.FormatUint(uint64(c.Server.Port), 10)
+	r[6] = c.Server.State
+	r[7] = strconv.FormatBool(c.RolesInferred)
+	r[8] = strconv.FormatInt(c.FirstFrame, 10)
+	r[9] = strconv.FormatInt(c.LastFrame, 10)
+	r[10] = c.Start.UTC().Format(time.RFC3339Nano)
+	r[11] = c.End.UTC().Format(time.RFC3339Nano)
+	r[12] = strconv.FormatFloat(c.Duration, 'f', -1, 64)
+	r[13] = strconv.FormatInt(c.Client.Packets, 10)
+	r[14] = strconv.FormatInt(c.Server.Packets, 10)
+	r[15] = strconv.FormatInt(c.Client.PayloadBytes, 10)
+	r[16] = strconv.FormatInt(c.Server.PayloadBytes, 10)
+	r[17] = c.ZeekConnState
+	r[18] = c.History
+	r[19] = strconv.FormatInt(c.MissedBytes, 10)
+	r[20] = closedBy
+	r[21] = c.Filter
+	return cw.row(r)
+}
+
+func (cw *csvWriter) Close(r *result.Result) error {
+	for i := range r.Connections {
+		if err := cw.Connection(&r.Connections[i]); err != nil {
+			return err
+		}
+	}
+	return cw.head()
+}

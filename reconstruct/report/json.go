@@ -1,0 +1,194 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+// jsonWriter streams one pretty-printed JSON document: the head (schema,
+// tool, the opening of "connections") goes out with the first connection,
+// each connection as it finishes, the rest at Close.
+type jsonWriter struct {
+	out     stickyWriter
+	opt     Options
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	norm    connNormalizer
+	conn    result.Connection
+	started bool
+	n       int
+}
+
+func newJSONWriter(w io.Writer, opt Options) *jsonWriter {
+	jw := &jsonWriter{out: stickyWriter{w: w}, opt: opt}
+	jw.enc = json.NewEncoder(&jw.buf)
+	jw.enc.SetEscapeHTML(false) // display filters contain && and <
+	return jw
+}
+
+// encode appends v to buf indented for nesting depth prefix, without the
+// trailing newline the Encoder adds.
+func (jw *jsonWriter) encode(prefix string, v any) error {
+	jw.enc.SetIndent(prefix, "  ")
+	if err := jw.enc.Encode(v); err != nil {
+		jw.out.err = fmt.Errorf("encode json: %w", err)
+		return jw.out.err
+	}
+	jw.buf.Truncate(jw.buf.Len() - 1)
+	return nil
+}
+
+func (jw *jsonWriter) head() error {
+	if jw.started {
+		return nil
+	}
+	jw.started = true
+	jw.buf.Reset()
+	jw.buf.WriteString("{\n  \"schema\": ")
+	if err := jw.encode("  ", result.Schema); err != nil {
+		return err
+	}
+	jw.buf.WriteString(",\n  \"tool\": ")
+	if err := jw.encode("  ", jw.opt.Tool); err != nil {
+		return err
+	}
+	jw.buf.WriteString(",\n  \"connections\": [")
+	return jw.out.write(jw.buf.Bytes())
+}
+
+func (jw *jsonWriter) Connection(c *result.Connection) error {
+	if jw.out.err != nil || jw.opt.FindingsOnly {
+		return jw.out.err
+	}
+	if err := jw.head(); err != nil {
+		return err
+	}
+	jw.norm.normalize(&jw.conn, c)
+	jw.conn.Type = ""
+	jw.buf.Reset()
+	if jw.n > 0 {
+		jw.buf.WriteByte(',')
+	}
+	jw.buf.WriteString("\n    ")
+	if err := jw.encode("    ", &jw.conn); err != nil {
+		return err
+	}
+	jw.n++
+	return jw.out.write(jw.buf.Bytes())
+}
+
+func (jw *jsonWriter) Close(r *result.Result) error {
+	for i := range r.Connections {
+		if err := jw.Connection(&r.Connections[i]); err != nil {
+			return err
+		}
+	}
+	if err := jw.head(); err != nil {
+		return err
+	}
+	jw.buf.Reset()
+	if jw.n > 0 {
+		jw.buf.WriteString("\n  ")
+	}
+	jw.buf.WriteByte(']')
+	listeners := normalizeListeners(r.Listeners)
+	if jw.opt.FindingsOnly {
+		listeners = []result.Listener{}
+	}
+	fields := [...]struct {
+		name string
+		v    any
+	}{
+		{"listeners", listeners},
+		{"findings", normalizeFindings(r.Findings)},
+		{"summary", normalizeSummary(r.Summary)},
+		{"capture", normalizeCapture(r.Capture)},
+	}
+	for _, f := range fields {
+		jw.buf.WriteString(",\n  \"")
+		jw.buf.WriteString(f.name)
+		jw.buf.WriteString("\": ")
+		if err := jw.encode("  ", f.v); err != nil {
+			return err
+		}
+	}
+	jw.buf.WriteString("\n}\n")
+	return jw.out.write(jw.buf.Bytes())
+}
+
+// jsonlWriter writes one JSON object per line: connections as they finish,
+// then findings, then one summary line.
+type jsonlWriter struct {
+	out  stickyWriter
+	opt  Options
+	buf  bytes.Buffer
+	enc  *json.Encoder
+	norm connNormalizer
+	conn result.Connection
+}
+
+// jsonlSummary is the last line of jsonl output.
+type jsonlSummary struct {
+	Type      string            `json:"type"`
+	Schema    string            `json:"schema"`
+	Tool      result.Tool       `json:"tool"`
+	Capture   result.Capture    `json:"capture"`
+	Listeners []result.Listener `json:"listeners"`
+	Summary   result.Summary    `json:"summary"`
+}
+
+func newJSONLWriter(w io.Writer, opt Options) *jsonlWriter {
+	jw := &jsonlWriter{out: stickyWriter{w: w}, opt: opt}
+	jw.enc = json.NewEncoder(&jw.buf)
+	jw.enc.SetEscapeHTML(false)
+	return jw
+}
+
+func (jw *jsonlWriter) line(v any) error {
+	jw.buf.Reset()
+	if err := jw.enc.Encode(v); err != nil {
+		jw.out.err = fmt.Errorf("encode json: %w", err)
+		return jw.out.err
+	}
+	return jw.out.write(jw.buf.Bytes())
+}
+
+func (jw *jsonlWriter) Connection(c *result.Connection) error {
+	if jw.out.err != nil || jw.opt.FindingsOnly {
+		return jw.out.err
+	}
+	jw.norm.normalize(&jw.conn, c)
+	jw.conn.Type = "connection"
+	return jw.line(&jw.conn)
+}
+
+func (jw *jsonlWriter) Close(r *result.Result) error {
+	for i := range r.Connections {
+		if err := jw.Connection(&r.Connections[i]); err != nil {
+			return err
+		}
+	}
+	for i := range r.Findings {
+		f := normalizeFinding(r.Findings[i])
+		f.Type = "finding"
+		if err := jw.line(&f); err != nil {
+			return err
+		}
+	}
+	s := jsonlSummary{
+		Type:      "summary",
+		Schema:    result.Schema,
+		Tool:      jw.opt.Tool,
+		Capture:   normalizeCapture(r.Capture),
+		Listeners: normalizeListeners(r.Listeners),
+		Summary:   normalizeSummary(r.Summary),
+	}
+	if jw.opt.FindingsOnly {
+		s.Listeners = []result.Listener{}
+	}
+	return jw.line(&s)
+}
