@@ -9,3 +9,16 @@
 // frames, and reports a truncated block as a plain io.EOF. Problems in a file
 // are reported as *FileError values naming the file and byte offset.
 package capture
+
+// Open reads several files as one capture (frame numbers continue from file
+// to file) and accepts "-" for standard input; NewReader reads any
+// io.Reader. Gzip-compressed input is recognised by its magic and
+// decompressed on the fly. Both readers reuse one buffer for packet data, so
+// Packet.Data is only valid until the next call to Next.
+//
+// Frame numbers follow Wireshark: every pcap record and every pcapng
+// Enhanced, Simple and obsolete Packet Block gets one, and so do custom,
+// sysdig event and systemd journal blocks, which the reader counts but does
+// not hand out. After a truncated or corrupt record the reader returns one
+// *FileError and goes on with the next file; everything before the damage
+// is delivered.

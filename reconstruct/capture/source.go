@@ -1,0 +1,347 @@
+package capture
+
+import (
+	"bufio"
+	"compress/flate"
+	"compress/gzip"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// DefaultMaxPacket is the default for Options.MaxPacket: the largest
+// captured length of one record (Wireshark's own limit for Ethernet-like
+// link types). A record claiming more is treated as corrupt.
+const DefaultMaxPacket = 256 << 10
+
+// readBufferSize is the size of the buffered reader over each input.
+const readBufferSize = 256 << 10
+
+// Options configures Open and NewReader. The zero value is ready to use.
+type Options struct {
+	// MaxPacket is the largest captured length accepted for one record;
+	// a record claiming more is corrupt. Zero means DefaultMaxPacket.
+	MaxPacket int
+}
+
+func (o Options) maxPacket() int {
+	if o.MaxPacket <= 0 {
+		return DefaultMaxPacket
+	}
+	return o.MaxPacket
+}
+
+// Open returns a Source reading the named pcap or pcapng files (each
+// optionally gzip-compressed) one after the other as a single capture:
+// frame numbers continue across files. The name "-" reads standard input.
+// Open fails only when names is empty or a file cannot be found; problems
+// inside a file are reported by Next as *FileError values.
+func Open(names []string, opt Options) (Source, error) {
+	if len(names) == 0 {
+		return nil, errors.New("open capture: no input files")
+	}
+	for _, name := range names {
+		if name == "-" {
+			continue
+		}
+		if _, err := os.Stat(name); err != nil {
+			return nil, fmt.Errorf("open capture: %w", err)
+		}
+	}
+	s := &source{names: names, max: opt.maxPacket()}
+	s.open = func(name string) (io.ReadCloser, error) {
+		if name == "-" {
+			return io.NopCloser(os.Stdin), nil
+		}
+		return os.Open(name)
+	}
+	return s, nil
+}
+
+// NewReader returns a Source reading one pcap or pcapng stream (optionally
+// gzip-compressed) from r. The name is used in Packet.File and in errors.
+func NewReader(name string, r io.Reader, opt Options) Source {
+	s := &source{names: []string{name}, max: opt.maxPacket()}
+	s.open = func(string) (io.ReadCloser, error) { return io.NopCloser(r), nil }
+	return s
+}
+
+// source is the Source behind Open and NewReader.
+type source struct {
+	names  []string
+	open   func(name string) (io.ReadCloser, error)
+	max    int
+	next   int         // index of the next file to open
+	cur    *fileReader // nil between files
+	frames int64
+	buf    []byte // packet data, reused for every record
+	closed bool
+}
+
+// Next implements Source.
+func (s *source) Next() (Packet, error) {
+	if s.closed {
+		return Packet{}, os.ErrClosed
+	}
+	for {
+		if s.cur == nil {
+			if s.next >= len(s.names) {
+				return Packet{}, io.EOF
+			}
+			name := s.names[s.next]
+			s.next++
+			fr, err := s.openFile(name)
+			if err != nil {
+				return Packet{}, err
+			}
+			s.cur = fr
+		}
+		p, err := s.cur.next(s)
+		if err == nil {
+			return p, nil
+		}
+		s.cur.close()
+		s.cur = nil
+		if err != io.EOF {
+			return Packet{}, err
+		}
+	}
+}
+
+// Frames implements Source.
+func (s *source) Frames() int64 { return s.frames }
+
+// Close implements Source.
+func (s *source) Close() error {
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	if s.cur != nil {
+		err := s.cur.close()
+		s.cur = nil
+		return err
+	}
+	return nil
+}
+
+// packetBuf returns the shared packet buffer resized to n bytes. n has been
+// checked against s.max by the caller.
+func (s *source) packetBuf(n int) []byte {
+	if cap(s.buf) < n {
+		s.buf = make([]byte, n, max(n, min(s.max, 64<<10)))
+	}
+	return s.buf[:n]
+}
+
+// openFile opens one input, detects gzip and the capture format, and reads
+// the file header.
+func (s *source) openFile(name string) (*fileReader, error) {
+	rc, err := s.open(name)
+	if err != nil {
+		return nil, &FileError{File: name, Err: err}
+	}
+	fr := &fileReader{name: name, closer: rc}
+	br := bufio.NewReaderSize(rc, readBufferSize)
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			rc.Close()
+			return nil, &FileError{File: name, Err: newProblem(ErrNotCapture, "bad gzip header: %v", err)}
+		}
+		fr.gz = zr
+		br = bufio.NewReaderSize(zr, readBufferSize)
+	}
+	fr.r = br
+	if err := fr.readHeader(); err != nil {
+		fr.close()
+		return nil, err
+	}
+	return fr, nil
+}
+
+// fileReader reads the records of one input.
+type fileReader struct {
+	name   string
+	closer io.Closer
+	gz     *gzip.Reader
+	r      *bufio.Reader
+	off    int64 // bytes consumed from r
+	big    bool  // big-endian file or section
+	ng     bool  // pcapng rather than pcap
+	nano   bool  // pcap: nanosecond timestamps
+	link   uint16
+	ifaces []iface // pcapng: interfaces of the current section
+	hdr    [32]byte
+}
+
+// iface is one pcapng interface.
+type iface struct {
+	link    uint16
+	snaplen uint32
+	units   uint64 // timestamp units per second
+	offset  int64  // if_tsoffset, seconds
+}
+
+func (f *fileReader) close() error {
+	var err error
+	if f.gz != nil {
+		err = f.gz.Close()
+	}
+	if cerr := f.closer.Close(); err == nil {
+		err = cerr
+	}
+	return err
+}
+
+func (f *fileReader) fail(off int64, err error) error {
+	return &FileError{File: f.name, Offset: off, Err: err}
+}
+
+func (f *fileReader) u16(b []byte) uint16 {
+	if f.big {
+		return uint16(b[0])<<8 | uint16(b[1])
+	}
+	return uint16(b[1])<<8 | uint16(b[0])
+}
+
+func (f *fileReader) u32(b []byte) uint32 {
+	if f.big {
+		return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+	}
+	return uint32(b[3])<<24 | uint32(b[2])<<16 | uint32(b[1])<<8 | uint32(b[0])
+}
+
+// read fills b. It returns the number of bytes read and the underlying
+// error: io.EOF only when nothing was read, io.ErrUnexpectedEOF when b was
+// partly filled.
+func (f *fileReader) read(b []byte) (int, error) {
+	n, err := io.ReadFull(f.r, b)
+	f.off += int64(n)
+	return n, err
+}
+
+// discard skips n bytes.
+func (f *fileReader) discard(n int64) (int64, error) {
+	var done int64
+	for done < n {
+		chunk := min(n-done, 1<<30)
+		m, err := f.r.Discard(int(chunk))
+		done += int64(m)
+		f.off += int64(m)
+		if err != nil {
+			return done, err
+		}
+	}
+	return done, nil
+}
+
+// short turns a read error into a truncation or corruption problem for a
+// record or block that was expected to hold want bytes of which have were
+// present.
+func short(err error, what string, want, have int64) error {
+	switch {
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		return newProblem(ErrTruncated, "truncated %s (want %d bytes, have %d)", what, want, have)
+	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader):
+		return newProblem(ErrCorrupt, "%s: gzip stream: %v", what, err)
+	}
+	var ce flate.CorruptInputError
+	if errors.As(err, &ce) {
+		return newProblem(ErrCorrupt, "%s: gzip stream: %v", what, err)
+	}
+	return err
+}
+
+// readHeader identifies the format and reads the pcap file header or the
+// first pcapng section header.
+func (f *fileReader) readHeader() error {
+	magic, err := f.r.Peek(4)
+	if len(magic) == 0 {
+		if err == io.EOF {
+			return f.fail(0, newProblem(ErrNotCapture, "empty file"))
+		}
+		return f.fail(0, short(err, "file header", 4, 0))
+	}
+	if len(magic) < 4 {
+		return f.fail(0, newProblem(ErrNotCapture, "too short for a capture header (%d bytes)", len(magic)))
+	}
+	switch {
+	case magic[0] == 0x0a && magic[1] == 0x0d && magic[2] == 0x0d && magic[3] == 0x0a:
+		f.ng = true
+		return f.readSHB(true)
+	default:
+		return f.readPcapHeader()
+	}
+}
+
+func (f *fileReader) readPcapHeader() error {
+	h := f.hdr[:24]
+	if n, err := f.read(h); err != nil {
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return f.fail(0, newProblem(ErrNotCapture, "too short for a pcap header (%d bytes)", n))
+		}
+		return f.fail(0, short(err, "pcap header", 24, int64(n)))
+	}
+	switch m := uint32(h[0])<<24 | uint32(h[1])<<16 | uint32(h[2])<<8 | uint32(h[3]); m {
+	case 0xa1b2c3d4:
+		f.big = true
+	case 0xd4c3b2a1:
+	case 0xa1b23c4d:
+		f.big, f.nano = true, true
+	case 0x4d3cb2a1:
+		f.nano = true
+	default:
+		return f.fail(0, newProblem(ErrNotCapture, "unknown magic %08x", m))
+	}
+	if major := f.u16(h[4:]); major != 2 {
+		return f.fail(0, newProblem(ErrCorrupt, "unsupported pcap version %d", major))
+	}
+	// The snaplen (h[16:20]) is not enforced: files with snaplen 0 or
+	// records longer than it are common and harmless.
+	f.link = uint16(f.u32(h[20:]))
+	return nil
+}
+
+// nextPcap reads one classic pcap record.
+func (f *fileReader) nextPcap(s *source) (Packet, error) {
+	start := f.off
+	h := f.hdr[:16]
+	if n, err := f.read(h); err != nil {
+		if err == io.EOF {
+			return Packet{}, io.EOF
+		}
+		return Packet{}, f.fail(start, short(err, "record header", 16, int64(n)))
+	}
+	caplen, origlen := f.u32(h[8:]), f.u32(h[12:])
+	if caplen > uint32(s.max) {
+		return Packet{}, f.fail(start, newProblem(ErrCorrupt, "record length %d exceeds limit %d", caplen, s.max))
+	}
+	data := s.packetBuf(int(caplen))
+	if n, err := f.read(data); err != nil {
+		return Packet{}, f.fail(start, short(err, "packet record", int64(caplen), int64(n)))
+	}
+	sec, frac := int64(f.u32(h[0:])), int64(f.u32(h[4:]))
+	if !f.nano {
+		frac *= 1000
+	}
+	s.frames++
+	return Packet{
+		Data:          data,
+		Timestamp:     unixUTC(sec, frac),
+		CaptureLength: int(caplen),
+		Length:        int(max(origlen, caplen)),
+		LinkType:      f.link,
+		Frame:         s.frames,
+		File:          f.name,
+		Offset:        start,
+	}, nil
+}
+
+func (f *fileReader) next(s *source) (Packet, error) {
+	if f.ng {
+		return f.nextBlock(s)
+	}
+	return f.nextPcap(s)
+}
