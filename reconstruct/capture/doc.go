@@ -8,8 +8,7 @@
 // packets of a second link type in pcapng, does not count custom blocks as
 // frames, and reports a truncated block as a plain io.EOF. Problems in a file
 // are reported as *FileError values naming the file and byte offset.
-package capture
-
+//
 // Open reads several files as one capture (frame numbers continue from file
 // to file) and accepts "-" for standard input; NewReader reads any
 // io.Reader. Gzip-compressed input is recognised by its magic and
@@ -22,3 +21,4 @@ package capture
 // not hand out. After a truncated or corrupt record the reader returns one
 // *FileError and goes on with the next file; everything before the damage
 // is delivered.
+package capture
