@@ -108,17 +108,17 @@ func (zw *zeekWriter) Connection(c *result.Connection) error {
 }
 
 func (zw *zeekWriter) Close(r *result.Result) error {
-	for i := range r.Connections {
-		if err := zw.Connection(&r.Connections[i]); err != nil {
-			return err
-		}
-	}
 	var first time.Time
 	if r.Capture.First != nil {
 		first = *r.Capture.First
 	}
 	if err := zw.head(first); err != nil {
 		return err
+	}
+	for i := range r.Connections {
+		if err := zw.Connection(&r.Connections[i]); err != nil {
+			return err
+		}
 	}
 	closed := zw.last
 	if r.Capture.Last != nil {
