@@ -40,9 +40,9 @@ func tr(frame int64, d, ep, from, to, cause string) result.Transition {
 func testConnections() []result.Connection {
 	return []result.Connection{
 		{
-			Stream: 2,
-			Client: result.Endpoint{Addr: "10.0.0.1", Port: 51240, State: "CLOSED", Since: atp("1.5003s"), Packets: 1, IPBytes: 60},
-			Server: result.Endpoint{Addr: "10.0.0.2", Port: 8080, State: "CLOSED", Since: atp("1.5003s"), Packets: 1, IPBytes: 40, SentRST: true},
+			Stream:     2,
+			Client:     result.Endpoint{Addr: "10.0.0.1", Port: 51240, State: "CLOSED", Since: atp("1.5003s"), Packets: 1, IPBytes: 60},
+			Server:     result.Endpoint{Addr: "10.0.0.2", Port: 8080, State: "CLOSED", Since: atp("1.5003s"), Packets: 1, IPBytes: 40, SentRST: true},
 			FirstFrame: 12, LastFrame: 13,
 			Start: at("1.5s"), End: at("1.5003s"), Duration: 0.0003,
 			ZeekConnState: "REJ", History: "Sr", ClosedBy: str("server"),
@@ -54,9 +54,9 @@ func testConnections() []result.Connection {
 			Zeek:   result.ZeekView{OrigIsClient: true, Duration: 0.0003},
 		},
 		{
-			Stream: 0,
-			Client: result.Endpoint{Addr: "10.0.0.1", Port: 51234, State: "TIME_WAIT", Since: atp("1.203s"), Packets: 6, PayloadBytes: 120, IPBytes: 440, SentFIN: true},
-			Server: result.Endpoint{Addr: "10.0.0.2", Port: 80, State: "CLOSED", Since: atp("1.2035s"), Packets: 4, PayloadBytes: 1380, IPBytes: 1600, SentFIN: true},
+			Stream:     0,
+			Client:     result.Endpoint{Addr: "10.0.0.1", Port: 51234, State: "TIME_WAIT", Since: atp("1.203s"), Packets: 6, PayloadBytes: 120, IPBytes: 440, SentFIN: true},
+			Server:     result.Endpoint{Addr: "10.0.0.2", Port: 80, State: "CLOSED", Since: atp("1.2035s"), Packets: 4, PayloadBytes: 1380, IPBytes: 1600, SentFIN: true},
 			FirstFrame: 1, LastFrame: 10,
 			Start: at("0s").In(cest), End: at("1.2035s").In(cest), Duration: 1.2035,
 			ZeekConnState: "SF", History: "ShADadFf", ClosedBy: str("client"),
@@ -76,9 +76,9 @@ func testConnections() []result.Connection {
 			Zeek:   result.ZeekView{OrigIsClient: true, OrigBytes: 120, RespBytes: 1380, Duration: 1.2035},
 		},
 		{
-			Stream: 3,
-			Client: result.Endpoint{Addr: "10.0.0.1", Port: 51250, State: "SYN_SENT", Since: atp("2s"), Packets: 1, IPBytes: 60},
-			Server: result.Endpoint{Addr: "10.0.0.3", Port: 443, State: "UNKNOWN"},
+			Stream:     3,
+			Client:     result.Endpoint{Addr: "10.0.0.1", Port: 51250, State: "SYN_SENT", Since: atp("2s"), Packets: 1, IPBytes: 60},
+			Server:     result.Endpoint{Addr: "10.0.0.3", Port: 443, State: "UNKNOWN"},
 			FirstFrame: 14, LastFrame: 14,
 			Start: at("2s"), End: at("2s"),
 			ZeekConnState: "S0", History: "S",
@@ -87,9 +87,9 @@ func testConnections() []result.Connection {
 			Zeek:        result.ZeekView{OrigIsClient: true},
 		},
 		{
-			Stream: 6,
-			Client: result.Endpoint{Addr: "10.0.0.66", Port: 40001, State: "SYN_SENT", Since: atp("5s"), Packets: 1, IPBytes: 44},
-			Server: result.Endpoint{Addr: "10.0.0.3", Port: 22, State: "UNKNOWN"},
+			Stream:     6,
+			Client:     result.Endpoint{Addr: "10.0.0.66", Port: 40001, State: "SYN_SENT", Since: atp("5s"), Packets: 1, IPBytes: 44},
+			Server:     result.Endpoint{Addr: "10.0.0.3", Port: 22, State: "UNKNOWN"},
 			FirstFrame: 50, LastFrame: 50,
 			Start: at("5s"), End: at("5s"),
 			ZeekConnState: "S0", History: "S",
@@ -98,9 +98,9 @@ func testConnections() []result.Connection {
 			Zeek:        result.ZeekView{OrigIsClient: true},
 		},
 		{
-			Stream: 7,
-			Client: result.Endpoint{Addr: "10.0.0.66", Port: 40001, State: "CLOSED", Since: atp("5.0012s"), Packets: 1, IPBytes: 44},
-			Server: result.Endpoint{Addr: "10.0.0.3", Port: 23, State: "CLOSED", Since: atp("5.0012s"), Packets: 1, IPBytes: 40, SentRST: true},
+			Stream:     7,
+			Client:     result.Endpoint{Addr: "10.0.0.66", Port: 40001, State: "CLOSED", Since: atp("5.0012s"), Packets: 1, IPBytes: 44},
+			Server:     result.Endpoint{Addr: "10.0.0.3", Port: 23, State: "CLOSED", Since: atp("5.0012s"), Packets: 1, IPBytes: 40, SentRST: true},
 			FirstFrame: 51, LastFrame: 52,
 			Start: at("5.001s"), End: at("5.0012s"), Duration: 0.0002,
 			ZeekConnState: "REJ", History: "Sr", ClosedBy: str("server"),
@@ -112,9 +112,9 @@ func testConnections() []result.Connection {
 			Zeek:   result.ZeekView{OrigIsClient: true, Duration: 0.0002},
 		},
 		{
-			Stream: 1,
-			Client: result.Endpoint{Addr: "10.0.0.1", Port: 51236, State: "FIN_WAIT_2", Since: atp("3.1002s"), Packets: 7, PayloadBytes: 310, IPBytes: 650, SentFIN: true},
-			Server: result.Endpoint{Addr: "10.0.0.2", Port: 80, State: "CLOSE_WAIT", Since: atp("3.1002s"), Packets: 6, PayloadBytes: 5400, IPBytes: 5720},
+			Stream:     1,
+			Client:     result.Endpoint{Addr: "10.0.0.1", Port: 51236, State: "FIN_WAIT_2", Since: atp("3.1002s"), Packets: 7, PayloadBytes: 310, IPBytes: 650, SentFIN: true},
+			Server:     result.Endpoint{Addr: "10.0.0.2", Port: 80, State: "CLOSE_WAIT", Since: atp("3.1002s"), Packets: 6, PayloadBytes: 5400, IPBytes: 5720},
 			FirstFrame: 11, LastFrame: 31,
 			Start: at("1.4s"), End: at("3.1002s"), Duration: 1.7002,
 			ZeekConnState: "S2", History: "ShADadF", ClosedBy: str("client"),
@@ -131,9 +131,9 @@ func testConnections() []result.Connection {
 			Zeek:   result.ZeekView{OrigIsClient: true, OrigBytes: 310, RespBytes: 5400, Duration: 1.7002},
 		},
 		{
-			Stream: 4,
-			Client: result.Endpoint{Addr: "fd00::1", Port: 40000, State: "ESTABLISHED", Since: atp("2.5004s"), Packets: 5, PayloadBytes: 200, IPBytes: 600},
-			Server: result.Endpoint{Addr: "fd00::2", Port: 443, State: "ESTABLISHED", Since: atp("2.5004s"), Packets: 4, PayloadBytes: 3000, IPBytes: 3320},
+			Stream:     4,
+			Client:     result.Endpoint{Addr: "fd00::1", Port: 40000, State: "ESTABLISHED", Since: atp("2.5004s"), Packets: 5, PayloadBytes: 200, IPBytes: 600},
+			Server:     result.Endpoint{Addr: "fd00::2", Port: 443, State: "ESTABLISHED", Since: atp("2.5004s"), Packets: 4, PayloadBytes: 3000, IPBytes: 3320},
 			FirstFrame: 40, LastFrame: 49,
 			Start: at("2.5s"), End: at("4.75s"), Duration: 2.25,
 			ZeekConnState: "S1", History: "ShADad",
@@ -150,16 +150,16 @@ func testConnections() []result.Connection {
 			// Picked up midstream: the first packet seen came from the
 			// server, so Zeek makes it the originator, while wirestat
 			// infers the roles from the ports.
-			Stream: 5,
-			Client: result.Endpoint{Addr: "10.0.0.5", Port: 55000, State: "ESTABLISHED", Packets: 3, PayloadBytes: 90, IPBytes: 210},
-			Server: result.Endpoint{Addr: "10.0.0.2", Port: 80, State: "ESTABLISHED", Packets: 4, PayloadBytes: 2800, IPBytes: 2960},
+			Stream:        5,
+			Client:        result.Endpoint{Addr: "10.0.0.5", Port: 55000, State: "ESTABLISHED", Packets: 3, PayloadBytes: 90, IPBytes: 210},
+			Server:        result.Endpoint{Addr: "10.0.0.2", Port: 80, State: "ESTABLISHED", Packets: 4, PayloadBytes: 2800, IPBytes: 2960},
 			RolesInferred: true,
 			FirstFrame:    33, LastFrame: 60,
 			Start: at("2.2s"), End: at("6.1s"), Duration: 3.9,
 			ZeekConnState: "OTH", History: "^dDa",
-			Transitions:   nil,
-			Filter:        "tcp.stream eq 5",
-			Zeek:          result.ZeekView{OrigIsClient: false, OrigBytes: 2800, RespBytes: 90, Duration: 3.9},
+			Transitions: nil,
+			Filter:      "tcp.stream eq 5",
+			Zeek:        result.ZeekView{OrigIsClient: false, OrigBytes: 2800, RespBytes: 90, Duration: 3.9},
 		},
 	}
 }
