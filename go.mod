@@ -1,3 +1,8 @@
 module github.com/wirestat/wirestat
 
 go 1.26.8
+
+require (
+	github.com/google/gopacket v1.1.19 // indirect
+	golang.org/x/sys v0.50.0
+)
