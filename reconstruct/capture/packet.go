@@ -6,6 +6,7 @@ import "time"
 const (
 	LinkNull      uint16 = 0   // BSD loopback: 4-byte host-order address family
 	LinkEthernet  uint16 = 1   // IEEE 802.3 Ethernet
+	LinkPPP       uint16 = 9   // PPP, optionally with HDLC-like framing (RFC 1662)
 	LinkRaw       uint16 = 101 // raw IPv4 or IPv6, version in the first nibble
 	LinkCHDLC     uint16 = 104 // Cisco HDLC
 	LinkLoop      uint16 = 108 // OpenBSD loopback: 4-byte network-order address family

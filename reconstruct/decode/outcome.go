@@ -12,8 +12,11 @@ const (
 	Fragment
 	// Truncated: the capture cut the frame before the end of the IP or TCP fixed header.
 	Truncated
-	// Malformed: a header contradicts itself (bad IHL, length fields beyond the frame,
-	// looping IPv6 extension headers, TCP data offset beyond the packet).
+	// Malformed: a header contradicts itself (bad IHL, IP length fields too small for
+	// the headers they cover, overrunning or endless IPv6 extension header chains, an
+	// IP payload too short for a TCP header). A TCP data offset beyond the IP payload
+	// is not Malformed: Wireshark still assigns it a stream, so it is OK with
+	// Segment.BadHeaderLen set.
 	Malformed
 	// UnsupportedLink: the frame's link type has no decoder.
 	UnsupportedLink

@@ -1,0 +1,461 @@
+package decode
+
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
+
+	"github.com/wirestat/wirestat/reconstruct/capture"
+)
+
+// Bounds on nesting, so hostile frames cannot make Decode loop.
+const (
+	maxLinkHeaders = 16 // VLAN tags, MPLS labels, PBB and PPPoE headers in one frame
+	maxExtHeaders  = 16 // IPv6 extension headers in one packet
+	maxTunnels     = 8  // nested IP-in-IP headers
+)
+
+// EtherTypes the decoder walks through that gopacket v1.1.19 does not name.
+const (
+	etherTypeQinQ     layers.EthernetType = 0x88a8 // IEEE 802.1ad service tag
+	etherTypeQinQOld  layers.EthernetType = 0x9100 // pre-standard QinQ tag
+	etherTypePBB      layers.EthernetType = 0x88e7 // IEEE 802.1ah backbone service instance tag
+	etherTypeVNTag    layers.EthernetType = 0x8926 // Cisco VN-Tag
+	etherTypeMPLSMult layers.EthernetType = 0x8848 // MPLS multicast
+)
+
+// PPP protocol numbers (RFC 1661, RFC 5072).
+const (
+	pppIPv4 = 0x0021
+	pppIPv6 = 0x0057
+)
+
+// Decoder turns captured frames into Segments. It owns the link-layer
+// values it decodes into, so one Decoder must not be used by several
+// goroutines at once. Decode does not allocate.
+type Decoder struct {
+	eth   layers.Ethernet
+	dot1q layers.Dot1Q
+}
+
+// NewDecoder returns a Decoder ready for use.
+func NewDecoder() *Decoder { return &Decoder{} }
+
+// Decode decodes the frame p. When it returns OK, seg describes the
+// frame's innermost TCP header (or the TCP header quoted by an ICMP
+// error, with seg.Quoted set). Otherwise seg holds only Frame and Time.
+// seg keeps no reference to p.Data.
+//
+// Ethernet and 802.1Q headers are decoded with gopacket's layers; the
+// other link headers, IP and TCP are parsed here because gopacket v1.1.19
+// has no decoder for some of them (SLL2, Cisco HDLC), panics on hostile
+// Linux SLL address lengths, and rejects TCP headers with a data offset
+// under 5, which Wireshark still assigns to a stream.
+func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
+	*seg = Segment{Frame: p.Frame, Time: p.Timestamp, WScale: -1}
+	data := p.Data
+	var o Outcome
+	switch p.LinkType {
+	case capture.LinkEthernet:
+		o = d.ethernet(data, seg)
+	case capture.LinkLinuxSLL:
+		if len(data) < 16 {
+			return Truncated
+		}
+		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data[14:])), data[16:], seg)
+	case capture.LinkLinuxSLL2:
+		if len(data) < 20 {
+			return Truncated
+		}
+		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data)), data[20:], seg)
+	case capture.LinkRaw:
+		o = ipByVersion(data, seg, 0, false)
+	case capture.LinkIPv4:
+		o = ipv4(data, seg, 0, false)
+	case capture.LinkIPv6:
+		o = ipv6(data, seg, 0, false)
+	case capture.LinkNull, capture.LinkLoop:
+		if len(data) < 4 {
+			return Truncated
+		}
+		family := binary.BigEndian.Uint32(data)
+		if p.LinkType == capture.LinkNull && data[0]|data[1] != 0 {
+			// Host byte order of the capturing machine: a little-endian
+			// family has its non-zero bytes first.
+			family = binary.LittleEndian.Uint32(data)
+		}
+		switch family {
+		case 2:
+			o = ipv4(data[4:], seg, 0, false)
+		case 24, 28, 30: // AF_INET6 on NetBSD/OpenBSD, FreeBSD, Darwin
+			o = ipv6(data[4:], seg, 0, false)
+		default:
+			o = NotTCP
+		}
+	case capture.LinkCHDLC:
+		if len(data) < 4 {
+			return Truncated
+		}
+		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data[2:])), data[4:], seg)
+	case capture.LinkPPP:
+		o = ppp(data, seg)
+	default:
+		return UnsupportedLink
+	}
+	if o != OK {
+		*seg = Segment{Frame: p.Frame, Time: p.Timestamp, WScale: -1}
+	}
+	return o
+}
+
+// ethernet decodes an Ethernet II frame. 802.3 length frames carry LLC,
+// not IP.
+func (d *Decoder) ethernet(data []byte, seg *Segment) Outcome {
+	if len(data) < 14 {
+		return Truncated
+	}
+	if d.eth.DecodeFromBytes(data, gopacket.NilDecodeFeedback) != nil {
+		return Malformed
+	}
+	if d.eth.EthernetType < 0x0600 {
+		return NotTCP
+	}
+	return d.etherType(d.eth.EthernetType, data[14:], seg)
+}
+
+// etherType follows VLAN tags, MPLS labels, PBB, VN-Tag and PPPoE headers
+// to an IP header.
+func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) Outcome {
+	for range maxLinkHeaders {
+		switch et {
+		case layers.EthernetTypeIPv4:
+			return ipv4(data, seg, 0, false)
+		case layers.EthernetTypeIPv6:
+			return ipv6(data, seg, 0, false)
+		case layers.EthernetTypeDot1Q, etherTypeQinQ, etherTypeQinQOld:
+			if len(data) < 4 {
+				return Truncated
+			}
+			if d.dot1q.DecodeFromBytes(data, gopacket.NilDecodeFeedback) != nil {
+				return Malformed
+			}
+			et, data = d.dot1q.Type, data[4:]
+		case etherTypeVNTag:
+			if len(data) < 6 {
+				return Truncated
+			}
+			et, data = layers.EthernetType(binary.BigEndian.Uint16(data[4:])), data[6:]
+		case etherTypePBB:
+			// I-TAG (4 bytes), customer destination and source MACs, EtherType.
+			if len(data) < 18 {
+				return Truncated
+			}
+			et, data = layers.EthernetType(binary.BigEndian.Uint16(data[16:])), data[18:]
+		case layers.EthernetTypeMPLSUnicast, etherTypeMPLSMult:
+			return mpls(data, seg)
+		case layers.EthernetTypePPPoESession:
+			// Version/type, code, session id, length, then PPP protocol.
+			if len(data) < 8 {
+				return Truncated
+			}
+			n := int(binary.BigEndian.Uint16(data[4:]))
+			body := data[6:]
+			if n < len(body) {
+				body = body[:n]
+			}
+			return ppp(body, seg)
+		default:
+			return NotTCP
+		}
+	}
+	return Malformed
+}
+
+// mpls skips a label stack and dispatches on the IP version nibble. A
+// payload starting with any other nibble (pseudowire control words,
+// Ethernet over MPLS) is not followed.
+func mpls(data []byte, seg *Segment) Outcome {
+	for range maxLinkHeaders {
+		if len(data) < 4 {
+			return Truncated
+		}
+		bottom := data[2]&1 != 0
+		data = data[4:]
+		if bottom {
+			if len(data) == 0 {
+				return Truncated
+			}
+			switch data[0] >> 4 {
+			case 4, 6:
+				return ipByVersion(data, seg, 0, false)
+			}
+			return NotTCP
+		}
+	}
+	return Malformed
+}
+
+// ppp decodes a PPP frame with or without HDLC-like address and control
+// bytes and with a one- or two-byte protocol field.
+func ppp(data []byte, seg *Segment) Outcome {
+	if len(data) >= 2 && data[0] == 0xff && data[1] == 0x03 {
+		data = data[2:]
+	}
+	if len(data) < 1 {
+		return Truncated
+	}
+	var proto uint16
+	if data[0]&1 != 0 { // compressed protocol field
+		proto, data = uint16(data[0]), data[1:]
+	} else {
+		if len(data) < 2 {
+			return Truncated
+		}
+		proto, data = binary.BigEndian.Uint16(data), data[2:]
+	}
+	switch proto {
+	case pppIPv4:
+		return ipv4(data, seg, 0, false)
+	case pppIPv6:
+		return ipv6(data, seg, 0, false)
+	}
+	return NotTCP
+}
+
+// ipByVersion dispatches on the version nibble.
+func ipByVersion(data []byte, seg *Segment, depth int, quoted bool) Outcome {
+	if len(data) == 0 {
+		return Truncated
+	}
+	switch data[0] >> 4 {
+	case 4:
+		return ipv4(data, seg, depth, quoted)
+	case 6:
+		return ipv6(data, seg, depth, quoted)
+	}
+	return Malformed
+}
+
+// ipv4 decodes an IPv4 header. depth counts enclosing IP headers; quoted
+// is set inside an ICMP error, where the header describes the original
+// datagram of which only the start is present.
+func ipv4(data []byte, seg *Segment, depth int, quoted bool) Outcome {
+	if len(data) < 20 {
+		return Truncated
+	}
+	if data[0]>>4 != 4 {
+		return Malformed
+	}
+	ihl := int(data[0]&0x0f) * 4
+	total := int(binary.BigEndian.Uint16(data[2:]))
+	if total == 0 && !quoted {
+		// Segmentation offload: the sending host left the length for the
+		// NIC to fill in. Use the captured size, as Wireshark does.
+		total = len(data)
+	}
+	if ihl < 20 || total < ihl {
+		return Malformed
+	}
+	if ihl > len(data) {
+		return Truncated
+	}
+	flagsFrag := binary.BigEndian.Uint16(data[6:])
+	offset, more := flagsFrag&0x1fff, flagsFrag&0x2000 != 0
+	if offset != 0 || (more && !quoted) {
+		return Fragment
+	}
+	src := netip.AddrFrom4([4]byte(data[12:16]))
+	dst := netip.AddrFrom4([4]byte(data[16:20]))
+	body := data[ihl:min(total, len(data))]
+	return transport(data[9], body, total-ihl, total, src, dst, seg, depth, quoted)
+}
+
+// ipv6 decodes an IPv6 header and walks its extension headers.
+func ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcome {
+	if len(data) < 40 {
+		return Truncated
+	}
+	if data[0]>>4 != 6 {
+		return Malformed
+	}
+	plen := int(binary.BigEndian.Uint16(data[4:]))
+	if plen == 0 && !quoted {
+		// Jumbogram or segmentation offload: use the captured size.
+		plen = len(data) - 40
+	}
+	end := 40 + plen
+	next := data[6]
+	src := netip.AddrFrom16([16]byte(data[8:24]))
+	dst := netip.AddrFrom16([16]byte(data[24:40]))
+	off := 40
+	for range maxExtHeaders {
+		var hlen int
+		switch next {
+		case 0, 43, 60: // hop-by-hop, routing, destination options
+			if off+2 > len(data) {
+				return truncatedOr(off+2 > end)
+			}
+			hlen = (int(data[off+1]) + 1) * 8
+		case 51: // authentication header
+			if off+2 > len(data) {
+				return truncatedOr(off+2 > end)
+			}
+			hlen = (int(data[off+1]) + 2) * 4
+		case 44: // fragment
+			if off+8 > len(data) {
+				return truncatedOr(off+8 > end)
+			}
+			fo := binary.BigEndian.Uint16(data[off+2:])
+			if fo&0xfff8 != 0 || (fo&1 != 0 && !quoted) {
+				return Fragment
+			}
+			hlen = 8 // atomic fragment: the whole datagram is here
+		case 59: // no next header
+			return NotTCP
+		default:
+			body := data[off:min(end, len(data))]
+			return transport(next, body, end-off, end, src, dst, seg, depth, quoted)
+		}
+		if off+hlen > end {
+			return Malformed
+		}
+		next = data[off]
+		off += hlen
+	}
+	return Malformed
+}
+
+// truncatedOr returns Malformed when the IP length fields say a header
+// cannot fit, and Truncated when only the capture cut it.
+func truncatedOr(overrun bool) Outcome {
+	if overrun {
+		return Malformed
+	}
+	return Truncated
+}
+
+// transport dispatches on the IP protocol. body holds the captured part of
+// the IP payload, plen its length per the IP header and ipLen the IP
+// total length.
+func transport(proto byte, body []byte, plen, ipLen int, src, dst netip.Addr, seg *Segment, depth int, quoted bool) Outcome {
+	switch layers.IPProtocol(proto) {
+	case layers.IPProtocolTCP:
+		return tcp(body, plen, ipLen, src, dst, seg, quoted)
+	case layers.IPProtocolIPv4, layers.IPProtocolIPv6:
+		if quoted {
+			return NotTCP
+		}
+		if depth >= maxTunnels {
+			return Malformed
+		}
+		if layers.IPProtocol(proto) == layers.IPProtocolIPv4 {
+			return ipv4(body, seg, depth+1, false)
+		}
+		return ipv6(body, seg, depth+1, false)
+	case layers.IPProtocolICMPv4:
+		if quoted || len(body) < 8 {
+			return NotTCP
+		}
+		switch body[0] {
+		case 3, 4, 5, 11, 12: // unreachable, source quench, redirect, time exceeded, parameter problem
+			return quote(ipv4(body[8:], seg, depth, true))
+		}
+	case layers.IPProtocolICMPv6:
+		if quoted || len(body) < 8 {
+			return NotTCP
+		}
+		switch body[0] {
+		case 1, 2, 3, 4: // unreachable, packet too big, time exceeded, parameter problem
+			return quote(ipv6(body[8:], seg, depth, true))
+		}
+	}
+	return NotTCP
+}
+
+// quote maps the outcome of decoding a packet quoted in an ICMP error: the
+// error itself is well formed, so any failure inside the quote is NotTCP.
+func quote(o Outcome) Outcome {
+	if o == OK {
+		return OK
+	}
+	return NotTCP
+}
+
+// tcp fills seg from a TCP header. body is the captured part of the TCP
+// segment, plen its length per the IP header.
+//
+// PayloadLen is plen minus the header length, where a data offset under 5
+// counts as the 20-byte minimum, and is never negative. Headers whose data
+// offset is under 5 or beyond the IP payload are bogus, but Wireshark still
+// assigns them to a stream, so they are reported as OK with HeaderLen
+// holding the real value and BadHeaderLen set.
+func tcp(body []byte, plen, ipLen int, src, dst netip.Addr, seg *Segment, quoted bool) Outcome {
+	if quoted {
+		// An ICMP error must quote at least the ports, sequence and
+		// acknowledgement numbers, offset, flags and window.
+		if len(body) < 16 {
+			return NotTCP
+		}
+	} else {
+		if plen < 20 {
+			if len(body) < plen {
+				return Truncated
+			}
+			return Malformed
+		}
+		if len(body) < 20 {
+			return Truncated
+		}
+	}
+	hl := int(body[12]>>4) * 4
+	seg.Src = netip.AddrPortFrom(src, binary.BigEndian.Uint16(body))
+	seg.Dst = netip.AddrPortFrom(dst, binary.BigEndian.Uint16(body[2:]))
+	seg.Seq = binary.BigEndian.Uint32(body[4:])
+	seg.Ack = binary.BigEndian.Uint32(body[8:])
+	seg.Flags = uint16(body[12]&1)<<8 | uint16(body[13])
+	seg.Window = binary.BigEndian.Uint16(body[14:])
+	seg.HeaderLen = hl
+	seg.PayloadLen = max(0, plen-max(20, hl))
+	seg.IPLen = ipLen
+	seg.Quoted = quoted
+	seg.Truncated = len(body) < plen
+	seg.BadHeaderLen = hl < 20 || hl > plen
+	if seg.Flags&SYN != 0 && hl > 20 && len(body) > 20 {
+		parseOptions(body[20:min(hl, len(body))], seg)
+	}
+	return OK
+}
+
+// parseOptions reads MSS, window scale and SACK-permitted from the options
+// of a SYN. A malformed option ends the scan; it is not an error.
+func parseOptions(opts []byte, seg *Segment) {
+	for i := 0; i < len(opts); {
+		kind := opts[i]
+		switch kind {
+		case 0: // end of option list
+			return
+		case 1: // no-operation
+			i++
+			continue
+		}
+		if i+1 >= len(opts) {
+			return
+		}
+		n := int(opts[i+1])
+		if n < 2 || i+n > len(opts) {
+			return
+		}
+		switch {
+		case kind == 2 && n == 4:
+			seg.MSS = binary.BigEndian.Uint16(opts[i+2:])
+		case kind == 3 && n == 3:
+			// RFC 7323 §2.3: shifts above 14 are treated as 14.
+			seg.WScale = int8(min(opts[i+2], 14))
+		case kind == 4 && n == 2:
+			seg.SACKPerm = true
+		}
+		i += n
+	}
+}

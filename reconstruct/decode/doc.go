@@ -1,0 +1,23 @@
+// Package decode turns captured frames into TCP Segments.
+//
+// It is the second stage of the pipeline, between capture and flow. A
+// Decoder, built once with NewDecoder, reads a capture.Packet, follows its
+// link layer (Ethernet with 802.1Q/802.1ad tags, MPLS, PBB, VN-Tag and
+// PPPoE; Linux SLL and SLL2; raw IP; BSD Null and Loop; Cisco HDLC; PPP),
+// the IP header (IPv4, or IPv6 with its extension headers, and IP-in-IP
+// tunnels down to the innermost header) and the TCP header, and fills a
+// Segment value. The Outcome says why a frame yielded no segment: not TCP,
+// an IP fragment, truncated by the capture, malformed, or an unsupported
+// link type. None of these is an error; callers count them.
+//
+// Lengths come from the IP header, not from the captured bytes: Ethernet
+// padding is ignored and a packet cut by the snapshot length still reports
+// its real payload length (with Segment.Truncated set). ICMP and ICMPv6
+// errors quoting at least 16 bytes of a TCP header yield that header with
+// Segment.Quoted set, addressed as the original packet was, so the error
+// joins the connection it refers to, as in Wireshark.
+//
+// Decode does not allocate: the Decoder reuses its layer values, and
+// Segment holds addresses as netip values rather than slices of the
+// packet buffer.
+package decode
