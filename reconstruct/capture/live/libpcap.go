@@ -1,0 +1,150 @@
+//go:build libpcap
+
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/gopacket/pcap"
+
+	"github.com/wirestat/wirestat/reconstruct/capture"
+)
+
+// Source is a live capture through libpcap. It implements capture.Source.
+// Next, Frames and Stats may be called while Close runs; Next is not safe
+// for concurrent use with itself.
+type Source struct {
+	ctx      context.Context
+	iface    string
+	linkType uint16
+
+	mu     sync.RWMutex // read-held around handle calls, write-held by Close
+	h      *pcap.Handle
+	closed bool
+
+	frames atomic.Int64
+
+	statsMu           sync.Mutex
+	received, dropped int64
+}
+
+// Open starts capturing on the named interface ("any" for all of them)
+// through libpcap. Reading stops, and Next returns io.EOF, once ctx is
+// cancelled. The handle always has a finite read timeout, so Next notices
+// the cancellation and Close never waits on a read that cannot end.
+func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
+	opt = opt.withDefaults()
+	h, err := pcap.OpenLive(iface, int32(opt.Snaplen), opt.Promisc, opt.ReadTimeout)
+	if err != nil {
+		return nil, fmt.Errorf("open live capture on %q: %w", iface, err)
+	}
+	return &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType()))}, nil
+}
+
+// linkTypeOf maps libpcap's DLT_* value to the LINKTYPE_* value used in
+// files and by capture; they differ for a few link types (DLT_RAW is 12 or
+// 14 depending on the platform, LINKTYPE_RAW is 101).
+func linkTypeOf(dlt int) uint16 {
+	switch pcap.DatalinkValToName(dlt) {
+	case "RAW":
+		return capture.LinkRaw
+	case "LOOP":
+		return capture.LinkLoop
+	case "NULL":
+		return capture.LinkNull
+	case "C_HDLC":
+		return capture.LinkCHDLC
+	}
+	return uint16(dlt)
+}
+
+// Next returns the next frame. It waits for one, checking the context
+// every ReadTimeout, and returns io.EOF once the context is cancelled.
+// Packet.File holds the interface name.
+func (s *Source) Next() (capture.Packet, error) {
+	for {
+		if s.ctx.Err() != nil {
+			return capture.Packet{}, io.EOF
+		}
+		s.mu.RLock()
+		if s.closed {
+			s.mu.RUnlock()
+			return capture.Packet{}, ErrClosed
+		}
+		data, ci, err := s.h.ZeroCopyReadPacketData()
+		s.mu.RUnlock()
+		switch {
+		case errors.Is(err, pcap.NextErrorTimeoutExpired):
+			continue // no packet yet: look at the context again
+		case errors.Is(err, io.EOF), errors.Is(err, pcap.NextErrorNoMorePackets):
+			return capture.Packet{}, io.EOF
+		case err != nil:
+			return capture.Packet{}, fmt.Errorf("read live capture on %q: %w", s.iface, err)
+		}
+		ts := ci.Timestamp
+		if ts.IsZero() {
+			ts = time.Now()
+		}
+		return capture.Packet{
+			Data:          data,
+			Timestamp:     ts.UTC(),
+			CaptureLength: len(data),
+			Length:        max(ci.Length, len(data)),
+			LinkType:      s.linkType,
+			Frame:         s.frames.Add(1),
+			File:          s.iface,
+		}, nil
+	}
+}
+
+// Frames returns the number of frames returned so far.
+func (s *Source) Frames() int64 { return s.frames.Load() }
+
+// LinkType returns the link type of the frames this Source yields.
+func (s *Source) LinkType() uint16 { return s.linkType }
+
+// Stats returns libpcap's counts of frames received and dropped by the
+// kernel since Open. After Close it returns the final counts.
+func (s *Source) Stats() (received, dropped int64, err error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !s.closed {
+		err = s.pollStats()
+	}
+	s.statsMu.Lock()
+	defer s.statsMu.Unlock()
+	return s.received, s.dropped, err
+}
+
+// pollStats copies libpcap's counters, which are totals since Open. The
+// caller holds mu.
+func (s *Source) pollStats() error {
+	st, err := s.h.Stats()
+	if err != nil {
+		return fmt.Errorf("live capture statistics on %q: %w", s.iface, err)
+	}
+	s.statsMu.Lock()
+	s.received, s.dropped = int64(st.PacketsReceived), int64(st.PacketsDropped)
+	s.statsMu.Unlock()
+	return nil
+}
+
+// Close stops the capture. It waits for a pending read, at most
+// ReadTimeout.
+func (s *Source) Close() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil
+	}
+	s.closed = true
+	_ = s.pollStats() // keep the final counts for Stats; a failure loses only the last interval
+	s.h.Close()
+	return nil
+}
