@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct"
+	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/report"
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+// Exit codes.
+const (
+	exitOK         = 0 // report written (warnings on stderr allowed)
+	exitUsage      = 1 // bad flags, bad filter expression
+	exitInput      = 2 // the input could not be read at all
+	exitOutput     = 3 // the report could not be written
+	exitLiveFailed = 4 // the live interface could not be opened
+)
+
+type files []string
+
+func (f *files) String() string     { return strings.Join(*f, ",") }
+func (f *files) Set(s string) error { *f = append(*f, s); return nil }
+
+type options struct {
+	reads        files
+	iface        string
+	format       string
+	out          string
+	save         string
+	count        int64
+	duration     time.Duration
+	msl          float64
+	at           string
+	top          int
+	findingsOnly bool
+	quiet        bool
+	version      bool
+	idle         time.Duration
+	maxConns     int
+	filter       string
+}
+
+func usage(fs *flag.FlagSet, w io.Writer) {
+	fmt.Fprintf(w, `usage: wirestat -r FILE [-r FILE ...] [options] [filter expression]
+       wirestat -i IFACE [options] [filter expression]
+
+Reconstructs every TCP connection in a capture and infers the RFC 793/9293
+state of both endpoints (netstat from the wire). Several -r files are one
+capture in the given order; "-r -" reads standard input.
+
+options:
+`)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fmt.Fprintf(w, `
+exit codes: 0 report written (warnings allowed), 1 usage or filter error,
+2 input could not be read at all, 3 report could not be written,
+4 live interface could not be opened
+`)
+}
+
+func newFlagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("wirestat", flag.ContinueOnError)
+	fs.Var(&o.reads, "r", "read packets from `FILE` (pcap or pcapng, optionally gzip; - for stdin); repeatable")
+	fs.StringVar(&o.iface, "i", "", "capture live on `IFACE`; Ctrl-C ends the capture and writes the report")
+	fs.StringVar(&o.format, "F", "text", "output `format`: text, json, jsonl, csv, zeek")
+	fs.StringVar(&o.format, "format", "text", "same as -F")
+	fs.StringVar(&o.out, "o", "", "write the report to `FILE` instead of standard output")
+	fs.StringVar(&o.save, "w", "", "live capture: also save the packets to `FILE` (pcap)")
+	fs.Int64Var(&o.count, "c", 0, "stop after `COUNT` packets")
+	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
+	fs.Float64Var(&o.msl, "msl", 60, "maximum segment lifetime in `seconds`; TIME_WAIT lasts 2*MSL (Linux 60, Windows 120)")
+	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
+	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints (most interesting first); -1 for all")
+	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings")
+	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error")
+	fs.BoolVar(&o.version, "version", false, "print the version and exit")
+	fs.DurationVar(&o.idle, "idle-timeout", time.Hour, "hand out a connection idle this long (capture time)")
+	fs.IntVar(&o.maxConns, "max-conns", 2_000_000, "bound on tracked connections; the least recently active are evicted and counted")
+	return fs
+}
+
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "devel"
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	var o options
+	fs := newFlagSet(&o)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			usage(fs, stdout)
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "wirestat: %v (see wirestat -h)\n", err)
+		return exitUsage
+	}
+	if o.version {
+		fmt.Fprintf(stdout, "wirestat %s\n", version())
+		return exitOK
+	}
+	o.filter = strings.Join(fs.Args(), " ")
+	if (len(o.reads) == 0) == (o.iface == "") {
+		fmt.Fprintln(stderr, "wirestat: give either -r FILE or -i IFACE (see wirestat -h)")
+		return exitUsage
+	}
+	if o.msl <= 0 {
+		fmt.Fprintln(stderr, "wirestat: --msl must be positive")
+		return exitUsage
+	}
+
+	cfg := reconstruct.Config{
+		Filter:  o.filter,
+		Count:   o.count,
+		Version: version(),
+		Flow: flow.Config{
+			MSL:         time.Duration(o.msl * float64(time.Second)),
+			IdleTimeout: o.idle,
+			MaxConns:    o.maxConns,
+		},
+	}
+	if !o.quiet {
+		cfg.Warn = func(msg string) { fmt.Fprintf(stderr, "wirestat: warning: %s\n", msg) }
+	}
+	if o.at != "" {
+		at, rel, err := parseAt(o.at)
+		if err != nil {
+			fmt.Fprintf(stderr, "wirestat: --at %q: %v\n", o.at, err)
+			return exitUsage
+		}
+		cfg.At, cfg.AtOffset = at, rel
+	}
+
+	var src capture.Source
+	if o.iface != "" {
+		if o.duration > 0 {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, o.duration)
+			defer cancel()
+		}
+		ls, err := live.Open(ctx, o.iface, live.Options{})
+		if err != nil {
+			fmt.Fprintf(stderr, "wirestat: %v\n", err)
+			return exitLiveFailed
+		}
+		src = ls
+		cfg.Sources = []string{o.iface}
+		if o.save != "" {
+			f, err := os.Create(o.save)
+			if err != nil {
+				fmt.Fprintf(stderr, "wirestat: %v\n", err)
+				return exitOutput
+			}
+			defer f.Close()
+			bw := bufio.NewWriter(f)
+			defer bw.Flush()
+			pw, err := live.NewWriter(bw, ls.LinkType(), 0)
+			if err != nil {
+				fmt.Fprintf(stderr, "wirestat: %v\n", err)
+				return exitOutput
+			}
+			cfg.Packet = func(p capture.Packet) { _ = pw.WritePacket(p) }
+		}
+	} else {
+		s, err := capture.Open(o.reads, capture.Options{})
+		if err != nil {
+			fmt.Fprintf(stderr, "wirestat: %v\n", err)
+			return exitInput
+		}
+		src = s
+		cfg.Sources = o.reads
+	}
+	defer src.Close()
+
+	out := stdout
+	var outFile *os.File
+	if o.out != "" {
+		f, err := os.Create(o.out)
+		if err != nil {
+			fmt.Fprintf(stderr, "wirestat: %v\n", err)
+			return exitOutput
+		}
+		outFile = f
+		out = f
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
+	w, err := report.ForFormat(o.format, bw, report.Options{
+		FindingsOnly: o.findingsOnly,
+		TopN:         o.top,
+		Tool:         result.Tool{Name: "wirestat", Version: cfg.Version},
+	})
+	if err != nil {
+		fmt.Fprintf(stderr, "wirestat: %v\n", err)
+		return exitUsage
+	}
+
+	res, runErr := reconstruct.Run(ctx, src, cfg, w)
+	if errors.Is(runErr, reconstruct.ErrFilter) {
+		fmt.Fprintf(stderr, "wirestat: %v\n", runErr)
+		return exitUsage
+	}
+	if ls, ok := src.(*live.Source); ok && res != nil {
+		if rcv, drop, err := ls.Stats(); err == nil {
+			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
+		}
+	}
+	code := exitOK
+	if res != nil {
+		if err := w.Close(res); err != nil {
+			fmt.Fprintf(stderr, "wirestat: write report: %v\n", err)
+			code = exitOutput
+		}
+	}
+	if err := bw.Flush(); err != nil && code == exitOK {
+		fmt.Fprintf(stderr, "wirestat: write report: %v\n", err)
+		code = exitOutput
+	}
+	if outFile != nil {
+		if err := outFile.Close(); err != nil && code == exitOK {
+			fmt.Fprintf(stderr, "wirestat: write report: %v\n", err)
+			code = exitOutput
+		}
+	}
+	switch {
+	case errors.Is(runErr, reconstruct.ErrUnreadable):
+		fmt.Fprintf(stderr, "wirestat: %s: %v\n", strings.Join(cfg.Sources, ", "), runErr)
+		return exitInput
+	case runErr != nil:
+		fmt.Fprintf(stderr, "wirestat: %v\n", runErr)
+		return exitInput
+	}
+	return code
+}
+
+// parseAt reads --at: an RFC 3339 time, epoch seconds, or +SECONDS (a
+// duration like +90s also works) relative to the first packet.
+func parseAt(s string) (time.Time, time.Duration, error) {
+	if rest, ok := strings.CutPrefix(s, "+"); ok {
+		if d, err := time.ParseDuration(rest); err == nil {
+			return time.Time{}, d, nil
+		}
+		f, err := strconv.ParseFloat(rest, 64)
+		if err != nil || f < 0 {
+			return time.Time{}, 0, errors.New("want +SECONDS or +DURATION")
+		}
+		return time.Time{}, time.Duration(f * float64(time.Second)), nil
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), 0, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return time.Time{}, 0, errors.New("want RFC 3339 time, epoch seconds or +SECONDS")
+	}
+	sec := int64(f)
+	return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), 0, nil
+}

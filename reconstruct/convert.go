@@ -1,0 +1,99 @@
+package reconstruct
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+// Connection converts a finished flow.Conn to its report row.
+func Connection(c *flow.Conn) result.Connection {
+	rc := result.Connection{
+		Stream:        c.Stream,
+		Client:        endpoint(&c.EP[flow.Client]),
+		Server:        endpoint(&c.EP[flow.Server]),
+		RolesInferred: c.RolesInferred,
+		FirstFrame:    c.FirstFrame,
+		LastFrame:     c.LastFrame,
+		Start:         c.Start.UTC(),
+		End:           c.End.UTC(),
+		Duration:      c.End.Sub(c.Start).Seconds(),
+		ZeekConnState: c.Zeek.ConnState(),
+		History:       c.Zeek.History(),
+		Transitions:   make([]result.Transition, len(c.Transitions)),
+		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
+	}
+	switch c.ClosedBy {
+	case int8(flow.Client):
+		rc.ClosedBy = ptr("client")
+	case int8(flow.Server):
+		rc.ClosedBy = ptr("server")
+	case 2:
+		rc.ClosedBy = ptr("both")
+	}
+	for i, t := range c.Transitions {
+		rc.Transitions[i] = result.Transition{
+			Frame: t.Frame, Time: t.Time.UTC(), Endpoint: t.Endpoint.String(),
+			From: t.From.String(), To: t.To.String(), Cause: t.Cause,
+		}
+	}
+	orig, resp := c.Zeek.Sizes()
+	rc.Zeek = result.ZeekView{
+		OrigIsClient: c.ZeekOrigIsClient(),
+		OrigBytes:    orig,
+		RespBytes:    resp,
+		Duration:     rc.Duration,
+	}
+	return rc
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func endpoint(e *flow.Endpoint) result.Endpoint {
+	since := e.Since.UTC()
+	return result.Endpoint{
+		Addr:         e.Addr.Addr().Unmap().String(),
+		Port:         e.Addr.Port(),
+		State:        e.State.String(),
+		Since:        &since,
+		Packets:      e.Packets,
+		PayloadBytes: e.PayloadBytes,
+		IPBytes:      e.IPBytes,
+		SentFIN:      e.SentFIN,
+		SentRST:      e.SentRST,
+	}
+}
+
+// summary counts endpoint states per role.
+type summary struct {
+	client, server [tcpstate.NumStates]int64
+}
+
+func (s *summary) add(c *flow.Conn) {
+	s.client[c.EP[flow.Client].State]++
+	s.server[c.EP[flow.Server].State]++
+}
+
+func (s *summary) result() result.Summary {
+	out := result.Summary{ClientStates: map[string]int64{}, ServerStates: map[string]int64{}}
+	for i := range s.client {
+		if s.client[i] > 0 {
+			out.ClientStates[tcpstate.State(i).String()] = s.client[i]
+		}
+		if s.server[i] > 0 {
+			out.ServerStates[tcpstate.State(i).String()] = s.server[i]
+		}
+	}
+	return out
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}

@@ -1,0 +1,24 @@
+// Package reconstruct rebuilds TCP connections and the RFC 793/9293 state of
+// both endpoints of each from captured packets: netstat from the wire.
+//
+// Pipeline:
+//
+//	capture.Source ──Packet──▶ filter ──▶ decode.Decoder ──Segment──▶ flow.Tracker
+//	     (pcap, pcapng, gzip,                 (link types, VLAN,          (streams, roles,
+//	      stdin, live)                         IPv4/IPv6, ICMP quotes)     tcpstate machine, zeek view)
+//	                                                                        │ finished Conn
+//	                                                                        ▼
+//	                                    findings.Collector ◀── result.Connection ──▶ report.Writer
+//
+// Run drives the pipeline and returns the final result.Result (without the
+// connections, which were streamed to the writer as they finished).
+//
+// # Performance
+//
+// The per-packet path allocates nothing in steady state: the capture
+// readers reuse one buffer, the decoder owns one value of every layer and
+// returns a Segment by value, and flow keys are comparable fixed-size
+// values. Memory follows open connections: finished ones are converted to
+// report rows and dropped, leaving a small tombstone per 4-tuple so stream
+// numbers stay equal to Wireshark's.
+package reconstruct

@@ -1,0 +1,126 @@
+package flow
+
+import (
+	"sort"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+// Advance moves the tracker's clock to now (packet time): TIME_WAIT
+// endpoints whose 2*MSL passed go to CLOSED, finished connections whose
+// linger passed are handed out, idle connections expire, and old
+// tombstones are dropped. Time never goes backwards.
+func (t *Tracker) Advance(now time.Time) {
+	if !now.After(t.now) {
+		return
+	}
+	t.now = now
+	for len(t.timeWaits) > 0 && !t.timeWaits[0].at.After(now) {
+		tm := t.timeWaits[0]
+		t.timeWaits[0] = timer{}
+		t.timeWaits = t.timeWaits[1:]
+		c, ep := tm.conn, &tm.conn.EP[tm.role]
+		if ep.State != tcpstate.TimeWait || !ep.timeWait.Equal(tm.at) || t.conns[c.Key] != c {
+			continue // restarted, left TIME_WAIT, or already handed out
+		}
+		seg := decode.Segment{Time: tm.at} // clock-driven: no frame (0)
+		t.apply(c, tm.role, tcpstate.RoleRecv, tcpstate.EvTimeout, &seg)
+		if c.doneAt.IsZero() && c.Done() {
+			c.doneAt = tm.at
+			t.lingering = append(t.lingering, c)
+		}
+	}
+	for len(t.lingering) > 0 && !t.lingering[0].doneAt.Add(t.cfg.Linger).After(now) {
+		c := t.lingering[0]
+		t.lingering[0] = nil
+		t.lingering = t.lingering[1:]
+		if t.conns[c.Key] == c {
+			t.finish(c)
+		}
+	}
+	for len(t.tombQueue) > 0 && !t.tombQueue[0].at.Add(t.cfg.TombstoneTTL).After(now) {
+		ref := t.tombQueue[0]
+		t.tombQueue = t.tombQueue[1:]
+		if tb, ok := t.tombs[ref.key]; ok && tb.at.Equal(ref.at) {
+			delete(t.tombs, ref.key)
+		}
+	}
+	if now.Sub(t.lastSweep) >= t.cfg.IdleTimeout/8 {
+		t.lastSweep = now
+		t.sweepIdle(now)
+	}
+}
+
+func (t *Tracker) sweepIdle(now time.Time) {
+	var idle []*Conn
+	for _, c := range t.conns {
+		if now.Sub(c.lastSeen) >= t.cfg.IdleTimeout {
+			idle = append(idle, c)
+		}
+	}
+	sortByStream(idle)
+	for _, c := range idle {
+		t.stats.IdleExpired++
+		t.finish(c)
+	}
+}
+
+// finish hands a connection out and leaves a tombstone for its 4-tuple.
+func (t *Tracker) finish(c *Conn) {
+	if t.conns[c.Key] == c {
+		delete(t.conns, c.Key)
+	}
+	tb := tomb{stream: c.Stream, base: c.base, baseKnown: c.baseKnown, at: c.lastSeen}
+	t.tombs[c.Key] = tb
+	t.tombQueue = append(t.tombQueue, tombRef{key: c.Key, at: tb.at})
+	t.emit(c)
+}
+
+// evict makes room when the table is full: the least recently active tenth
+// of the connections is handed out early.
+func (t *Tracker) evict() {
+	all := make([]*Conn, 0, len(t.conns))
+	for _, c := range t.conns {
+		all = append(all, c)
+	}
+	sort.Slice(all, func(i, j int) bool {
+		if !all[i].lastSeen.Equal(all[j].lastSeen) {
+			return all[i].lastSeen.Before(all[j].lastSeen)
+		}
+		return all[i].Stream < all[j].Stream
+	})
+	n := len(all)/10 + 1
+	for _, c := range all[:n] {
+		c.evicted = true
+		t.stats.Evicted++
+		t.finish(c)
+	}
+}
+
+// Flush hands out every connection still in the table, in stream order, as
+// the capture ends at time end (TIME_WAIT deadlines up to end are applied
+// first).
+func (t *Tracker) Flush(end time.Time) {
+	t.Advance(end)
+	rest := make([]*Conn, 0, len(t.conns))
+	for _, c := range t.conns {
+		rest = append(rest, c)
+	}
+	sortByStream(rest)
+	for _, c := range rest {
+		delete(t.conns, c.Key)
+		t.emit(c)
+	}
+	t.timeWaits, t.lingering = nil, nil
+}
+
+func sortByStream(cs []*Conn) {
+	sort.Slice(cs, func(i, j int) bool {
+		if cs[i].Stream != cs[j].Stream {
+			return cs[i].Stream < cs[j].Stream
+		}
+		return cs[i].FirstFrame < cs[j].FirstFrame
+	})
+}

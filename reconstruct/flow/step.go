@@ -1,0 +1,195 @@
+package flow
+
+import (
+	"net/netip"
+
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+// step applies one segment travelling in direction dir to connection c:
+// counters, Zeek's view, sequence bookkeeping and the endpoint machines.
+// Events follow RFC 9293 §3.10.7.4's order: RST, SYN, ACK, FIN.
+func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
+	sr := c.Role(dir)
+	rr := 1 - sr
+	s, r := &c.EP[sr], &c.EP[rr]
+	s.Packets++
+	s.PayloadBytes += int64(seg.PayloadLen)
+	s.IPBytes += int64(seg.IPLen)
+	if r.SentFIN && seg.PayloadLen > 0 {
+		s.PayloadAfterPeerFIN += int64(seg.PayloadLen)
+	}
+	zside := 0
+	if dir != c.zeekFirst {
+		zside = 1
+	}
+	c.Zeek.Packet(zside, seg)
+
+	f := seg.Flags
+	seq := tcpstate.Seq(seg.Seq)
+	ack := tcpstate.Seq(seg.Ack)
+	hasACK := f&decode.ACK != 0
+	if !legalFlags(f) {
+		c.Anomalies.IllegalFlags++
+		t.track(s, seg)
+		return
+	}
+
+	if f&decode.RST != 0 {
+		s.SentRST = true
+		s.rstFrames++
+		if c.ClosedBy < 0 {
+			c.ClosedBy = int8(sr)
+		}
+		if t.acceptableRST(c, sr, seg) {
+			t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvRST, seg)
+			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvRST, seg)
+		} else {
+			c.Anomalies.OutOfWindowRST++
+		}
+		return
+	}
+
+	if f&decode.SYN != 0 {
+		retrans := s.isnKnown && s.isn == seq
+		if !s.isnKnown || !retrans {
+			s.isn, s.isnKnown = seq, true
+		}
+		if s.SYNs < MaxSYNTimes {
+			s.SYNTimes[s.SYNs] = seg.Time
+		}
+		s.SYNs++
+		s.SentSYN = true
+		if seg.WScale >= 0 {
+			s.wscale = seg.WScale
+		}
+		if hasACK {
+			if r.isnKnown && ack != r.isn.Add(1) {
+				c.Anomalies.BadSYNACK++
+			} else {
+				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvSYNACK, seg)
+				t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvSYNACK, seg)
+				if sr == Server && !c.listener {
+					c.listener = true
+					t.countListener(s.Addr, seg.Frame)
+				}
+			}
+		} else {
+			t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvSYN, seg)
+			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvSYN, seg)
+		}
+	}
+
+	if hasACK {
+		if !s.ackKnown || s.ackSent.LessThan(ack) {
+			s.ackSent, s.ackKnown = ack, true
+		}
+		if r.isnKnown && r.State == tcpstate.SynReceived && r.isn.LessThan(ack) {
+			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvACKSYN, seg)
+		}
+		if r.SentFIN && r.finSeq.LessThan(ack) {
+			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvACKFIN, seg)
+		}
+	}
+
+	if f&decode.FIN != 0 {
+		fs := seq.Add(uint32(seg.PayloadLen))
+		if f&decode.SYN != 0 {
+			fs = fs.Add(1)
+		}
+		switch {
+		case !s.SentFIN:
+			s.SentFIN = true
+			s.finSeq = fs
+			s.FINTime = seg.Time
+			s.FINFrame = seg.Frame
+			if c.ClosedBy < 0 {
+				c.ClosedBy = int8(sr)
+			} else if r.SentFIN && !r.finSeq.LessThan(ack) && c.ClosedBy == int8(rr) {
+				c.ClosedBy = 2
+			}
+			if r.SentFIN && s.State == tcpstate.CloseWait && hasACK && !r.finSeq.LessThan(ack) {
+				// Simultaneous close: this FIN does not acknowledge the
+				// peer's, so the endpoint had not received it yet. It was
+				// still synchronized when it closed (FIN_WAIT_1) and the
+				// peer's FIN reaches it now (CLOSING).
+				t.setState(c, sr, tcpstate.FinWait1, seg, "sent FIN before receiving peer's FIN")
+				t.setState(c, sr, tcpstate.Closing, seg, "received FIN")
+			} else {
+				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvFIN, seg)
+			}
+			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvFIN, seg)
+		case r.State == tcpstate.TimeWait:
+			// A retransmitted FIN restarts the peer's 2*MSL timer.
+			r.timeWait = seg.Time.Add(2 * t.cfg.MSL)
+			t.timeWaits = append(t.timeWaits, timer{at: r.timeWait, conn: c, role: rr})
+		}
+	}
+	t.track(s, seg)
+}
+
+// track keeps the sender's highest sequence number and advertised window.
+func (t *Tracker) track(s *Endpoint, seg *decode.Segment) {
+	end := tcpstate.Seq(seg.Seq).Add(uint32(seg.PayloadLen))
+	if seg.Flags&decode.SYN != 0 {
+		end = end.Add(1)
+	}
+	if seg.Flags&decode.FIN != 0 {
+		end = end.Add(1)
+	}
+	if !s.nxtKnown || s.sndNxt.LessThan(end) {
+		s.sndNxt, s.nxtKnown = end, true
+	}
+	w := uint32(seg.Window)
+	if seg.Flags&decode.SYN == 0 && s.wscale > 0 {
+		w <<= uint(min(s.wscale, 14))
+	}
+	s.window, s.winKnown = w, true
+}
+
+// acceptableRST applies RFC 9293 §3.10.7's reset check from the observer's
+// view. In SYN_SENT the reset must acknowledge the SYN. Otherwise its
+// sequence number must fall in the receiver's window, which the observer
+// brackets between the receiver's last acknowledgement and the sender's
+// highest sequence number plus the receiver's advertised window. With no
+// evidence to check against, the reset is accepted.
+func (t *Tracker) acceptableRST(c *Conn, sr Role, seg *decode.Segment) bool {
+	s, r := &c.EP[sr], &c.EP[1-sr]
+	seq := tcpstate.Seq(seg.Seq)
+	if r.State == tcpstate.SynSent {
+		if seg.Flags&decode.ACK == 0 {
+			return false
+		}
+		return !r.isnKnown || tcpstate.Seq(seg.Ack) == r.isn.Add(1)
+	}
+	if !r.winKnown {
+		return true
+	}
+	lo := s.sndNxt
+	if r.ackKnown && (!s.nxtKnown || r.ackSent.LessThan(lo)) {
+		lo = r.ackSent
+	}
+	if !s.nxtKnown && !r.ackKnown {
+		return true
+	}
+	hi := s.sndNxt
+	if !s.nxtKnown || hi.LessThan(lo) {
+		hi = lo
+	}
+	win := r.window
+	if win == 0 {
+		win = 1
+	}
+	// [lo, hi + window)
+	return seq.InWindow(lo, uint32(hi.Sub(lo))+win)
+}
+
+func (t *Tracker) countListener(a netip.AddrPort, frame int64) {
+	l := t.listeners[a]
+	if l == nil {
+		l = &Listener{Addr: a, FirstFrame: frame}
+		t.listeners[a] = l
+	}
+	l.Connections++
+}

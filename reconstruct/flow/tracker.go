@@ -1,0 +1,330 @@
+package flow
+
+import (
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+	"github.com/wirestat/wirestat/reconstruct/zeek"
+)
+
+// Config holds the tracker's timing and size limits. Zero fields take the
+// defaults documented on each.
+type Config struct {
+	// MSL is the maximum segment lifetime; TIME_WAIT lasts 2*MSL of capture
+	// time. Default 60 s (Linux; Windows hosts use 120 s).
+	MSL time.Duration
+	// Linger keeps a finished connection (both endpoints closed) in the
+	// table this long so late packets still join it. Default 30 s.
+	Linger time.Duration
+	// IdleTimeout hands out a connection with no packets for this long.
+	// Default 1 h.
+	IdleTimeout time.Duration
+	// TombstoneTTL is how long a finished 4-tuple remembers its stream
+	// number and base sequence numbers. Default 1 h.
+	TombstoneTTL time.Duration
+	// MaxConns bounds the table; when full the least recently active
+	// connections are handed out early and counted as evicted.
+	// Default 2,000,000.
+	MaxConns int
+}
+
+func (c *Config) setDefaults() {
+	if c.MSL <= 0 {
+		c.MSL = 60 * time.Second
+	}
+	if c.Linger <= 0 {
+		c.Linger = 30 * time.Second
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = time.Hour
+	}
+	if c.TombstoneTTL <= 0 {
+		c.TombstoneTTL = time.Hour
+	}
+	if c.MaxConns <= 0 {
+		c.MaxConns = 2_000_000
+	}
+}
+
+// Listener is a host:port that answered a SYN with a SYN-ACK.
+type Listener struct {
+	Addr        netip.AddrPort
+	FirstFrame  int64
+	Connections int64
+}
+
+// Stats counts tracker-level events.
+type Stats struct {
+	Connections int64 // connections created (streams plus continuations)
+	Evicted     int64 // connections handed out early because the table was full
+	IdleExpired int64 // connections handed out after IdleTimeout without packets
+	Continued   int64 // connections re-created from a tombstone by late packets
+}
+
+type tomb struct {
+	stream    int64
+	base      [2]uint32
+	baseKnown [2]bool
+	at        time.Time
+}
+
+type timer struct {
+	at   time.Time
+	conn *Conn
+	role Role
+}
+
+type tombRef struct {
+	key Key
+	at  time.Time
+}
+
+// Tracker turns segments into connections.
+type Tracker struct {
+	cfg        Config
+	conns      map[Key]*Conn
+	tombs      map[Key]tomb
+	tombQueue  []tombRef
+	timeWaits  []timer // TIME_WAIT deadlines in time order (2*MSL is constant)
+	lingering  []*Conn // finished connections in doneAt order
+	listeners  map[netip.AddrPort]*Listener
+	nextStream int64
+	emit       func(*Conn)
+	now        time.Time
+	lastSweep  time.Time
+	stats      Stats
+}
+
+// NewTracker returns a tracker that calls emit for every connection once it
+// is finished (or at Flush). emit must not keep the *Conn after returning.
+func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
+	cfg.setDefaults()
+	return &Tracker{
+		cfg:       cfg,
+		conns:     make(map[Key]*Conn),
+		tombs:     make(map[Key]tomb),
+		listeners: make(map[netip.AddrPort]*Listener),
+		emit:      emit,
+	}
+}
+
+// Stats returns the tracker's counters.
+func (t *Tracker) Stats() Stats { return t.stats }
+
+// Open returns the number of connections in the table.
+func (t *Tracker) Open() int { return len(t.conns) }
+
+// Listeners returns the listeners seen, ordered by first frame.
+func (t *Tracker) Listeners() []Listener {
+	out := make([]Listener, 0, len(t.listeners))
+	for _, l := range t.listeners {
+		out = append(out, *l)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].FirstFrame < out[j].FirstFrame })
+	return out
+}
+
+func pureSYN(seg *decode.Segment) bool {
+	return seg.Flags&decode.SYN != 0 && seg.Flags&decode.ACK == 0
+}
+
+// Add processes one segment. Segments must come in capture order.
+func (t *Tracker) Add(seg *decode.Segment) {
+	if seg.Time.After(t.now) {
+		t.Advance(seg.Time)
+	}
+	key, dir := Canon(seg.Src, seg.Dst)
+	c := t.conns[key]
+	if c != nil && pureSYN(seg) && c.baseKnown[dir] && c.base[dir] != seg.Seq {
+		// Wireshark: a pure SYN with a new sequence number starts a new
+		// stream on the same 4-tuple (port reuse).
+		t.finish(c)
+		c = t.newConn(key, dir, seg, -1)
+	} else if c == nil {
+		stream := int64(-1)
+		if tb, ok := t.tombs[key]; ok {
+			if !(pureSYN(seg) && tb.baseKnown[dir] && tb.base[dir] != seg.Seq) {
+				stream = tb.stream
+				t.stats.Continued++
+			}
+			delete(t.tombs, key)
+			c = t.newConn(key, dir, seg, stream)
+			if stream >= 0 {
+				c.base, c.baseKnown = tb.base, tb.baseKnown
+			}
+		} else {
+			c = t.newConn(key, dir, seg, -1)
+		}
+	}
+	if seg.Frame > c.LastFrame {
+		c.LastFrame = seg.Frame
+	}
+	c.End = seg.Time
+	c.lastSeen = seg.Time
+	if seg.Quoted {
+		return
+	}
+	c.QuotedOnly = false
+	t.updateBase(c, dir, seg)
+	t.step(c, dir, seg)
+	if c.doneAt.IsZero() && c.Done() {
+		c.doneAt = seg.Time
+		t.lingering = append(t.lingering, c)
+	}
+}
+
+// updateBase maintains Wireshark's base sequence numbers, which decide
+// whether a later SYN is a retransmission or a new stream.
+func (t *Tracker) updateBase(c *Conn, dir Dir, seg *decode.Segment) {
+	if seg.HeaderLen < 20 {
+		return
+	}
+	syn := seg.Flags&decode.SYN != 0
+	switch {
+	case syn && seg.Flags&decode.ACK != 0:
+		c.base[dir], c.baseKnown[dir] = seg.Seq, true
+	case !c.baseKnown[dir]:
+		if syn {
+			c.base[dir] = seg.Seq
+		} else {
+			c.base[dir] = seg.Seq - 1
+		}
+		c.baseKnown[dir] = true
+	}
+	if seg.Flags&decode.ACK != 0 && !c.baseKnown[1-dir] {
+		c.base[1-dir], c.baseKnown[1-dir] = seg.Ack-1, true
+	}
+}
+
+func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *Conn {
+	if len(t.conns) >= t.cfg.MaxConns {
+		t.evict()
+	}
+	if stream < 0 {
+		stream = t.nextStream
+		t.nextStream++
+	}
+	t.stats.Connections++
+	c := &Conn{
+		Key:        key,
+		Stream:     stream,
+		FirstFrame: seg.Frame,
+		LastFrame:  seg.Frame,
+		Start:      seg.Time,
+		End:        seg.Time,
+		ClosedBy:   -1,
+		QuotedOnly: seg.Quoted,
+		zeekFirst:  dir,
+	}
+	c.ClientDir = inferClient(dir, seg, &c.RolesInferred)
+	for _, r := range [2]Role{Client, Server} {
+		d := c.ClientDir
+		if r == Server {
+			d = 1 - d
+		}
+		c.EP[r].Addr = key.Src(d)
+		c.EP[r].Since = seg.Time
+		c.EP[r].SinceFrame = seg.Frame
+		c.EP[r].wscale = -1
+	}
+	flags := seg.Flags
+	if !seg.Quoted && flags&(decode.SYN|decode.RST) == 0 {
+		// Midstream pickup: the handshake happened before the capture.
+		c.Midstream = true
+		for r := range c.EP {
+			t.setState(c, Role(r), tcpstate.Established, seg, "midstream pickup")
+		}
+	}
+	t.conns[key] = c
+	return c
+}
+
+// inferClient decides which direction the client sends in from a
+// connection's first segment, travelling in direction d.
+func inferClient(d Dir, seg *decode.Segment, inferred *bool) Dir {
+	switch {
+	case seg.Quoted:
+		// A quoted header is what the sender of the original segment sent.
+	case pureSYN(seg):
+		return d
+	case seg.Flags&(decode.SYN|decode.ACK) == decode.SYN|decode.ACK:
+		*inferred = true
+		return 1 - d
+	}
+	*inferred = true
+	sp, dp := seg.Src.Port(), seg.Dst.Port()
+	switch ss, ds := serverPort(sp), serverPort(dp); {
+	case ss && !ds:
+		return 1 - d
+	case ds && !ss:
+		return d
+	case ss && ds && sp < dp:
+		return 1 - d
+	case ss && ds:
+		return d
+	}
+	switch se, de := sp >= ephemeralBase, dp >= ephemeralBase; {
+	case se && !de:
+		return d
+	case de && !se:
+		return 1 - d
+	}
+	return d
+}
+
+// ephemeralBase is the lowest port of the dynamic range operating systems
+// draw client ports from (Linux 32768, IANA 49152).
+const ephemeralBase = 32768
+
+func serverPort(p uint16) bool { return p < 1024 || zeek.LikelyServerPort(p) }
+
+func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segment, cause string) {
+	ep := &c.EP[r]
+	if ep.State == to {
+		return
+	}
+	c.Transitions = append(c.Transitions, Transition{
+		Frame: seg.Frame, Time: seg.Time, Endpoint: r, From: ep.State, To: to, Cause: cause,
+	})
+	ep.State = to
+	ep.Since = seg.Time
+	ep.SinceFrame = seg.Frame
+	if to == tcpstate.TimeWait {
+		ep.timeWait = seg.Time.Add(2 * t.cfg.MSL)
+		t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, conn: c, role: r})
+	}
+}
+
+// apply runs one event through the machine for endpoint r.
+func (t *Tracker) apply(c *Conn, r Role, role tcpstate.Role, ev tcpstate.Event, seg *decode.Segment) {
+	next, res := tcpstate.Next(c.EP[r].State, role, ev)
+	switch res {
+	case tcpstate.Moved:
+		t.setState(c, r, next, seg, cause(role, ev))
+	case tcpstate.Invalid:
+		c.Anomalies.InvalidEvents++
+	}
+}
+
+var causes = [2][tcpstate.NumEvents]string{
+	{"sent SYN", "sent SYN-ACK", "sent ACK of SYN", "sent FIN", "sent ACK of FIN", "sent RST", "2*MSL elapsed"},
+	{"received SYN", "received SYN-ACK", "received ACK of SYN", "received FIN", "received ACK of FIN", "received RST", "2*MSL elapsed"},
+}
+
+func cause(r tcpstate.Role, e tcpstate.Event) string { return causes[r][e] }
+
+// legalFlags reports whether a flag combination (PSH, ECE, CWR, NS
+// ignored) is one a TCP stack sends.
+func legalFlags(f uint16) bool {
+	switch f & (decode.FIN | decode.SYN | decode.RST | decode.ACK | decode.URG) {
+	case decode.SYN, decode.SYN | decode.URG, decode.SYN | decode.ACK,
+		decode.RST, decode.RST | decode.ACK,
+		decode.FIN | decode.ACK, decode.FIN | decode.ACK | decode.URG,
+		decode.ACK, decode.ACK | decode.URG:
+		return true
+	}
+	return false
+}
