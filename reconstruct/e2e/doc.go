@@ -1,0 +1,30 @@
+// Package e2e produces real captures of real kernel TCP traffic together
+// with the kernel's own view of every endpoint, the oracle that wirestat's
+// reconstructed states are checked against.
+//
+// Each Scenario runs in a fresh pair of network namespaces joined by a veth
+// pair: the client namespace holds 10.213.0.1 (fd00:213::1) and the server
+// namespace 10.213.0.2 (fd00:213::2). The sockets are ordinary Go net
+// sockets created inside the namespaces: a goroutine locked to its OS thread
+// enters the namespace with setns(2) and creates the socket there, so the
+// socket belongs to that namespace for its whole life while the scenario
+// drives both ends from one goroutine and orders events exactly.
+//
+// tcpdump runs inside the client namespace on its veth (or on "any"), so a
+// packet dropped by an iptables OUTPUT rule in either namespace never reaches
+// the capture point: the capture shows exactly what the wire carried. Rules
+// that hide a packet (a SYN-ACK, the ACK of a FIN, the final ACK) are how
+// the scenarios pin an endpoint in SYN_RECEIVED, FIN_WAIT_1, CLOSING or
+// LAST_ACK. Simultaneous close holds the client's first FIN in an NFQUEUE
+// until the server's FIN has crossed it, which makes the crossing
+// deterministic without netem.
+//
+// When the scenario's sockets have reached their final states, `ss -tanH` is
+// taken in both namespaces before the capture stops. Outcome maps every
+// endpoint (local and peer address) to the state the kernel reported, with
+// CLOSED for endpoints of the scenario that ss no longer lists (after a RST,
+// or for the listener side of a refused connection).
+//
+// Everything here needs root, ip(8), tcpdump, iptables and ip6tables;
+// Available reports what is missing.
+package e2e

@@ -1,0 +1,294 @@
+//go:build linux
+
+package e2e
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Conn names one connection of a scenario by its ports and the final states
+// the scenario is designed to leave its two endpoints in.
+type Conn struct {
+	ClientPort, ServerPort uint16
+	Client, Server         string // RFC 9293 state names; CLOSED for absent
+}
+
+// Scenario is one reproducible piece of kernel TCP traffic.
+type Scenario struct {
+	Name        string // file name stem: <Name>.pcap
+	Doc         string // one line: what the capture shows
+	IPv6        bool   // use the fd00:213::/64 addresses instead of 10.213.0.0/24
+	Iface       string // capture interface in the client namespace; default the veth
+	LinkType    string // tcpdump -y value, for "any" captures
+	LateCapture bool   // Run calls Env.StartCapture itself (midstream pickup)
+	Flaky       bool   // the kernel may legitimately end in other states
+	Want        []Conn // the connections and their designed final states
+	Run         func(*Env) error
+}
+
+// Endpoint is one end of a connection as seen from that end.
+type Endpoint struct {
+	Local, Peer netip.AddrPort
+}
+
+// EndpointState is an endpoint with the state the kernel reported for it.
+type EndpointState struct {
+	Endpoint
+	State string // RFC 9293 name, CLOSED when ss did not list the endpoint
+}
+
+// Snapshot is the ss output of one namespace at the end of a scenario.
+type Snapshot struct {
+	Namespace string
+	Role      string // "client" or "server"
+	Iface     string
+	Addr      netip.Addr
+	Raw       string   // ss -tanH output, verbatim
+	Sockets   []Socket // Raw parsed
+}
+
+// Header is the comment line that introduces the snapshot in .ss.txt files.
+func (s Snapshot) Header() string {
+	return fmt.Sprintf("# %s namespace %s, %s %s: ss -tanH", s.Role, s.Namespace, s.Iface, s.Addr)
+}
+
+// Outcome is what Capture produced: the capture file, the kernel's view of
+// every endpoint, and where it differs from the scenario's design.
+type Outcome struct {
+	Scenario  string
+	Pcap      string   // path of the capture
+	Command   []string // the tcpdump command line
+	Info      PcapInfo
+	Snapshots []Snapshot // client namespace first, then server
+	// States holds the kernel state of every endpoint of the scenario's
+	// connections (CLOSED when absent from ss) and of every other
+	// connection socket ss listed. Listeners are not included.
+	States map[Endpoint]string
+	// Mismatches lists endpoints whose kernel state differs from the
+	// scenario's Want; empty when the scenario did what it was built for.
+	Mismatches []string
+}
+
+// Endpoints returns States sorted by local then peer address.
+func (o *Outcome) Endpoints() []EndpointState {
+	eps := make([]EndpointState, 0, len(o.States))
+	for ep, st := range o.States {
+		eps = append(eps, EndpointState{Endpoint: ep, State: st})
+	}
+	slices.SortFunc(eps, func(a, b EndpointState) int {
+		return cmp.Or(a.Local.Compare(b.Local), a.Peer.Compare(b.Peer))
+	})
+	return eps
+}
+
+// State returns the kernel state of the endpoint (local, peer) and whether
+// the endpoint belongs to the scenario at all.
+func (o *Outcome) State(local, peer netip.AddrPort) (string, bool) {
+	st, ok := o.States[Endpoint{local, peer}]
+	return st, ok
+}
+
+// settleTimeout bounds the wait for a scenario's designed final states.
+const settleTimeout = 3 * time.Second
+
+// scenarioTimeout bounds a whole scenario.
+const scenarioTimeout = 45 * time.Second
+
+// Capture runs the scenario in fresh namespaces, writes <dir>/<Name>.pcap
+// and returns the outcome. It waits (bounded) for the designed final states,
+// then snapshots ss in both namespaces while the capture still runs, stops
+// the capture, closes every socket and deletes the namespaces. A scenario
+// ending in other states than designed is not an error: the outcome records
+// the kernel's states and the mismatches.
+func (s Scenario) Capture(dir string) (out *Outcome, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
+	defer cancel()
+	e := &Env{ctx: ctx, sc: &s, dir: dir}
+	if err := e.setup(); err != nil {
+		return nil, errors.Join(err, e.teardown())
+	}
+	defer func() { err = errors.Join(err, e.teardown()) }()
+
+	if !s.LateCapture {
+		e.StartCapture()
+	}
+	if err := e.Err(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	if err := s.Run(e); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	if e.dump == nil {
+		return nil, fmt.Errorf("scenario %s: capture never started", s.Name)
+	}
+	out = &Outcome{Scenario: s.Name, Pcap: e.pcap, Command: e.dump.args}
+	e.settle()
+	for _, ns := range []*Netns{e.Client, e.Server} {
+		socks, raw, err := snapshotSS(ctx, ns)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+		out.Snapshots = append(out.Snapshots, Snapshot{
+			Namespace: ns.Name, Role: ns.Role, Iface: ns.Iface, Addr: ns.Addr, Raw: raw, Sockets: socks,
+		})
+	}
+	err = e.dump.stop()
+	e.dump = nil
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	if out.Info, err = ReadPcapInfo(out.Pcap); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
+	out.States, out.Mismatches = e.judge(out.Snapshots)
+	return out, nil
+}
+
+// settle waits until every endpoint of Want is in its designed state, or
+// settleTimeout passes.
+func (e *Env) settle() {
+	deadline := time.Now().Add(settleTimeout)
+	for time.Now().Before(deadline) {
+		var snaps []Snapshot
+		for _, ns := range []*Netns{e.Client, e.Server} {
+			socks, _, err := snapshotSS(e.ctx, ns)
+			if err != nil {
+				return
+			}
+			snaps = append(snaps, Snapshot{Role: ns.Role, Sockets: socks})
+		}
+		if _, bad := e.judge(snaps); len(bad) == 0 {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// judge computes the endpoint states from client and server snapshots and
+// lists the differences from Want.
+func (e *Env) judge(snaps []Snapshot) (map[Endpoint]string, []string) {
+	states := make(map[Endpoint]string)
+	var bad []string
+	for _, c := range e.sc.Want {
+		cl, sv := e.ClientAP(c.ClientPort), e.ServerAP(c.ServerPort)
+		for _, side := range []struct {
+			snap        Snapshot
+			local, peer netip.AddrPort
+			want        string
+		}{
+			{snaps[0], cl, sv, c.Client},
+			{snaps[1], sv, cl, c.Server},
+		} {
+			got := stateOf(side.snap.Sockets, side.local, side.peer)
+			states[Endpoint{side.local, side.peer}] = got
+			if got != side.want {
+				bad = append(bad, fmt.Sprintf("%s %v -> %v: kernel %s, designed %s", side.snap.Role, side.local, side.peer, got, side.want))
+			}
+		}
+	}
+	for _, snap := range snaps {
+		for _, so := range snap.Sockets {
+			if so.Listening() {
+				continue
+			}
+			ep := Endpoint{so.Local, so.Peer}
+			if _, ok := states[ep]; !ok {
+				states[ep] = so.State
+				bad = append(bad, fmt.Sprintf("%s %v -> %v: kernel %s, not designed", snap.Role, so.Local, so.Peer, so.State))
+			}
+		}
+	}
+	return states, bad
+}
+
+// setup creates the namespaces and the veth pair and configures addresses.
+func (e *Env) setup() error {
+	sfx := randSuffix()
+	e.Client = &Netns{Name: "wsA-" + sfx, Role: "client", Iface: ClientIface, Addr: ClientAddr4}
+	e.Server = &Netns{Name: "wsB-" + sfx, Role: "server", Iface: ServerIface, Addr: ServerAddr4}
+	prefix := "/24"
+	if e.sc.IPv6 {
+		e.Client.Addr, e.Server.Addr, prefix = ClientAddr6, ServerAddr6, "/64"
+	}
+	for _, ns := range []*Netns{e.Client, e.Server} {
+		if _, err := run(e.ctx, "ip", "netns", "add", ns.Name); err != nil {
+			return err
+		}
+		// Set before the veth exists so that it inherits the defaults:
+		// IPv4 scenarios carry no IPv6 at all; IPv6 ones send no router
+		// solicitations and do no duplicate address detection.
+		kv := [][2]string{{"net.ipv6.conf.default.disable_ipv6", "1"}}
+		if e.sc.IPv6 {
+			kv = [][2]string{
+				{"net.ipv6.conf.default.accept_ra", "0"},
+				{"net.ipv6.conf.default.router_solicitations", "0"},
+				{"net.ipv6.conf.default.accept_dad", "0"},
+			}
+		}
+		for _, p := range kv {
+			if err := ns.sysctl(p[0], p[1]); err != nil {
+				return err
+			}
+		}
+	}
+	if _, err := run(e.ctx, "ip", "link", "add", ClientIface, "netns", e.Client.Name, "type", "veth",
+		"peer", "name", ServerIface, "netns", e.Server.Name); err != nil {
+		return err
+	}
+	for _, ns := range []*Netns{e.Client, e.Server} {
+		args := []string{"-n", ns.Name, "addr", "add", ns.Addr.String() + prefix, "dev", ns.Iface}
+		if e.sc.IPv6 {
+			args = append(args, "nodad")
+		}
+		for _, a := range [][]string{
+			args,
+			{"-n", ns.Name, "link", "set", "lo", "up"},
+			{"-n", ns.Name, "link", "set", ns.Iface, "up"},
+		} {
+			if _, err := run(e.ctx, "ip", a...); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// teardown stops the capture if it still runs, runs the registered
+// cleanups and deletes the namespaces.
+func (e *Env) teardown() error {
+	if e.dump != nil {
+		e.dump.kill()
+		e.dump = nil
+	}
+	e.mu.Lock()
+	fns := e.cleanup
+	e.cleanup = nil
+	e.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+	var errs []string
+	for _, ns := range []*Netns{e.Client, e.Server} {
+		if ns == nil {
+			continue
+		}
+		// A fresh context: teardown must run even after a timeout.
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		_, err := run(ctx, "ip", "netns", "del", ns.Name)
+		cancel()
+		if err != nil && !strings.Contains(err.Error(), "No such file") {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("teardown: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
