@@ -315,6 +315,9 @@ func ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 		case 59: // no next header
 			return NotTCP
 		default:
+			if off > len(data) {
+				return Truncated
+			}
 			body := data[off:min(end, len(data))]
 			return transport(next, body, end-off, end, src, dst, seg, depth, quoted)
 		}
