@@ -124,6 +124,8 @@ func LinkTypeName(linkType uint16) string {
 		return "NULL"
 	case capture.LinkEthernet:
 		return "EN10MB"
+	case capture.LinkPPP:
+		return "PPP"
 	case capture.LinkRaw:
 		return "RAW"
 	case capture.LinkCHDLC:
