@@ -9,6 +9,10 @@
 // gopacket/pcap instead, with the same finite-timeout loop; that is the
 // only place outside cmd/ that needs cgo and libpcap.
 //
+// The pure-Go capture does not put back VLAN tags that the network card
+// strips on receive (libpcap does, from PACKET_AUXDATA), and frames from
+// loopback are returned once, not once outgoing and once incoming.
+//
 // Live capture is the one part of wirestat that reads the wall clock: frame
 // timestamps come from the kernel (SO_TIMESTAMPNS) when it provides them.
 //
