@@ -45,6 +45,8 @@ type Config struct {
 	Warn func(msg string)
 	// OnConnection receives every finished connection before the writer.
 	OnConnection func(c *flow.Conn, rc *result.Connection)
+	// Assigned, when set, learns the stream number of every TCP frame.
+	Assigned func(frame, stream int64)
 	// Packet, when set, sees every packet read (after the filter), for
 	// saving or annotating.
 	Packet func(p capture.Packet)
@@ -167,7 +169,10 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 			if seg.Truncated {
 				r.Capture.TruncatedPackets++
 			}
-			tracker.Add(&seg)
+			stream := tracker.Add(&seg)
+			if cfg.Assigned != nil {
+				cfg.Assigned(seg.Frame, stream)
+			}
 		case decode.NotTCP:
 			r.Capture.OtherPackets++
 		case decode.Fragment:

@@ -29,6 +29,9 @@ type Config struct {
 	// connections are handed out early and counted as evicted.
 	// Default 2,000,000.
 	MaxConns int
+	// ZeekPorts are the likely server ports of the Zeek view's role flips
+	// (zeek.DefaultPorts when nil).
+	ZeekPorts zeek.Ports
 }
 
 func (c *Config) setDefaults() {
@@ -131,8 +134,9 @@ func pureSYN(seg *decode.Segment) bool {
 	return seg.Flags&decode.SYN != 0 && seg.Flags&decode.ACK == 0
 }
 
-// Add processes one segment. Segments must come in capture order.
-func (t *Tracker) Add(seg *decode.Segment) {
+// Add processes one segment and returns the stream number of the
+// connection it joined. Segments must come in capture order.
+func (t *Tracker) Add(seg *decode.Segment) int64 {
 	if seg.Time.After(t.now) {
 		t.Advance(seg.Time)
 	}
@@ -165,7 +169,7 @@ func (t *Tracker) Add(seg *decode.Segment) {
 	c.End = seg.Time
 	c.lastSeen = seg.Time
 	if seg.Quoted {
-		return
+		return c.Stream
 	}
 	c.QuotedOnly = false
 	t.updateBase(c, dir, seg)
@@ -174,12 +178,13 @@ func (t *Tracker) Add(seg *decode.Segment) {
 		c.doneAt = seg.Time
 		t.lingering = append(t.lingering, c)
 	}
+	return c.Stream
 }
 
 // updateBase maintains Wireshark's base sequence numbers, which decide
 // whether a later SYN is a retransmission or a new stream.
 func (t *Tracker) updateBase(c *Conn, dir Dir, seg *decode.Segment) {
-	if seg.HeaderLen < 20 {
+	if seg.HeaderLen < 20 || seg.BadHeaderLen {
 		return
 	}
 	syn := seg.Flags&decode.SYN != 0
@@ -219,6 +224,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		QuotedOnly: seg.Quoted,
 		zeekFirst:  dir,
 	}
+	c.Zeek.SetPorts(t.cfg.ZeekPorts)
 	c.ClientDir = inferClient(dir, seg, &c.RolesInferred)
 	for _, r := range [2]Role{Client, Server} {
 		d := c.ClientDir

@@ -87,7 +87,12 @@ type Conn struct {
 	started bool
 	hist    [maxHistory]byte
 	nhist   int
+	ports   Ports
 }
+
+// SetPorts chooses the likely server ports used for the creation flip
+// (DefaultPorts when never called). Call it before the first Packet.
+func (c *Conn) SetPorts(p Ports) { c.ports = p }
 
 // OrigSide returns the side (0 = sender of the first packet) Zeek calls
 // the originator.
@@ -213,11 +218,15 @@ func (c *Conn) creationFlip(s uint8, seg *decode.Segment) {
 	if pureSYN {
 		return
 	}
+	ports := c.ports
+	if ports == nil {
+		ports = DefaultPorts
+	}
 	sp, dp := seg.Src.Port(), seg.Dst.Port()
-	if !likelyServerPorts[sp] {
+	if !ports(sp) {
 		return
 	}
-	if likelyServerPorts[dp] && (seg.Has(decode.SYN|decode.ACK) || sp >= dp) {
+	if ports(dp) && (seg.Has(decode.SYN|decode.ACK) || sp >= dp) {
 		return
 	}
 	c.flip()

@@ -17,6 +17,17 @@ func init() {
 	}
 }
 
+// Ports is a set of likely server ports. Zeek's bare mode (zeek -b) loads
+// no protocol analyzers and so has few or none; DefaultPorts is the set of
+// its default scripts.
+type Ports func(port uint16) bool
+
+// DefaultPorts is likely_server_ports with Zeek's default scripts loaded.
+func DefaultPorts(p uint16) bool { return likelyServerPorts[p] }
+
+// NoPorts is likely_server_ports in bare mode with no analyzers loaded.
+func NoPorts(uint16) bool { return false }
+
 // LikelyServerPort reports whether Zeek's default scripts treat p as a
 // server port when deciding roles of a connection whose handshake was missed.
 func LikelyServerPort(p uint16) bool { return likelyServerPorts[p] }

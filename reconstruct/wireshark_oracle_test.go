@@ -1,0 +1,136 @@
+package reconstruct
+
+import (
+	"bufio"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
+)
+
+// wiresharkLeftOut are oracle captures whose TCP lives inside tunnels
+// wirestat does not decapsulate yet; tshark numbers the inner flows.
+var wiresharkLeftOut = map[string]string{
+	"td__geneve.pcap":              "TCP inside Geneve (UDP 6081) is not decapsulated",
+	"sv__bug-5437-02-tunnels.pcap": "TCP inside GRE/ERSPAN/VXLAN tunnels is not decapsulated",
+	"sv__ppp-ipfrag-syn.pcap":      "tshark reassembles the IPv4 fragments and shows TCP on the completing frame; wirestat counts fragments without reassembling them",
+	"sv__filestore-5408.pcap":      "frame 87 is an sFlow datagram whose samples quote five TCP headers; tshark numbers them, wirestat does not decode sFlow",
+}
+
+type tsharkRow struct{ frame, stream int64 }
+
+func readTsharkTSV(t *testing.T, path string) []tsharkRow {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var rows []tsharkRow
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) < 2 || cols[1] == "" {
+			continue
+		}
+		fr, err1 := strconv.ParseInt(cols[0], 10, 64)
+		st, err2 := strconv.ParseInt(strings.SplitN(cols[1], ",", 2)[0], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: bad row %q", path, sc.Text())
+		}
+		rows = append(rows, tsharkRow{fr, st})
+	}
+	return rows
+}
+
+// TestWiresharkStreams checks that every TCP frame of every capture in the
+// Wireshark oracle lands in the connection with tshark 4.0's tcp.stream
+// number, and that each stream's first and last frames agree.
+func TestWiresharkStreams(t *testing.T) {
+	dir := testenv.Shared(t, "oracles", "wireshark")
+	tsvs, _ := filepath.Glob(filepath.Join(dir, "*.tshark.tsv"))
+	if len(tsvs) == 0 {
+		t.Skip("no tshark oracle files")
+	}
+	var total, agree int
+	for _, tsv := range tsvs {
+		capName := strings.TrimSuffix(filepath.Base(tsv), ".tshark.tsv")
+		t.Run(capName, func(t *testing.T) {
+			if why, ok := wiresharkLeftOut[capName]; ok {
+				t.Skip(why)
+			}
+			want := readTsharkTSV(t, tsv)
+			a := analyse(t, Config{}, filepath.Join(dir, capName))
+			if a.err != nil {
+				t.Fatalf("run: %v", a.err)
+			}
+			bad := 0
+			for _, w := range want {
+				total++
+				got, ok := a.assigned[w.frame]
+				if ok && got == w.stream {
+					agree++
+					continue
+				}
+				if bad < 5 {
+					if !ok {
+						t.Errorf("frame %d: tshark stream %d, wirestat saw no TCP", w.frame, w.stream)
+					} else {
+						t.Errorf("frame %d: tshark stream %d, wirestat stream %d", w.frame, w.stream, got)
+					}
+				}
+				bad++
+			}
+			wantFrames := map[int64]bool{}
+			for _, w := range want {
+				wantFrames[w.frame] = true
+			}
+			for fr := range a.assigned {
+				if !wantFrames[fr] && bad < 5 {
+					t.Errorf("frame %d: wirestat assigned a stream, tshark shows no TCP", fr)
+					bad++
+				}
+			}
+			// First and last frame per stream.
+			span := map[int64][2]int64{}
+			for _, w := range want {
+				s, ok := span[w.stream]
+				if !ok {
+					s = [2]int64{w.frame, w.frame}
+				}
+				s[0], s[1] = min(s[0], w.frame), max(s[1], w.frame)
+				span[w.stream] = s
+			}
+			seen := map[int64]bool{}
+			for _, c := range a.conns {
+				s, ok := span[c.Stream]
+				if !ok {
+					t.Errorf("stream %d not in tshark output", c.Stream)
+					continue
+				}
+				if seen[c.Stream] {
+					continue
+				}
+				seen[c.Stream] = true
+				if c.FirstFrame != s[0] || c.LastFrame != s[1] {
+					t.Errorf("stream %d frames %d-%d, tshark %d-%d", c.Stream, c.FirstFrame, c.LastFrame, s[0], s[1])
+				}
+			}
+			if len(seen) != len(span) {
+				var missing []int64
+				for s := range span {
+					if !seen[s] {
+						missing = append(missing, s)
+					}
+				}
+				sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
+				t.Errorf("%d tshark streams not reported, e.g. %v", len(missing), missing[:min(5, len(missing))])
+			}
+		})
+	}
+	t.Logf("wireshark stream agreement: %d/%d TCP frames", agree, total)
+}
