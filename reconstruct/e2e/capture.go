@@ -11,17 +11,60 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
 
 // tcpdump is a running capture inside a namespace.
 type tcpdump struct {
-	cmd    *exec.Cmd
-	args   []string // the tcpdump command line, for the record
+	cmd  *exec.Cmd
+	args []string      // the tcpdump command line, for the record
+	done chan struct{} // closed when stderr reaches EOF
+
+	mu     sync.Mutex
 	stderr strings.Builder
-	done   chan struct{} // closed when stderr reaches EOF
+}
+
+// ErrCaptureLoss reports that tcpdump did not write every packet the
+// kernel passed it; the capture is incomplete and the scenario is retried.
+var ErrCaptureLoss = errors.New("capture lost packets")
+
+// statsRE match the counters tcpdump prints on SIGUSR1 and at exit.
+var (
+	capturedRE = regexp.MustCompile(`(\d+) packets? captured`)
+	receivedRE = regexp.MustCompile(`(\d+) packets? received by filter`)
+	droppedRE  = regexp.MustCompile(`(\d+) packets? dropped by kernel`)
+)
+
+// stats returns the last counters tcpdump printed, and false if it printed
+// none yet.
+func (t *tcpdump) stats() (captured, received, dropped int, ok bool) {
+	t.mu.Lock()
+	text := t.stderr.String()
+	t.mu.Unlock()
+	last := func(re *regexp.Regexp) (int, bool) {
+		m := re.FindAllStringSubmatch(text, -1)
+		if len(m) == 0 {
+			return 0, false
+		}
+		n, err := strconv.Atoi(m[len(m)-1][1])
+		return n, err == nil
+	}
+	c, ok1 := last(capturedRE)
+	r, ok2 := last(receivedRE)
+	d, ok3 := last(droppedRE)
+	return c, r, d, ok1 && ok2 && ok3
+}
+
+// errText returns what tcpdump wrote to standard error.
+func (t *tcpdump) errText() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return strings.TrimSpace(t.stderr.String())
 }
 
 // Link types found in pcap file headers (LINKTYPE_* values).
@@ -55,7 +98,9 @@ func startTcpdump(ctx context.Context, ns *Netns, iface, linkType, path string) 
 		signalled := false
 		for sc.Scan() {
 			line := sc.Text()
+			t.mu.Lock()
 			t.stderr.WriteString(line + "\n")
+			t.mu.Unlock()
 			if !signalled && strings.Contains(line, "listening on") {
 				signalled = true
 				close(ready)
@@ -69,7 +114,7 @@ func startTcpdump(ctx context.Context, ns *Netns, iface, linkType, path string) 
 		return t, nil
 	case <-t.done:
 		_ = t.cmd.Wait()
-		return nil, fmt.Errorf("tcpdump exited before listening: %s", strings.TrimSpace(t.stderr.String()))
+		return nil, fmt.Errorf("tcpdump exited before listening: %s", t.errText())
 	case <-timer.C:
 	case <-ctx.Done():
 	}
@@ -77,10 +122,21 @@ func startTcpdump(ctx context.Context, ns *Netns, iface, linkType, path string) 
 	return nil, errors.New("tcpdump did not start listening within 5s")
 }
 
-// stop lets tcpdump drain what is in flight, interrupts it and waits for it
-// to write its statistics and exit.
+// stop waits until tcpdump has written every packet the kernel handed it
+// (asking for its counters with SIGUSR1, for at most two seconds),
+// interrupts it and waits for it to exit. It returns ErrCaptureLoss if the
+// final counters show packets that never reached the file.
 func (t *tcpdump) stop() error {
-	time.Sleep(150 * time.Millisecond)
+	for range 20 {
+		time.Sleep(100 * time.Millisecond)
+		if err := t.cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+		if c, r, _, ok := t.stats(); ok && c >= r {
+			break
+		}
+	}
 	if err := t.cmd.Process.Signal(os.Interrupt); err != nil {
 		return fmt.Errorf("interrupt tcpdump: %w", err)
 	}
@@ -91,7 +147,14 @@ func (t *tcpdump) stop() error {
 		return errors.New("tcpdump did not exit within 5s of SIGINT")
 	}
 	if err := t.cmd.Wait(); err != nil {
-		return fmt.Errorf("tcpdump: %w: %s", err, strings.TrimSpace(t.stderr.String()))
+		return fmt.Errorf("tcpdump: %w: %s", err, t.errText())
+	}
+	c, r, d, ok := t.stats()
+	if !ok {
+		return fmt.Errorf("tcpdump printed no statistics: %s", t.errText())
+	}
+	if c < r || d > 0 {
+		return fmt.Errorf("%w: %d captured, %d received by filter, %d dropped by kernel", ErrCaptureLoss, c, r, d)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/netip"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -48,6 +49,8 @@ type Env struct {
 
 	dump *tcpdump
 	pcap string
+
+	rules []string // "<role>: iptables ..." for the record
 
 	mu      sync.Mutex
 	err     error
@@ -145,7 +148,9 @@ func (e *Env) Rule(ns *Netns, args ...string) {
 		tool = "ip6tables"
 	}
 	_, err := ns.command(e.ctx, tool, append([]string{"-w"}, args...)...)
-	e.fail(err)
+	if !e.fail(err) {
+		e.rules = append(e.rules, ns.Role+": "+tool+" "+strings.Join(args, " "))
+	}
 }
 
 // Listen opens a listener on the server address and port.

@@ -3,12 +3,10 @@
 package e2e
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 )
@@ -33,17 +31,6 @@ type Scenario struct {
 	Run         func(*Env) error
 }
 
-// Endpoint is one end of a connection as seen from that end.
-type Endpoint struct {
-	Local, Peer netip.AddrPort
-}
-
-// EndpointState is an endpoint with the state the kernel reported for it.
-type EndpointState struct {
-	Endpoint
-	State string // RFC 9293 name, CLOSED when ss did not list the endpoint
-}
-
 // Snapshot is the ss output of one namespace at the end of a scenario.
 type Snapshot struct {
 	Namespace string
@@ -65,6 +52,7 @@ type Outcome struct {
 	Scenario  string
 	Pcap      string   // path of the capture
 	Command   []string // the tcpdump command line
+	Rules     []string // firewall rules added, "<role>: iptables ..."
 	Info      PcapInfo
 	Snapshots []Snapshot // client namespace first, then server
 	// States holds the kernel state of every endpoint of the scenario's
@@ -82,10 +70,22 @@ func (o *Outcome) Endpoints() []EndpointState {
 	for ep, st := range o.States {
 		eps = append(eps, EndpointState{Endpoint: ep, State: st})
 	}
-	slices.SortFunc(eps, func(a, b EndpointState) int {
-		return cmp.Or(a.Local.Compare(b.Local), a.Peer.Compare(b.Peer))
-	})
+	sortEndpoints(eps)
 	return eps
+}
+
+// SSText returns the ss snapshots as written to <name>.ss.txt: for each
+// namespace a Snapshot.Header line followed by the raw ss output.
+func (o *Outcome) SSText() string {
+	var b strings.Builder
+	for _, s := range o.Snapshots {
+		b.WriteString(s.Header() + "\n")
+		b.WriteString(s.Raw)
+		if s.Raw != "" && !strings.HasSuffix(s.Raw, "\n") {
+			b.WriteString("\n")
+		}
+	}
+	return b.String()
 }
 
 // State returns the kernel state of the endpoint (local, peer) and whether
@@ -106,8 +106,22 @@ const scenarioTimeout = 45 * time.Second
 // then snapshots ss in both namespaces while the capture still runs, stops
 // the capture, closes every socket and deletes the namespaces. A scenario
 // ending in other states than designed is not an error: the outcome records
-// the kernel's states and the mismatches.
-func (s Scenario) Capture(dir string) (out *Outcome, err error) {
+// the kernel's states and the mismatches. A run whose capture lost packets
+// (ErrCaptureLoss) is repeated, up to three runs in all.
+func (s Scenario) Capture(dir string) (*Outcome, error) {
+	var err error
+	for range 3 {
+		var out *Outcome
+		out, err = s.captureOnce(dir)
+		if !errors.Is(err, ErrCaptureLoss) {
+			return out, err
+		}
+	}
+	return nil, err
+}
+
+// captureOnce is one run of Capture.
+func (s Scenario) captureOnce(dir string) (out *Outcome, err error) {
 	ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
 	defer cancel()
 	e := &Env{ctx: ctx, sc: &s, dir: dir}
@@ -128,7 +142,7 @@ func (s Scenario) Capture(dir string) (out *Outcome, err error) {
 	if e.dump == nil {
 		return nil, fmt.Errorf("scenario %s: capture never started", s.Name)
 	}
-	out = &Outcome{Scenario: s.Name, Pcap: e.pcap, Command: e.dump.args}
+	out = &Outcome{Scenario: s.Name, Pcap: e.pcap, Command: e.dump.args, Rules: e.rules}
 	e.settle()
 	for _, ns := range []*Netns{e.Client, e.Server} {
 		socks, raw, err := snapshotSS(ctx, ns)

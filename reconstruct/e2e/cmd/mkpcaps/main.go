@@ -1,0 +1,152 @@
+//go:build linux
+
+// Command mkpcaps regenerates the sample captures in pcaps/ from real kernel
+// TCP traffic in network namespaces (see package e2e). For every scenario it
+// writes <name>.pcap, <name>.ss.txt (the raw ss output of both namespaces)
+// and <name>.expected.tsv (the kernel's endpoint states, the oracle the
+// golden tests compare against), then rewrites README.md.
+//
+//	sudo go run ./reconstruct/e2e/cmd/mkpcaps -out pcaps [-run demo,closing]
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+
+	"github.com/wirestat/wirestat/reconstruct/e2e"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "mkpcaps:", err)
+		os.Exit(1)
+	}
+}
+
+// run parses args, runs the selected scenarios one after the other and
+// writes their files and the README into the output directory.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("mkpcaps", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "pcaps", "output `directory`")
+	only := fs.String("run", "", "comma-separated scenario `names` (default all)")
+	list := fs.Bool("list", false, "list the scenarios and exit")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	scenarios := e2e.Scenarios()
+	if *list {
+		for _, sc := range scenarios {
+			fmt.Fprintf(stdout, "%-26s %s\n", sc.Name, sc.Doc)
+		}
+		return nil
+	}
+	if err := e2e.Available(); err != nil {
+		return err
+	}
+	var names []string
+	if *only != "" {
+		names = strings.Split(*only, ",")
+		for _, n := range names {
+			if !slices.ContainsFunc(scenarios, func(s e2e.Scenario) bool { return s.Name == n }) {
+				return fmt.Errorf("unknown scenario %q (see -list)", n)
+			}
+		}
+	}
+	if err := os.MkdirAll(*out, 0o755); err != nil {
+		return err
+	}
+	for _, sc := range scenarios {
+		if names != nil && !slices.Contains(names, sc.Name) {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		o, err := sc.Capture(*out)
+		if err != nil {
+			return err
+		}
+		if err := writeOutcome(*out, o); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%-26s %3d packets  %s\n", sc.Name, o.Info.Packets, summary(o))
+		for _, m := range o.Mismatches {
+			fmt.Fprintf(stderr, "%s: %s\n", sc.Name, m)
+		}
+	}
+	return writeREADME(*out, scenarios)
+}
+
+// writeOutcome writes the .ss.txt, .expected.tsv and .how.txt files of one
+// scenario.
+func writeOutcome(dir string, o *e2e.Outcome) error {
+	base := filepath.Join(dir, o.Scenario)
+	f, err := os.Create(base + ".expected.tsv")
+	if err != nil {
+		return err
+	}
+	err = e2e.WriteExpectedTSV(f, o.Endpoints())
+	if err := errors.Join(err, f.Close()); err != nil {
+		return fmt.Errorf("write %s.expected.tsv: %w", base, err)
+	}
+	if err := os.WriteFile(base+".ss.txt", []byte(o.SSText()), 0o644); err != nil {
+		return err
+	}
+	return os.WriteFile(base+".how.txt", []byte(how(o)), 0o644)
+}
+
+// how records the commands that made a capture: the tcpdump command line
+// (run in the client namespace) and the firewall rules.
+func how(o *e2e.Outcome) string {
+	cmd := slices.Clone(o.Command)
+	for i := range cmd {
+		if i > 0 && cmd[i-1] == "-w" {
+			cmd[i] = filepath.Base(cmd[i])
+		}
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "client: %s\n", strings.Join(cmd, " "))
+	for _, r := range o.Rules {
+		b.WriteString(r + "\n")
+	}
+	return b.String()
+}
+
+// summary renders the kernel states of the client endpoints and their
+// peers on one line: "40001->80 TIME_WAIT/CLOSED".
+func summary(o *e2e.Outcome) string {
+	return statesLine(o.Endpoints())
+}
+
+// statesLine pairs each client endpoint with its server endpoint.
+func statesLine(eps []e2e.EndpointState) string {
+	byEP := make(map[e2e.Endpoint]string, len(eps))
+	for _, ep := range eps {
+		byEP[ep.Endpoint] = ep.State
+	}
+	var parts []string
+	for _, ep := range eps {
+		if ep.Local.Addr() != e2e.ClientAddr4 && ep.Local.Addr() != e2e.ClientAddr6 {
+			continue
+		}
+		peerState, ok := byEP[e2e.Endpoint{Local: ep.Peer, Peer: ep.Local}]
+		if !ok {
+			peerState = "?"
+		}
+		parts = append(parts, fmt.Sprintf("%d->%d %s/%s", ep.Local.Port(), ep.Peer.Port(), ep.State, peerState))
+	}
+	return strings.Join(parts, ", ")
+}
