@@ -33,9 +33,9 @@ type Config struct {
 	// At, when set, reports the states as of that moment of the capture:
 	// packets after it are not read.
 	At time.Time
-	// AtOffset, when positive and At is zero, sets At to this long after
-	// the first packet.
-	AtOffset time.Duration
+	// AtRelative sets At to AtOffset after the first packet.
+	AtRelative bool
+	AtOffset   time.Duration
 	// Count stops after this many packets (0: no limit), as tcpdump -c.
 	Count int64
 	// Version is reported in the tool section.
@@ -132,7 +132,8 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 			runErr = err
 			break
 		}
-		if cfg.At.IsZero() && cfg.AtOffset > 0 {
+		if cfg.AtRelative {
+			cfg.AtRelative = false
 			cfg.At = p.Timestamp.Add(cfg.AtOffset)
 			r.Capture.At = timePtr(cfg.At)
 		}

@@ -106,19 +106,36 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs := newFlagSet(&o)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			usage(fs, stdout)
-			return exitOK
+	// Options may follow the filter expression's words, as with GNU
+	// tcpdump: parse, set aside the words, and parse what follows them.
+	var words []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				usage(fs, stdout)
+				return exitOK
+			}
+			fmt.Fprintf(stderr, "wirestat: %v (see wirestat -h)\n", err)
+			return exitUsage
 		}
-		fmt.Fprintf(stderr, "wirestat: %v (see wirestat -h)\n", err)
-		return exitUsage
+		args = fs.Args()
+		for len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-") {
+			words = append(words, args[0])
+			args = args[1:]
+		}
+		if len(args) == 0 {
+			break
+		}
+		if args[0] == "--" {
+			words = append(words, args[1:]...)
+			break
+		}
 	}
 	if o.version {
 		fmt.Fprintf(stdout, "wirestat %s\n", version())
 		return exitOK
 	}
-	o.filter = strings.Join(fs.Args(), " ")
+	o.filter = strings.Join(words, " ")
 	if (len(o.reads) == 0) == (o.iface == "") {
 		fmt.Fprintln(stderr, "wirestat: give either -r FILE or -i IFACE (see wirestat -h)")
 		return exitUsage
@@ -147,7 +164,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "wirestat: --at %q: %v\n", o.at, err)
 			return exitUsage
 		}
-		cfg.At, cfg.AtOffset = at, rel
+		cfg.At, cfg.AtOffset, cfg.AtRelative = at, rel, at.IsZero()
 	}
 
 	var src capture.Source
