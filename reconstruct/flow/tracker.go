@@ -144,7 +144,14 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	c := t.conns[key]
 	if c != nil && pureSYN(seg) && c.baseKnown[dir] && c.base[dir] != seg.Seq {
 		// Wireshark: a pure SYN with a new sequence number starts a new
-		// stream on the same 4-tuple (port reuse).
+		// stream on the same 4-tuple (port reuse). An endpoint still in
+		// TIME_WAIT accepts the new SYN and the old connection is gone
+		// (RFC 9293 §3.10.7.4, RFC 6191).
+		for r := range c.EP {
+			if c.EP[r].State == tcpstate.TimeWait {
+				t.setState(c, Role(r), tcpstate.Closed, seg, "4-tuple reused by a new connection")
+			}
+		}
 		t.finish(c)
 		c = t.newConn(key, dir, seg, -1)
 	} else if c == nil {
