@@ -25,6 +25,9 @@
 // CLOSED for endpoints of the scenario that ss no longer lists (after a RST,
 // or for the listener side of a refused connection).
 //
+// Unlike the rest of reconstruct/, this package drives live traffic, so its
+// timeouts and waits use the wall clock; every wait is bounded.
+//
 // Everything here needs root, ip(8), tcpdump, iptables and ip6tables;
 // Available reports what is missing.
 package e2e

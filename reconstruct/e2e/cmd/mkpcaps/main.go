@@ -7,6 +7,7 @@
 // golden tests compare against), then rewrites README.md.
 //
 //	sudo go run ./reconstruct/e2e/cmd/mkpcaps -out pcaps [-run demo,closing]
+//	go run ./reconstruct/e2e/cmd/mkpcaps -out pcaps -readme   # README.md only
 package main
 
 import (
@@ -43,6 +44,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	out := fs.String("out", "pcaps", "output `directory`")
 	only := fs.String("run", "", "comma-separated scenario `names` (default all)")
 	list := fs.Bool("list", false, "list the scenarios and exit")
+	readmeOnly := fs.Bool("readme", false, "only rewrite README.md from the files already in -out")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,6 +54,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "%-26s %s\n", sc.Name, sc.Doc)
 		}
 		return nil
+	}
+	if *readmeOnly {
+		return writeREADME(*out, scenarios)
 	}
 	if err := e2e.Available(); err != nil {
 		return err
