@@ -197,6 +197,10 @@ func ReadPcapInfo(path string) (PcapInfo, error) {
 	default:
 		return PcapInfo{}, fmt.Errorf("%s: not a pcap file (magic %x)", path, hdr[:4])
 	}
+	st, err := f.Stat()
+	if err != nil {
+		return PcapInfo{}, err
+	}
 	info := PcapInfo{LinkType: bo.Uint32(hdr[20:24]) & 0x0fffffff, Bytes: 24}
 	var rec [16]byte
 	for {
@@ -207,6 +211,9 @@ func ReadPcapInfo(path string) (PcapInfo, error) {
 			return info, fmt.Errorf("%s: record %d header: %w", path, info.Packets+1, err)
 		}
 		incl := int64(bo.Uint32(rec[8:12]))
+		if info.Bytes+16+incl > st.Size() {
+			return info, fmt.Errorf("%s: record %d truncated", path, info.Packets+1)
+		}
 		if _, err := f.Seek(incl, io.SeekCurrent); err != nil {
 			return info, fmt.Errorf("%s: record %d: %w", path, info.Packets+1, err)
 		}

@@ -1,0 +1,62 @@
+//go:build linux
+
+package e2e
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
+)
+
+// TestSamplePcaps checks that every scenario has its sample files in
+// pcaps/, with the link type the scenario asks for and a well-formed
+// expected.tsv.
+func TestSamplePcaps(t *testing.T) {
+	dir := filepath.Join(testenv.RepoRoot(t), "pcaps")
+	for _, sc := range Scenarios() {
+		t.Run(sc.Name, func(t *testing.T) {
+			info, err := ReadPcapInfo(filepath.Join(dir, sc.Name+".pcap"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := uint32(LinkTypeEthernet)
+			switch {
+			case sc.LinkType == "LINUX_SLL":
+				want = LinkTypeLinuxSLL
+			case sc.Iface == "any":
+				want = LinkTypeLinuxSLL2
+			}
+			if info.LinkType != want || info.Packets == 0 {
+				t.Errorf("%s.pcap: link type %d, %d packets; want link type %d and packets", sc.Name, info.LinkType, info.Packets, want)
+			}
+			f, err := os.Open(filepath.Join(dir, sc.Name+".expected.tsv"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			eps, err := ReadExpectedTSV(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(eps) != 2*len(sc.Want) {
+				t.Errorf("%s.expected.tsv: %d endpoints, want %d", sc.Name, len(eps), 2*len(sc.Want))
+			}
+		})
+	}
+}
+
+func TestReadPcapInfoTruncated(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(testenv.RepoRoot(t), "pcaps", "refused.pcap"))
+	if err != nil {
+		t.Skip(err)
+	}
+	p := filepath.Join(t.TempDir(), "cut.pcap")
+	if err := os.WriteFile(p, src[:len(src)-3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadPcapInfo(p); err == nil {
+		t.Error("ReadPcapInfo accepted a capture whose last record is cut short")
+	}
+}
