@@ -258,14 +258,14 @@ func Scenarios() []Scenario {
 		},
 		{
 			Name:  "any-sll2",
-			Doc:   "close-by-client captured with tcpdump -i any (Linux cooked capture v2)",
+			Doc:   "close-by-client captured with tcpdump -i any, which writes Linux cooked capture v2",
 			Iface: "any",
 			Want:  []Conn{{portClient, portServer, "TIME_WAIT", "CLOSED"}},
 			Run:   closeByClient,
 		},
 		{
 			Name:     "any-sll",
-			Doc:      "close-by-client captured with tcpdump -i any -y LINUX_SLL (Linux cooked capture v1)",
+			Doc:      "close-by-client captured with tcpdump -i any -y LINUX_SLL: Linux cooked capture v1",
 			Iface:    "any",
 			LinkType: "LINUX_SLL",
 			Want:     []Conn{{portClient, portServer, "TIME_WAIT", "CLOSED"}},

@@ -58,9 +58,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if *readmeOnly {
 		return writeREADME(*out, scenarios)
 	}
-	if err := e2e.Available(); err != nil {
-		return err
-	}
 	var names []string
 	if *only != "" {
 		names = strings.Split(*only, ",")
@@ -69,6 +66,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 				return fmt.Errorf("unknown scenario %q (see -list)", n)
 			}
 		}
+	}
+	if err := e2e.Available(); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		return err
