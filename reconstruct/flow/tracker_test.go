@@ -1,0 +1,244 @@
+package flow
+
+import (
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+var (
+	cli = netip.MustParseAddrPort("10.0.0.1:40000")
+	srv = netip.MustParseAddrPort("10.0.0.2:80")
+	t0  = time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
+)
+
+// pkt is one hand-made segment: from the client (c2s) or the server.
+type pkt struct {
+	c2s      bool
+	flags    uint16
+	seq, ack uint32
+	payload  int
+	at       time.Duration // offset from t0
+	window   uint16
+}
+
+const (
+	S  = decode.SYN
+	A  = decode.ACK
+	F  = decode.FIN
+	R  = decode.RST
+	SA = decode.SYN | decode.ACK
+	FA = decode.FIN | decode.ACK
+	RA = decode.RST | decode.ACK
+)
+
+// play feeds the packets to a tracker and returns every connection, in the
+// order they were handed out (the rest flushed at end, plus end offset).
+func play(t *testing.T, cfg Config, end time.Duration, pkts ...pkt) []*Conn {
+	t.Helper()
+	var out []*Conn
+	tr := NewTracker(cfg, func(c *Conn) { out = append(out, c) })
+	for i, p := range pkts {
+		seg := decode.Segment{
+			Frame: int64(i + 1), Time: t0.Add(p.at), Seq: p.seq, Ack: p.ack,
+			Flags: p.flags, PayloadLen: p.payload, HeaderLen: 20, IPLen: 40 + p.payload,
+			Window: p.window, WScale: -1,
+		}
+		if seg.Window == 0 {
+			seg.Window = 64000
+		}
+		if p.c2s {
+			seg.Src, seg.Dst = cli, srv
+		} else {
+			seg.Src, seg.Dst = srv, cli
+		}
+		tr.Add(&seg)
+	}
+	tr.Flush(t0.Add(end))
+	return out
+}
+
+func states(c *Conn) [2]tcpstate.State { return [2]tcpstate.State{c.EP[Client].State, c.EP[Server].State} }
+
+// handshake is a complete three-way handshake: client ISN 1000, server 5000.
+var handshake = []pkt{
+	{c2s: true, flags: S, seq: 1000},
+	{flags: SA, seq: 5000, ack: 1001},
+	{c2s: true, flags: A, seq: 1001, ack: 5001},
+}
+
+func with(base []pkt, more ...pkt) []pkt { return append(append([]pkt{}, base...), more...) }
+
+func TestScenarios(t *testing.T) {
+	tests := []struct {
+		name     string
+		pkts     []pkt
+		end      time.Duration
+		want     [][2]tcpstate.State // per connection: client, server
+		closedBy int8
+	}{
+		{"unanswered SYN", []pkt{{c2s: true, flags: S, seq: 1000}, {c2s: true, flags: S, seq: 1000, at: time.Second}},
+			2 * time.Second, [][2]tcpstate.State{{tcpstate.SynSent, tcpstate.StateNone}}, -1},
+		{"refused by RST", []pkt{{c2s: true, flags: S, seq: 1000}, {flags: RA, seq: 0, ack: 1001}},
+			time.Second, [][2]tcpstate.State{{tcpstate.Closed, tcpstate.Closed}}, int8(Server)},
+		{"RST not acknowledging the SYN is ignored", []pkt{{c2s: true, flags: S, seq: 1000}, {flags: RA, seq: 0, ack: 77}},
+			time.Second, [][2]tcpstate.State{{tcpstate.SynSent, tcpstate.StateNone}}, int8(Server)},
+		{"SYN-ACK never acknowledged", []pkt{{c2s: true, flags: S, seq: 1000}, {flags: SA, seq: 5000, ack: 1001}},
+			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.SynReceived}}, -1},
+		{"established", handshake, time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, -1},
+		{"closed by client: client TIME_WAIT", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: FA, seq: 5001, ack: 1002},
+			pkt{c2s: true, flags: A, seq: 1002, ack: 5002}),
+			time.Second, [][2]tcpstate.State{{tcpstate.TimeWait, tcpstate.Closed}}, int8(Client)},
+		{"TIME_WAIT expires after 2*MSL", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: FA, seq: 5001, ack: 1002},
+			pkt{c2s: true, flags: A, seq: 1002, ack: 5002}),
+			3 * time.Minute, [][2]tcpstate.State{{tcpstate.Closed, tcpstate.Closed}}, int8(Client)},
+		{"closed by server first: server TIME_WAIT", with(handshake,
+			pkt{flags: FA, seq: 5001, ack: 1001},
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5002},
+			pkt{flags: A, seq: 5002, ack: 1002}),
+			time.Second, [][2]tcpstate.State{{tcpstate.Closed, tcpstate.TimeWait}}, int8(Server)},
+		{"CLOSE_WAIT left open", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: A, seq: 5001, ack: 1002}),
+			time.Second, [][2]tcpstate.State{{tcpstate.FinWait2, tcpstate.CloseWait}}, int8(Client)},
+		{"FIN not acknowledged: FIN_WAIT_1", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: A, seq: 5001, ack: 1001, payload: 10}),
+			time.Second, [][2]tcpstate.State{{tcpstate.FinWait1, tcpstate.CloseWait}}, int8(Client)},
+		{"half-close with data after FIN", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: A, seq: 5001, ack: 1002, payload: 100},
+			pkt{c2s: true, flags: A, seq: 1002, ack: 5101},
+			pkt{flags: FA, seq: 5101, ack: 1002},
+			pkt{c2s: true, flags: A, seq: 1002, ack: 5102}),
+			time.Second, [][2]tcpstate.State{{tcpstate.TimeWait, tcpstate.Closed}}, int8(Client)},
+		{"LAST_ACK: final ACK missing", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: FA, seq: 5001, ack: 1002}),
+			time.Second, [][2]tcpstate.State{{tcpstate.TimeWait, tcpstate.LastAck}}, int8(Client)},
+		{"simultaneous close, ACKs lost: CLOSING both", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: FA, seq: 5001, ack: 1001}),
+			time.Second, [][2]tcpstate.State{{tcpstate.Closing, tcpstate.Closing}}, 2},
+		{"simultaneous close completes: TIME_WAIT both", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: FA, seq: 5001, ack: 1001},
+			pkt{c2s: true, flags: A, seq: 1002, ack: 5002},
+			pkt{flags: A, seq: 5002, ack: 1002}),
+			time.Second, [][2]tcpstate.State{{tcpstate.TimeWait, tcpstate.TimeWait}}, 2},
+		{"SO_LINGER 0 abort by client", with(handshake,
+			pkt{c2s: true, flags: RA, seq: 1001, ack: 5001}),
+			time.Second, [][2]tcpstate.State{{tcpstate.Closed, tcpstate.Closed}}, int8(Client)},
+		{"blind RST outside the window is ignored", with(handshake,
+			pkt{c2s: true, flags: RA, seq: 900000, ack: 5001}),
+			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, int8(Client)},
+		{"simultaneous open", []pkt{
+			{c2s: true, flags: S, seq: 1000},
+			{flags: S, seq: 5000},
+			{c2s: true, flags: SA, seq: 1000, ack: 5001},
+			{flags: SA, seq: 5000, ack: 1001}},
+			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, -1},
+		{"retransmitted SYN stays one connection", []pkt{
+			{c2s: true, flags: S, seq: 1000}, {c2s: true, flags: S, seq: 1000, at: time.Second},
+			{flags: SA, seq: 5000, ack: 1001, at: time.Second}, {c2s: true, flags: A, seq: 1001, ack: 5001, at: time.Second}},
+			2 * time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, -1},
+		{"port reuse: a SYN with a new ISN starts a new connection", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001},
+			pkt{flags: FA, seq: 5001, ack: 1002},
+			pkt{c2s: true, flags: A, seq: 1002, ack: 5002},
+			pkt{c2s: true, flags: S, seq: 90000, at: time.Second},
+			pkt{flags: SA, seq: 70000, ack: 90001, at: time.Second},
+			pkt{c2s: true, flags: A, seq: 90001, ack: 70001, at: time.Second}),
+			2 * time.Second, [][2]tcpstate.State{{tcpstate.Closed, tcpstate.Closed}, {tcpstate.Established, tcpstate.Established}}, -1},
+		{"midstream pickup", []pkt{{flags: A, seq: 5000, ack: 1000, payload: 100}, {c2s: true, flags: A, seq: 1000, ack: 5100}},
+			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, -1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conns := play(t, Config{}, tt.end, tt.pkts...)
+			if len(conns) != len(tt.want) {
+				t.Fatalf("%d connections, want %d", len(conns), len(tt.want))
+			}
+			for i, c := range conns {
+				if got := states(c); got != tt.want[i] {
+					t.Errorf("conn %d: client %v server %v, want %v %v", i, got[0], got[1], tt.want[i][0], tt.want[i][1])
+				}
+				if c.Stream != int64(i) {
+					t.Errorf("conn %d has stream %d", i, c.Stream)
+				}
+			}
+			if last := conns[len(conns)-1]; tt.closedBy != -1 && last.ClosedBy != tt.closedBy && conns[0].ClosedBy != tt.closedBy {
+				t.Errorf("closed by %d, want %d", last.ClosedBy, tt.closedBy)
+			}
+		})
+	}
+}
+
+func TestRoleInference(t *testing.T) {
+	tests := []struct {
+		name       string
+		src, dst   string
+		flags      uint16
+		wantClient string
+		inferred   bool
+	}{
+		{"SYN sender is the client", "10.0.0.9:80", "10.0.0.1:40000", S, "10.0.0.9:80", false},
+		{"SYN-ACK sender is the server", "10.0.0.2:8080", "10.0.0.1:40000", SA, "10.0.0.1:40000", true},
+		{"well-known port is the server", "10.0.0.2:443", "10.0.0.1:50000", A, "10.0.0.1:50000", true},
+		{"ephemeral port is the client", "10.0.0.2:9999", "10.0.0.1:50000", A, "10.0.0.1:50000", true},
+		{"otherwise the first sender", "10.0.0.2:5000", "10.0.0.1:6000", A, "10.0.0.2:5000", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got *Conn
+			tr := NewTracker(Config{}, func(c *Conn) { got = c })
+			seg := decode.Segment{Frame: 1, Time: t0, Src: netip.MustParseAddrPort(tt.src), Dst: netip.MustParseAddrPort(tt.dst),
+				Flags: tt.flags, Seq: 1, Ack: 1, HeaderLen: 20, WScale: -1}
+			tr.Add(&seg)
+			tr.Flush(t0)
+			if got.EP[Client].Addr.String() != tt.wantClient || got.RolesInferred != tt.inferred {
+				t.Errorf("client %v inferred %v, want %s %v", got.EP[Client].Addr, got.RolesInferred, tt.wantClient, tt.inferred)
+			}
+		})
+	}
+}
+
+// TestTombstoneKeepsStream: a late packet after a connection was handed out
+// keeps its stream number, as Wireshark does.
+func TestTombstoneKeepsStream(t *testing.T) {
+	conns := play(t, Config{Linger: time.Second}, 10*time.Second, with(handshake,
+		pkt{c2s: true, flags: RA, seq: 1001, ack: 5001},
+		pkt{flags: A, seq: 5001, ack: 1001, payload: 10, at: 5 * time.Second})...)
+	if len(conns) != 2 || conns[0].Stream != 0 || conns[1].Stream != 0 {
+		t.Fatalf("want two records of stream 0, got %d", len(conns))
+	}
+}
+
+func TestMaxConnsEvicts(t *testing.T) {
+	var out []*Conn
+	tr := NewTracker(Config{MaxConns: 10}, func(c *Conn) { out = append(out, c) })
+	for i := range 100 {
+		seg := decode.Segment{Frame: int64(i + 1), Time: t0.Add(time.Duration(i) * time.Millisecond),
+			Src: netip.AddrPortFrom(cli.Addr(), uint16(40000+i)), Dst: srv, Flags: S, Seq: 7, HeaderLen: 20, WScale: -1}
+		tr.Add(&seg)
+	}
+	if tr.Open() > 10 {
+		t.Errorf("%d open, bound is 10", tr.Open())
+	}
+	tr.Flush(t0.Add(time.Second))
+	if len(out) != 100 || tr.Stats().Evicted == 0 {
+		t.Errorf("handed out %d, evicted %d", len(out), tr.Stats().Evicted)
+	}
+	for i, c := range out[:5] {
+		if !c.Evicted() {
+			t.Errorf("conn %d not marked evicted", i)
+		}
+	}
+}
