@@ -61,7 +61,9 @@ func play(t *testing.T, cfg Config, end time.Duration, pkts ...pkt) []*Conn {
 	return out
 }
 
-func states(c *Conn) [2]tcpstate.State { return [2]tcpstate.State{c.EP[Client].State, c.EP[Server].State} }
+func states(c *Conn) [2]tcpstate.State {
+	return [2]tcpstate.State{c.EP[Client].State, c.EP[Server].State}
+}
 
 // handshake is a complete three-way handshake: client ISN 1000, server 5000.
 var handshake = []pkt{
