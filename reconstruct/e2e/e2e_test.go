@@ -23,6 +23,10 @@ func TestScenarios(t *testing.T) {
 	}
 	only := os.Getenv("WIRESTAT_E2E_RUN") // comma-separated scenario names
 	dir := t.TempDir()
+	var agree, total, unknown int
+	defer func() {
+		t.Logf("wirestat vs kernel: %d/%d endpoint states agree, %d not visible on the wire (UNKNOWN)", agree, total, unknown)
+	}()
 	for _, sc := range Scenarios() {
 		if only != "" && !strings.Contains(","+only+",", ","+sc.Name+",") {
 			continue
@@ -52,6 +56,8 @@ func TestScenarios(t *testing.T) {
 				t.Logf("%v -> %v %s", ep.Local, ep.Peer, ep.State)
 			}
 			t.Logf("%d packets, link type %d", out.Info.Packets, out.Info.LinkType)
+			a, n, u := checkAgainstKernel(t, out)
+			agree, total, unknown = agree+a, total+n, unknown+u
 		})
 	}
 }
