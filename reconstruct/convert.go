@@ -23,6 +23,7 @@ func Connection(c *flow.Conn) result.Connection {
 		Duration:      c.End.Sub(c.Start).Seconds(),
 		ZeekConnState: c.Zeek.ConnState(),
 		History:       c.Zeek.History(),
+		MissedBytes:   c.MissedBytes,
 		Transitions:   make([]result.Transition, len(c.Transitions)),
 		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
 	}

@@ -104,6 +104,9 @@ type Conn struct {
 	Start, End            time.Time
 	Transitions           []Transition
 	Anomalies             Anomalies
+	// MissedBytes counts sequence space acknowledged by one side but never
+	// seen from the other (capture loss), as Zeek's missed_bytes.
+	MissedBytes int64
 	// ClosedBy is the role that sent the first FIN or RST, -1 when none,
 	// 2 when both closed simultaneously.
 	ClosedBy int8

@@ -81,6 +81,19 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		}
 	}
 
+	if hasACK && r.nxtKnown && r.sndNxt.LessThan(ack) && ack.Sub(r.sndNxt) < 1<<30 {
+		// The peer acknowledges bytes the capture never saw from r: a
+		// content gap (capture loss), Zeek's missed_bytes.
+		if !c.Midstream && s.State.Synchronized() && r.State.Synchronized() {
+			c.MissedBytes += ack.Sub(r.sndNxt)
+			rside := 0
+			if 1-dir != c.zeekFirst {
+				rside = 1
+			}
+			c.Zeek.Gap(rside)
+		}
+		r.sndNxt = ack
+	}
 	if hasACK {
 		if !s.ackKnown || s.ackSent.LessThan(ack) {
 			s.ackSent, s.ackKnown = ack, true

@@ -48,6 +48,7 @@ type endpoint struct {
 	once       uint8        // letters recorded at least once (A, D, I, Q, S/H, F, R)
 	synAckAck  tcpstate.Seq // ack carried by this side's SYN-ACK
 	retrans    logCounter
+	gaps       logCounter
 	zeroWin    logCounter
 }
 
@@ -306,6 +307,15 @@ func (c *Conn) recordLetters(s uint8, seg *decode.Segment, syn, fin, rst, ack bo
 		if me.zeroWin.hit() {
 			c.letter(s, 'W')
 		}
+	}
+}
+
+// Gap records a content gap in the data side sent (the peer acknowledged
+// bytes never seen): the G/g letter, with the logarithmic repeat rule.
+func (c *Conn) Gap(side int) {
+	s := uint8(side & 1)
+	if c.ep[s].gaps.hit() {
+		c.letter(s, 'G')
 	}
 }
 
