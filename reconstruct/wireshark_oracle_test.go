@@ -17,7 +17,6 @@ import (
 var wiresharkLeftOut = map[string]string{
 	"td__geneve.pcap":              "TCP inside Geneve (UDP 6081) is not decapsulated",
 	"sv__bug-5437-02-tunnels.pcap": "TCP inside GRE/ERSPAN/VXLAN tunnels is not decapsulated",
-	"sv__ppp-ipfrag-syn.pcap":      "tshark reassembles the IPv4 fragments and shows TCP on the completing frame; wirestat counts fragments without reassembling them",
 	"sv__filestore-5408.pcap":      "frame 87 is an sFlow datagram whose samples quote five TCP headers; tshark numbers them, wirestat does not decode sFlow",
 }
 

@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"net/netip"
+	"time"
 
 	"github.com/google/gopacket"
 	"github.com/google/gopacket/layers"
@@ -24,6 +25,7 @@ const (
 	etherTypePBB      layers.EthernetType = 0x88e7 // IEEE 802.1ah backbone service instance tag
 	etherTypeVNTag    layers.EthernetType = 0x8926 // Cisco VN-Tag
 	etherTypeMPLSMult layers.EthernetType = 0x8848 // MPLS multicast
+	etherTypeFabPath  layers.EthernetType = 0x8903 // Cisco FabricPath (DCE)
 )
 
 // PPP protocol numbers (RFC 1661, RFC 5072).
@@ -33,12 +35,19 @@ const (
 )
 
 // Decoder turns captured frames into Segments. It owns the link-layer
-// values it decodes into, so one Decoder must not be used by several
-// goroutines at once. Decode does not allocate.
+// values it decodes into and the IP fragments it is reassembling, so one
+// Decoder must not be used by several goroutines at once, and frames must
+// be fed in capture order. Decode allocates only to store IP fragments.
 type Decoder struct {
 	eth   layers.Ethernet
 	dot1q layers.Dot1Q
+	now   time.Time // packet time of the frame being decoded
+	frag  reassembler
 }
+
+// Reassembled returns the number of fragmented IP datagrams the Decoder
+// has completed so far, whatever they carried.
+func (d *Decoder) Reassembled() int64 { return d.frag.reassembled }
 
 // NewDecoder returns a Decoder ready for use.
 func NewDecoder() *Decoder { return &Decoder{} }
@@ -48,6 +57,13 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // error, with seg.Quoted set). Otherwise seg holds only Frame and Time.
 // seg keeps no reference to p.Data.
 //
+// IP fragments are reassembled as tshark does by default: the frame that
+// completes a datagram carrying TCP decodes as that segment, with
+// seg.Reassembled set, and the other fragments return Fragment. A
+// fragment cut by the snapshot length cannot be reassembled and stays a
+// Fragment. Datagrams in progress are bounded by MaxFragDatagrams and
+// FragTimeout, measured in packet time.
+//
 // Ethernet and 802.1Q headers are decoded with gopacket's layers; the
 // other link headers, IP and TCP are parsed here because gopacket v1.1.19
 // has no decoder for some of them (SLL2, Cisco HDLC), panics on hostile
@@ -55,6 +71,7 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // under 5, which Wireshark still assigns to a stream.
 func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
 	*seg = Segment{Frame: p.Frame, Time: p.Timestamp, WScale: -1}
+	d.now = p.Timestamp
 	data := p.Data
 	var o Outcome
 	switch p.LinkType {
@@ -71,11 +88,11 @@ func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
 		}
 		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data)), data[20:], seg)
 	case capture.LinkRaw:
-		o = ipByVersion(data, seg, 0, false)
+		o = d.ipByVersion(data, seg, 0, false)
 	case capture.LinkIPv4:
-		o = ipv4(data, seg, 0, false)
+		o = d.ipv4(data, seg, 0, false)
 	case capture.LinkIPv6:
-		o = ipv6(data, seg, 0, false)
+		o = d.ipv6(data, seg, 0, false)
 	case capture.LinkNull, capture.LinkLoop:
 		if len(data) < 4 {
 			return Truncated
@@ -88,9 +105,9 @@ func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
 		}
 		switch family {
 		case 2:
-			o = ipv4(data[4:], seg, 0, false)
+			o = d.ipv4(data[4:], seg, 0, false)
 		case 24, 28, 30: // AF_INET6 on NetBSD/OpenBSD, FreeBSD, Darwin
-			o = ipv6(data[4:], seg, 0, false)
+			o = d.ipv6(data[4:], seg, 0, false)
 		default:
 			o = NotTCP
 		}
@@ -100,7 +117,7 @@ func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
 		}
 		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data[2:])), data[4:], seg)
 	case capture.LinkPPP:
-		o = ppp(data, seg)
+		o = d.ppp(data, seg)
 	default:
 		return UnsupportedLink
 	}
@@ -125,15 +142,15 @@ func (d *Decoder) ethernet(data []byte, seg *Segment) Outcome {
 	return d.etherType(d.eth.EthernetType, data[14:], seg)
 }
 
-// etherType follows VLAN tags, MPLS labels, PBB, VN-Tag and PPPoE headers
-// to an IP header.
+// etherType follows VLAN tags, MPLS labels, PBB, VN-Tag, FabricPath and
+// PPPoE headers to an IP header.
 func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) Outcome {
 	for range maxLinkHeaders {
 		switch et {
 		case layers.EthernetTypeIPv4:
-			return ipv4(data, seg, 0, false)
+			return d.ipv4(data, seg, 0, false)
 		case layers.EthernetTypeIPv6:
-			return ipv6(data, seg, 0, false)
+			return d.ipv6(data, seg, 0, false)
 		case layers.EthernetTypeDot1Q, etherTypeQinQ, etherTypeQinQOld:
 			if len(data) < 4 {
 				return Truncated
@@ -153,8 +170,16 @@ func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) O
 				return Truncated
 			}
 			et, data = layers.EthernetType(binary.BigEndian.Uint16(data[16:])), data[18:]
+		case etherTypeFabPath:
+			// FTAG and TTL (2 bytes), then the inner Ethernet frame:
+			// destination and source MACs, EtherType. The outer addresses
+			// before the EtherType hold switch IDs, not MACs.
+			if len(data) < 16 {
+				return Truncated
+			}
+			et, data = layers.EthernetType(binary.BigEndian.Uint16(data[14:])), data[16:]
 		case layers.EthernetTypeMPLSUnicast, etherTypeMPLSMult:
-			return mpls(data, seg)
+			return d.mpls(data, seg)
 		case layers.EthernetTypePPPoESession:
 			// Version/type, code, session id, length, then PPP protocol.
 			if len(data) < 8 {
@@ -165,7 +190,7 @@ func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) O
 			if n < len(body) {
 				body = body[:n]
 			}
-			return ppp(body, seg)
+			return d.ppp(body, seg)
 		default:
 			return NotTCP
 		}
@@ -176,7 +201,7 @@ func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) O
 // mpls skips a label stack and dispatches on the IP version nibble. A
 // payload starting with any other nibble (pseudowire control words,
 // Ethernet over MPLS) is not followed.
-func mpls(data []byte, seg *Segment) Outcome {
+func (d *Decoder) mpls(data []byte, seg *Segment) Outcome {
 	for range maxLinkHeaders {
 		if len(data) < 4 {
 			return Truncated
@@ -189,7 +214,7 @@ func mpls(data []byte, seg *Segment) Outcome {
 			}
 			switch data[0] >> 4 {
 			case 4, 6:
-				return ipByVersion(data, seg, 0, false)
+				return d.ipByVersion(data, seg, 0, false)
 			}
 			return NotTCP
 		}
@@ -199,7 +224,7 @@ func mpls(data []byte, seg *Segment) Outcome {
 
 // ppp decodes a PPP frame with or without HDLC-like address and control
 // bytes and with a one- or two-byte protocol field.
-func ppp(data []byte, seg *Segment) Outcome {
+func (d *Decoder) ppp(data []byte, seg *Segment) Outcome {
 	if len(data) >= 2 && data[0] == 0xff && data[1] == 0x03 {
 		data = data[2:]
 	}
@@ -217,23 +242,23 @@ func ppp(data []byte, seg *Segment) Outcome {
 	}
 	switch proto {
 	case pppIPv4:
-		return ipv4(data, seg, 0, false)
+		return d.ipv4(data, seg, 0, false)
 	case pppIPv6:
-		return ipv6(data, seg, 0, false)
+		return d.ipv6(data, seg, 0, false)
 	}
 	return NotTCP
 }
 
 // ipByVersion dispatches on the version nibble.
-func ipByVersion(data []byte, seg *Segment, depth int, quoted bool) Outcome {
+func (d *Decoder) ipByVersion(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 	if len(data) == 0 {
 		return Truncated
 	}
 	switch data[0] >> 4 {
 	case 4:
-		return ipv4(data, seg, depth, quoted)
+		return d.ipv4(data, seg, depth, quoted)
 	case 6:
-		return ipv6(data, seg, depth, quoted)
+		return d.ipv6(data, seg, depth, quoted)
 	}
 	return Malformed
 }
@@ -241,7 +266,7 @@ func ipByVersion(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 // ipv4 decodes an IPv4 header. depth counts enclosing IP headers; quoted
 // is set inside an ICMP error, where the header describes the original
 // datagram of which only the start is present.
-func ipv4(data []byte, seg *Segment, depth int, quoted bool) Outcome {
+func (d *Decoder) ipv4(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 	if len(data) < 20 {
 		return Truncated
 	}
@@ -263,17 +288,23 @@ func ipv4(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 	}
 	flagsFrag := binary.BigEndian.Uint16(data[6:])
 	offset, more := flagsFrag&0x1fff, flagsFrag&0x2000 != 0
-	if offset != 0 || (more && !quoted) {
-		return Fragment
-	}
 	src := netip.AddrFrom4([4]byte(data[12:16]))
 	dst := netip.AddrFrom4([4]byte(data[16:20]))
+	if offset != 0 || more {
+		if !quoted {
+			return d.reassemble4(data, ihl, total, int(offset)*8, !more, src, dst, seg, depth)
+		}
+		if offset != 0 {
+			return Fragment
+		}
+		// A quoted first fragment: its TCP header is there.
+	}
 	body := data[ihl:min(total, len(data))]
-	return transport(data[9], body, total-ihl, total, src, dst, seg, depth, quoted)
+	return d.transport(data[9], body, total-ihl, total, src, dst, seg, depth, quoted)
 }
 
 // ipv6 decodes an IPv6 header and walks its extension headers.
-func ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcome {
+func (d *Decoder) ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 	if len(data) < 40 {
 		return Truncated
 	}
@@ -285,11 +316,16 @@ func ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 		// Jumbogram or segmentation offload: use the captured size.
 		plen = len(data) - 40
 	}
-	end := 40 + plen
-	next := data[6]
 	src := netip.AddrFrom16([16]byte(data[8:24]))
 	dst := netip.AddrFrom16([16]byte(data[24:40]))
-	off := 40
+	return d.ipv6Ext(data, data[6], 40, 40+plen, 0, src, dst, seg, depth, quoted)
+}
+
+// ipv6Ext walks IPv6 extension headers from data[off], whose type is next,
+// to the transport header. end is where the IP length fields put the end
+// of the packet in data; base is added to it to give the IP length (the
+// unfragmentable part's length when data is a reassembled payload).
+func (d *Decoder) ipv6Ext(data []byte, next byte, off, end, base int, src, dst netip.Addr, seg *Segment, depth int, quoted bool) Outcome {
 	for range maxExtHeaders {
 		var hlen int
 		switch next {
@@ -308,8 +344,14 @@ func ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 				return truncatedOr(off+8 > end)
 			}
 			fo := binary.BigEndian.Uint16(data[off+2:])
-			if fo&0xfff8 != 0 || (fo&1 != 0 && !quoted) {
-				return Fragment
+			if fo&0xfff8 != 0 || fo&1 != 0 {
+				if !quoted {
+					return d.reassemble6(data, off, end, base, int(fo&0xfff8), fo&1 == 0, src, dst, seg, depth)
+				}
+				if fo&0xfff8 != 0 {
+					return Fragment
+				}
+				// A quoted first fragment: read on to its TCP header.
 			}
 			hlen = 8 // atomic fragment: the whole datagram is here
 		case 59: // no next header
@@ -319,7 +361,7 @@ func ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcome {
 				return Truncated
 			}
 			body := data[off:min(end, len(data))]
-			return transport(next, body, end-off, end, src, dst, seg, depth, quoted)
+			return d.transport(next, body, end-off, base+end, src, dst, seg, depth, quoted)
 		}
 		if off+hlen > end {
 			return Malformed
@@ -342,7 +384,7 @@ func truncatedOr(overrun bool) Outcome {
 // transport dispatches on the IP protocol. body holds the captured part of
 // the IP payload, plen its length per the IP header and ipLen the IP
 // total length.
-func transport(proto byte, body []byte, plen, ipLen int, src, dst netip.Addr, seg *Segment, depth int, quoted bool) Outcome {
+func (d *Decoder) transport(proto byte, body []byte, plen, ipLen int, src, dst netip.Addr, seg *Segment, depth int, quoted bool) Outcome {
 	switch layers.IPProtocol(proto) {
 	case layers.IPProtocolTCP:
 		return tcp(body, plen, ipLen, src, dst, seg, quoted)
@@ -354,16 +396,16 @@ func transport(proto byte, body []byte, plen, ipLen int, src, dst netip.Addr, se
 			return Malformed
 		}
 		if layers.IPProtocol(proto) == layers.IPProtocolIPv4 {
-			return ipv4(body, seg, depth+1, false)
+			return d.ipv4(body, seg, depth+1, false)
 		}
-		return ipv6(body, seg, depth+1, false)
+		return d.ipv6(body, seg, depth+1, false)
 	case layers.IPProtocolICMPv4:
 		if quoted || len(body) < 8 {
 			return NotTCP
 		}
 		switch body[0] {
 		case 3, 4, 5, 11, 12: // unreachable, source quench, redirect, time exceeded, parameter problem
-			return quote(ipv4(body[8:], seg, depth, true))
+			return quote(d.ipv4(body[8:], seg, depth, true))
 		}
 	case layers.IPProtocolICMPv6:
 		if quoted || len(body) < 8 {
@@ -371,7 +413,7 @@ func transport(proto byte, body []byte, plen, ipLen int, src, dst netip.Addr, se
 		}
 		switch body[0] {
 		case 1, 2, 3, 4: // unreachable, packet too big, time exceeded, parameter problem
-			return quote(ipv6(body[8:], seg, depth, true))
+			return quote(d.ipv6(body[8:], seg, depth, true))
 		}
 	}
 	return NotTCP
@@ -461,4 +503,57 @@ func parseOptions(opts []byte, seg *Segment) {
 		}
 		i += n
 	}
+}
+
+// reassemble4 stores an IPv4 fragment (a fragment, not a quote) and, when
+// it completes its datagram, decodes the datagram's payload.
+func (d *Decoder) reassemble4(data []byte, ihl, total, off int, last bool, src, dst netip.Addr, seg *Segment, depth int) Outcome {
+	switch layers.IPProtocol(data[9]) {
+	case layers.IPProtocolTCP, layers.IPProtocolIPv4, layers.IPProtocolIPv6, layers.IPProtocolICMPv4:
+	default:
+		return Fragment // cannot lead to TCP: not worth the memory
+	}
+	if total > len(data) || depth >= maxTunnels {
+		return Fragment
+	}
+	k := fragKey{src: src, dst: dst, id: uint32(binary.BigEndian.Uint16(data[4:])), proto: data[9]}
+	dg := d.frag.add(k, d.now, off, data[ihl:total], last, ihl, 0)
+	if dg == nil {
+		return Fragment
+	}
+	o := d.transport(k.proto, dg.buf[:dg.total], dg.total, dg.hdrLen+dg.total, src, dst, seg, depth+1, false)
+	d.frag.release(dg)
+	return reassembled(o, seg)
+}
+
+// reassemble6 stores an IPv6 fragment whose fragment header is at
+// data[off] and, when it completes its datagram, decodes the datagram's
+// payload from its first extension or transport header.
+func (d *Decoder) reassemble6(data []byte, off, end, base, fragOff int, last bool, src, dst netip.Addr, seg *Segment, depth int) Outcome {
+	next := data[off]
+	switch next {
+	case 0, 43, 51, 60, // extension headers that may precede TCP
+		byte(layers.IPProtocolTCP), byte(layers.IPProtocolIPv4), byte(layers.IPProtocolIPv6), byte(layers.IPProtocolICMPv6):
+	default:
+		return Fragment // cannot lead to TCP: not worth the memory
+	}
+	if end > len(data) || off+8 > end || depth >= maxTunnels {
+		return Fragment
+	}
+	k := fragKey{src: src, dst: dst, id: binary.BigEndian.Uint32(data[off+4:])}
+	dg := d.frag.add(k, d.now, fragOff, data[off+8:end], last, base+off, next)
+	if dg == nil {
+		return Fragment
+	}
+	o := d.ipv6Ext(dg.buf[:dg.total], dg.next, 0, dg.total, dg.hdrLen, src, dst, seg, depth+1, false)
+	d.frag.release(dg)
+	return reassembled(o, seg)
+}
+
+// reassembled marks a segment decoded from a reassembled datagram.
+func reassembled(o Outcome, seg *Segment) Outcome {
+	if o == OK {
+		seg.Reassembled = true
+	}
+	return o
 }

@@ -37,6 +37,10 @@ type Segment struct {
 	SACKPerm   bool           // SACK-permitted option present
 	Quoted     bool           // the header was quoted inside an ICMP/ICMPv6 error, not sent on its own
 	Truncated  bool           // the capture cut the packet inside the TCP header options or payload
+	// Reassembled: the segment came from IP fragments and Frame is the
+	// one that completed the datagram, as in Wireshark. PayloadLen and
+	// IPLen describe the whole datagram, which no single frame holds.
+	Reassembled bool
 	// BadHeaderLen: the TCP data offset is under 5 or reaches past the end
 	// of the IP payload. Wireshark still assigns such a segment to a stream
 	// but uses none of its sequence numbers as a base; PayloadLen is 0 when
