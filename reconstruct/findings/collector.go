@@ -1,0 +1,252 @@
+package findings
+
+import (
+	"net/netip"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+// Collector groups finished connections into findings. Feed it every
+// connection with Add (in any order) and call Findings once at the end.
+// It keeps only compact aggregates per group (server host:port, source
+// host, ...), never the connections themselves. It is not safe for
+// concurrent use.
+type Collector struct {
+	cfg Config
+	trw trwParams
+
+	attempts   map[attemptKey]*attemptAgg     // syn_unanswered, syn_rejected, synack_unanswered
+	retrans    map[netip.AddrPort]*retransAgg // syn_retransmitted
+	halfClosed map[sideKey]*halfClosedAgg
+	sides      map[sideKey]*sideAgg // time_wait_accumulation
+	resets     map[sideKey]*resetAgg
+	sources    map[netip.Addr]*source       // scan
+	floods     map[netip.AddrPort]*floodAgg // syn_flood
+	scratch    []int64
+}
+
+// NewCollector returns a collector using cfg (zero fields take their
+// defaults).
+func NewCollector(cfg Config) *Collector {
+	cfg.setDefaults()
+	return &Collector{
+		cfg:        cfg,
+		trw:        newTRWParams(&cfg),
+		attempts:   make(map[attemptKey]*attemptAgg),
+		retrans:    make(map[netip.AddrPort]*retransAgg),
+		halfClosed: make(map[sideKey]*halfClosedAgg),
+		sides:      make(map[sideKey]*sideAgg),
+		resets:     make(map[sideKey]*resetAgg),
+		sources:    make(map[netip.Addr]*source),
+		floods:     make(map[netip.AddrPort]*floodAgg),
+	}
+}
+
+// group is what every aggregate shares: counts, evidence and time span.
+type group struct {
+	count       int64
+	streams     lowest
+	frames      lowest
+	first, last time.Time
+	firstFrame  int64 // lowest first frame of the connections, fallback sort key
+}
+
+func (g *group) addConn(cfg *Config, c *flow.Conn, frames []int64) {
+	g.count++
+	g.streams.add(cfg.MaxStreams, c.Stream)
+	for _, f := range frames {
+		g.frames.add(cfg.MaxFrames, f)
+	}
+	if g.first.IsZero() || c.Start.Before(g.first) {
+		g.first = c.Start
+	}
+	if c.End.After(g.last) {
+		g.last = c.End
+	}
+	if g.firstFrame == 0 || c.FirstFrame < g.firstFrame {
+		g.firstFrame = c.FirstFrame
+	}
+}
+
+func (g *group) merge(cfg *Config, o *group) {
+	g.count += o.count
+	g.streams.merge(cfg.MaxStreams, &o.streams)
+	g.frames.merge(cfg.MaxFrames, &o.frames)
+	if g.first.IsZero() || (!o.first.IsZero() && o.first.Before(g.first)) {
+		g.first = o.first
+	}
+	if o.last.After(g.last) {
+		g.last = o.last
+	}
+	if g.firstFrame == 0 || (o.firstFrame != 0 && o.firstFrame < g.firstFrame) {
+		g.firstFrame = o.firstFrame
+	}
+}
+
+// finding fills the fields every kind shares. filterExtra is the flag
+// condition ANDed with the stream list.
+func (g *group) finding(cfg *Config, k Kind, sev Severity, subject, summary, filterExtra string, details map[string]any) result.Finding {
+	f := result.Finding{
+		Kind:     k.String(),
+		Severity: sev.String(),
+		Subject:  subject,
+		Summary:  summary,
+		Count:    g.count,
+		Streams:  g.streams.list(cfg.MaxStreams),
+		Frames:   g.frames.list(cfg.MaxFrames),
+		First:    g.first,
+		Last:     g.last,
+		Details:  details,
+	}
+	if len(f.Streams) > 0 {
+		f.Filter = streamFilter(f.Streams, filterExtra)
+	}
+	if g.streams.truncated || g.frames.truncated {
+		details["truncated"] = true
+	}
+	return f
+}
+
+// sortKey is the frame a finding sorts by: its first evidence frame, or
+// the first frame of its first connection when no evidence frame is known.
+func (g *group) sortKey() int64 {
+	if f := g.frames.first(); f > 0 {
+		return f
+	}
+	return g.firstFrame
+}
+
+// sideKey names one endpoint side of a group of connections: a server
+// host:port, or a client host towards one server host:port (a client's
+// ephemeral ports do not make a useful group).
+type sideKey struct {
+	role flow.Role
+	host netip.AddrPort // server: host:port; client: host with port 0
+	peer netip.AddrPort // client: the server host:port; server: zero
+}
+
+func sideOf(c *flow.Conn, r flow.Role) sideKey {
+	if r == flow.Server {
+		return sideKey{role: flow.Server, host: c.EP[flow.Server].Addr}
+	}
+	return sideKey{
+		role: flow.Client,
+		host: netip.AddrPortFrom(c.EP[flow.Client].Addr.Addr(), 0),
+		peer: c.EP[flow.Server].Addr,
+	}
+}
+
+// subject is the finding subject: host:port for a server side, host for a
+// client side.
+func (k sideKey) subject() string {
+	if k.role == flow.Server {
+		return hostPortString(k.host)
+	}
+	return hostString(k.host.Addr())
+}
+
+// describe names the side in a sentence: "10.0.0.2:80" or "client
+// 10.0.0.1 (connections to 10.0.0.2:80)".
+func (k sideKey) describe() string {
+	if k.role == flow.Server {
+		return hostPortString(k.host)
+	}
+	return "client " + hostString(k.host.Addr()) + " (connections to " + hostPortString(k.peer) + ")"
+}
+
+func (k sideKey) details(d map[string]any) map[string]any {
+	d["side"] = k.role.String()
+	if k.role == flow.Client {
+		d["peer"] = hostPortString(k.peer)
+	}
+	return d
+}
+
+// Add folds one finished connection into the aggregates. c is not kept.
+func (col *Collector) Add(c *flow.Conn) {
+	if c == nil || c.QuotedOnly {
+		return
+	}
+	o := handshakeOutcome(c)
+	col.addAttempt(c, o)
+	col.addRetransmitted(c, o)
+	col.addSource(c, o)
+	col.addFlood(c, o)
+	col.addHalfClosed(c)
+	col.addTimeWait(c)
+	col.addReset(c)
+}
+
+// Findings returns every finding, sorted by first evidence frame, then
+// subject, then kind. It may be called more than once.
+func (col *Collector) Findings() []result.Finding {
+	type keyed struct {
+		frame int64
+		f     result.Finding
+	}
+	var all []keyed
+	emit := func(g *group, f result.Finding) {
+		all = append(all, keyed{g.sortKey(), f})
+	}
+	scanners := col.scanFindings(func(g *group, f result.Finding) { emit(g, f) })
+	flooded := col.floodFindings(func(g *group, f result.Finding) { emit(g, f) })
+	col.attemptFindings(scanners, flooded, emit)
+	col.retransFindings(emit)
+	col.halfClosedFindings(emit)
+	col.timeWaitFindings(emit)
+	col.resetFindings(emit)
+	slices.SortStableFunc(all, func(a, b keyed) int {
+		switch {
+		case a.frame != b.frame:
+			return cmpInt(a.frame, b.frame)
+		case a.f.Subject != b.f.Subject:
+			return strings.Compare(a.f.Subject, b.f.Subject)
+		case a.f.Kind != b.f.Kind:
+			return strings.Compare(a.f.Kind, b.f.Kind)
+		}
+		return strings.Compare(a.f.Summary, b.f.Summary)
+	})
+	out := make([]result.Finding, len(all))
+	for i := range all {
+		out[i] = all[i].f
+	}
+	return out
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// raise returns sev one level up when n reaches many.
+func raise(sev Severity, n, many int64) Severity {
+	if n >= many && sev < High {
+		return sev + 1
+	}
+	return sev
+}
+
+// secs converts a duration to seconds rounded to the millisecond.
+func secs(d time.Duration) float64 { return round3(d.Seconds()) }
+
+// stateCounts turns per-state counters into a details map keyed by state
+// name.
+func stateCounts(n *[tcpstate.NumStates]int64) map[string]int64 {
+	m := make(map[string]int64)
+	for s, v := range n {
+		if v > 0 {
+			m[tcpstate.State(s).String()] = v
+		}
+	}
+	return m
+}

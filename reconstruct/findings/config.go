@@ -1,0 +1,149 @@
+package findings
+
+import "time"
+
+// Config holds every threshold of the finding detectors. Time windows are
+// capture (packet) time. A zero field takes the default documented on it,
+// so Config{MSL: m} is a valid configuration; DefaultConfig returns all the
+// defaults filled in.
+type Config struct {
+	// MSL is the maximum segment lifetime the tracker used: a TIME_WAIT
+	// endpoint lasts 2*MSL unless a reset ends it. Default 60 s (Linux;
+	// Windows hosts use 120 s). Pass the same value as flow.Config.MSL.
+	MSL time.Duration
+
+	// MaxStreams caps the Streams list of one finding (the lowest stream
+	// numbers are kept; Count stays exact). Default 1000.
+	MaxStreams int
+	// MaxFrames caps the Frames list of one finding (the lowest frame
+	// numbers are kept). Default 1000.
+	MaxFrames int
+
+	// ManyConnections is the number of connections at which a per-server
+	// finding (syn_unanswered, syn_rejected, synack_unanswered,
+	// syn_retransmitted, reset) is raised one severity level. Default 100.
+	ManyConnections int64
+
+	// HalfClosedMinAge ignores a half-closed connection whose FIN is younger
+	// than this at the connection's last packet (a connection that was just
+	// closing when the capture ended). Default 0: every half-closed
+	// connection is reported.
+	HalfClosedMinAge time.Duration
+	// HalfClosedMany is the number of half-closed connections of one
+	// CLOSE_WAIT side at which half_closed becomes high (socket leak).
+	// Default 10.
+	HalfClosedMany int64
+
+	// TimeWaitThreshold is how many endpoints of one host:port must sit in
+	// TIME_WAIT at the same moment (at the peak or at the end of the
+	// capture) for a time_wait_accumulation finding. Default 100.
+	TimeWaitThreshold int64
+	// TimeWaitMedium raises time_wait_accumulation to medium. Default 1000.
+	TimeWaitMedium int64
+	// TimeWaitHigh raises time_wait_accumulation to high: close to
+	// exhausting the 28232 ports of Linux's default ephemeral range towards
+	// one destination. Default 16000.
+	TimeWaitHigh int64
+
+	// TRWTheta0 is P(first contact succeeds | benign source), θ0 of
+	// Threshold Random Walk (Jung et al. 2004). Default 0.8.
+	TRWTheta0 float64
+	// TRWTheta1 is P(first contact succeeds | scanner), θ1. Default 0.2.
+	TRWTheta1 float64
+	// TRWDetection is the desired detection probability P_D; the scanner
+	// threshold is η1 = P_D/P_F. Default 0.99.
+	TRWDetection float64
+	// TRWFalsePositive is the tolerated false-positive probability P_F; the
+	// benign threshold is η0 = (1-P_D)/(1-P_F). Default 0.01.
+	TRWFalsePositive float64
+	// TRWMinFailureRatio additionally requires this fraction of all first
+	// contacts of the walk that fired (not only those before the decision)
+	// to have failed, so a source that met a few dead hosts before a long
+	// run of successful work is not called a scanner. Default 0.5.
+	TRWMinFailureRatio float64
+
+	// ScanWindow is the sliding window of the threshold detector
+	// (scan.zeek's 5 minutes). Default 5 min.
+	ScanWindow time.Duration
+	// AddressScanHosts is the number of distinct hosts one source failed to
+	// reach on one port within ScanWindow for an address (horizontal) scan.
+	// Default 25.
+	AddressScanHosts int
+	// PortScanPorts is the number of distinct ports of one host one source
+	// failed to reach within ScanWindow for a port (vertical) scan.
+	// Default 15.
+	PortScanPorts int
+	// ScanMinFailureRatio is the share of failed targets among all targets
+	// in the window that the threshold detector requires (a crawler or a
+	// health checker succeeds most of the time). Default 0.8.
+	ScanMinFailureRatio float64
+
+	// FloodWindow is the sliding window of the SYN flood detector.
+	// Default 10 s.
+	FloodWindow time.Duration
+	// FloodHalfOpen is how many half-open handshakes towards one server
+	// host:port must start within FloodWindow for a syn_flood finding.
+	// Default 100.
+	FloodHalfOpen int
+	// MaxFloodSources bounds the set of distinct sources remembered per
+	// server (spoofed floods use millions); beyond it the count is a lower
+	// bound and details.sources_capped is true. Default 65536.
+	MaxFloodSources int
+}
+
+// DefaultConfig returns the configuration with every default filled in.
+func DefaultConfig() Config {
+	var c Config
+	c.setDefaults()
+	return c
+}
+
+func (c *Config) setDefaults() {
+	setDur(&c.MSL, 60*time.Second)
+	setInt(&c.MaxStreams, 1000)
+	setInt(&c.MaxFrames, 1000)
+	setInt64(&c.ManyConnections, 100)
+	setInt64(&c.HalfClosedMany, 10)
+	setInt64(&c.TimeWaitThreshold, 100)
+	setInt64(&c.TimeWaitMedium, 1000)
+	setInt64(&c.TimeWaitHigh, 16000)
+	setFloat(&c.TRWTheta0, 0.8)
+	setFloat(&c.TRWTheta1, 0.2)
+	setFloat(&c.TRWDetection, 0.99)
+	setFloat(&c.TRWFalsePositive, 0.01)
+	setFloat(&c.TRWMinFailureRatio, 0.5)
+	setDur(&c.ScanWindow, 5*time.Minute)
+	setInt(&c.AddressScanHosts, 25)
+	setInt(&c.PortScanPorts, 15)
+	setFloat(&c.ScanMinFailureRatio, 0.8)
+	setDur(&c.FloodWindow, 10*time.Second)
+	setInt(&c.FloodHalfOpen, 100)
+	setInt(&c.MaxFloodSources, 65536)
+	if c.HalfClosedMinAge < 0 {
+		c.HalfClosedMinAge = 0
+	}
+}
+
+func setDur(p *time.Duration, d time.Duration) {
+	if *p <= 0 {
+		*p = d
+	}
+}
+
+func setInt(p *int, d int) {
+	if *p <= 0 {
+		*p = d
+	}
+}
+
+func setInt64(p *int64, d int64) {
+	if *p <= 0 {
+		*p = d
+	}
+}
+
+func setFloat(p *float64, d float64) {
+	if !(*p > 0) { // also replaces NaN
+		*p = d
+	}
+}

@@ -1,0 +1,103 @@
+package findings
+
+import (
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// lowest keeps the smallest distinct values added to it, at most limit of
+// them, in amortised O(log n) per value: values are appended and the slice
+// is sorted and cut back whenever it reaches twice the limit.
+type lowest struct {
+	v         []int64
+	truncated bool // some distinct value was dropped
+}
+
+func (l *lowest) add(limit int, x int64) {
+	l.v = append(l.v, x)
+	if len(l.v) >= 2*limit {
+		l.compact(limit)
+	}
+}
+
+func (l *lowest) merge(limit int, o *lowest) {
+	l.truncated = l.truncated || o.truncated
+	for _, x := range o.v {
+		l.add(limit, x)
+	}
+}
+
+func (l *lowest) compact(limit int) {
+	slices.Sort(l.v)
+	l.v = slices.Compact(l.v)
+	if len(l.v) > limit {
+		l.v = l.v[:limit]
+		l.truncated = true
+	}
+}
+
+// list returns the kept values, sorted and distinct.
+func (l *lowest) list(limit int) []int64 {
+	l.compact(limit)
+	return slices.Clip(slices.Clone(l.v))
+}
+
+// first returns the smallest value, 0 when empty.
+func (l *lowest) first() int64 {
+	if len(l.v) == 0 {
+		return 0
+	}
+	return slices.Min(l.v)
+}
+
+// Display filter pieces (Wireshark syntax).
+const (
+	fltPureSYN = "tcp.flags.syn==1 && tcp.flags.ack==0"
+	fltSYNACK  = "tcp.flags.syn==1 && tcp.flags.ack==1"
+	fltAnySYN  = "tcp.flags.syn==1"
+	fltRST     = "tcp.flags.reset==1"
+	fltFIN     = "tcp.flags.fin==1"
+)
+
+// streamFilter returns `tcp.stream in {a b c} && extra` (or `tcp.stream eq
+// a` for a single stream).
+func streamFilter(streams []int64, extra string) string {
+	var b strings.Builder
+	if len(streams) == 1 {
+		b.WriteString("tcp.stream eq ")
+		b.WriteString(strconv.FormatInt(streams[0], 10))
+	} else {
+		b.WriteString("tcp.stream in {")
+		for i, s := range streams {
+			if i > 0 {
+				b.WriteByte(' ')
+			}
+			b.WriteString(strconv.FormatInt(s, 10))
+		}
+		b.WriteByte('}')
+	}
+	if extra != "" {
+		b.WriteString(" && ")
+		b.WriteString(extra)
+	}
+	return b.String()
+}
+
+// ipField returns the display filter field for an address: ip.src for IPv4
+// (and IPv4-mapped IPv6), ipv6.src otherwise. dir is "src", "dst" or "addr".
+func ipField(a netip.Addr, dir string) string {
+	if a.Unmap().Is4() {
+		return "ip." + dir
+	}
+	return "ipv6." + dir
+}
+
+// hostString prints an address the way Wireshark's filters accept it.
+func hostString(a netip.Addr) string { return a.Unmap().String() }
+
+// hostPortString prints host:port ([v6]:port for IPv6).
+func hostPortString(ap netip.AddrPort) string {
+	return netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()).String()
+}

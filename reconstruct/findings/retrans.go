@@ -1,0 +1,105 @@
+package findings
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+// retransAgg aggregates handshakes that completed only after SYN or
+// SYN-ACK retransmissions, per server host:port.
+type retransAgg struct {
+	group
+	synRetrans    int64
+	synackRetrans int64
+	extra         []float64 // seconds the retransmissions added, one per connection
+	maxConnect    float64   // longest first-SYN-to-ESTABLISHED time, seconds
+}
+
+func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
+	if o != outCompleted {
+		return
+	}
+	cl, sv := &c.EP[flow.Client], &c.EP[flow.Server]
+	if cl.SYNs <= 1 && sv.SYNs <= 1 {
+		return
+	}
+	a := col.retrans[sv.Addr]
+	if a == nil {
+		a = &retransAgg{}
+		col.retrans[sv.Addr] = a
+	}
+	fr := synFrames(col.scratch[:0], c, flow.Client)
+	fr = synFrames(fr, c, flow.Server)
+	col.scratch = fr
+	a.addConn(&col.cfg, c, fr)
+	a.synRetrans += int64(max(cl.SYNs-1, 0))
+	a.synackRetrans += int64(max(sv.SYNs-1, 0))
+	a.extra = append(a.extra, secs(retransmitSpan(cl)+retransmitSpan(sv)))
+	if ts := synTimes(cl); len(ts) > 0 {
+		for i := range c.Transitions {
+			t := &c.Transitions[i]
+			if t.Endpoint == flow.Client && t.To == tcpstate.Established {
+				a.maxConnect = max(a.maxConnect, secs(t.Time.Sub(ts[0])))
+				break
+			}
+		}
+	}
+}
+
+func (col *Collector) retransFindings(emit func(*group, result.Finding)) {
+	for _, server := range sortedAddrPorts(col.retrans) {
+		a := col.retrans[server]
+		ex := slices.Clone(a.extra)
+		slices.Sort(ex)
+		med := median(ex)
+		subj := hostPortString(server)
+		d := map[string]any{
+			"connections":            a.count,
+			"syn_retransmissions":    a.synRetrans,
+			"synack_retransmissions": a.synackRetrans,
+			"extra_latency_max":      ex[len(ex)-1],
+			"extra_latency_median":   med,
+			"connect_latency_max":    a.maxConnect,
+		}
+		sum := fmt.Sprintf("%s: %s completed only after retransmitting the SYN or SYN-ACK (%d SYN, %d SYN-ACK retransmissions), adding up to %s to connect (median %s): packet loss or a full accept queue",
+			subj, plural(a.count, "handshake"), a.synRetrans, a.synackRetrans, fmtSecs(ex[len(ex)-1]), fmtSecs(med))
+		sev := raise(Low, a.count, col.cfg.ManyConnections)
+		emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, d))
+	}
+}
+
+// median of sorted values (0 when empty).
+func median(v []float64) float64 {
+	n := len(v)
+	switch {
+	case n == 0:
+		return 0
+	case n%2 == 1:
+		return v[n/2]
+	}
+	return round3((v[n/2-1] + v[n/2]) / 2)
+}
+
+// fmtSecs prints seconds the way summaries use them ("3 s", "0.25 s").
+func fmtSecs(s float64) string {
+	return fmt.Sprintf("%g s", round3(s))
+}
+
+// sortedAddrPorts returns a map's host:port keys in order.
+func sortedAddrPorts[V any](m map[netip.AddrPort]V) []netip.AddrPort {
+	keys := make([]netip.AddrPort, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b netip.AddrPort) int { return a.Compare(b) })
+	return keys
+}
+
+// durationOf is a float seconds helper for window details.
+func durationOf(d time.Duration) float64 { return secs(d) }

@@ -1,0 +1,328 @@
+package findings
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+// target is one destination host:port a source tried to reach.
+type target struct {
+	host netip.Addr
+	port uint16
+}
+
+// contact is a source's history with one target: its first attempt (time,
+// stream, outcome) and whether any attempt succeeded.
+type contact struct {
+	at     int64 // unix nanoseconds of the first attempt
+	stream int64
+	failed bool // the first attempt failed (no answer, or reset to the SYN)
+	ok     bool // some attempt got an answer
+}
+
+func (c *contact) before(o *contact) bool {
+	return c.at < o.at || (c.at == o.at && c.stream < o.stream)
+}
+
+// source aggregates one client host's connection attempts for the scan
+// detectors. The group holds the failed attempts (their streams and SYN
+// frames are the scan's evidence).
+type source struct {
+	group
+	attempts  int64
+	successes int64
+	targets   map[target]*contact
+}
+
+func (col *Collector) addSource(c *flow.Conn, o outcome) {
+	if o == outNone {
+		return // midstream or roles guessed: no first contact to judge
+	}
+	src := c.EP[flow.Client].Addr.Addr()
+	s := col.sources[src]
+	if s == nil {
+		s = &source{targets: make(map[target]*contact)}
+		col.sources[src] = s
+	}
+	s.attempts++
+	failed := o.failed()
+	if !failed {
+		s.successes++
+	}
+	dst := c.EP[flow.Server].Addr
+	t := target{dst.Addr(), dst.Port()}
+	at := c.Start
+	if ts := synTimes(&c.EP[flow.Client]); len(ts) > 0 {
+		at = ts[0]
+	}
+	now := contact{at: at.UnixNano(), stream: c.Stream, failed: failed, ok: !failed}
+	if old := s.targets[t]; old == nil {
+		s.targets[t] = &now
+	} else {
+		ok := old.ok || now.ok
+		if now.before(old) {
+			*old = now
+		}
+		old.ok = ok
+	}
+	if failed {
+		fr := synFrames(col.scratch[:0], c, flow.Client)
+		col.scratch = fr
+		s.addConn(&col.cfg, c, fr)
+	}
+}
+
+// scanVerdict is what the detectors concluded about one source.
+type scanVerdict struct {
+	hostWalk    walk // TRW over distinct destination hosts
+	portWalk    walk // the TRW port walk that fired (or the strongest one)
+	portHost    netip.Addr
+	trwHosts    bool // host walk fired
+	trwPorts    bool // a port walk fired
+	addrScan    bool // threshold: many hosts on one port
+	addrPort    uint16
+	addrHosts   int
+	portScan    bool // threshold: many ports on one host
+	portScanOn  netip.Addr
+	portPorts   int
+	hosts       int // distinct hosts contacted
+	ports       int // distinct ports contacted
+	failedTgts  int // host:port targets never reached
+	failedHosts int // hosts with a failed target
+}
+
+// timed is one target in time order for the window and walk passes.
+type timed struct {
+	t *contact
+	k target
+}
+
+func (col *Collector) judge(s *source) scanVerdict {
+	var v scanVerdict
+	all := make([]timed, 0, len(s.targets))
+	for k, t := range s.targets {
+		all = append(all, timed{t, k})
+	}
+	slices.SortFunc(all, func(a, b timed) int {
+		if a.t.before(b.t) {
+			return -1
+		}
+		if b.t.before(a.t) {
+			return 1
+		}
+		if c := a.k.host.Compare(b.k.host); c != 0 {
+			return c
+		}
+		return int(a.k.port) - int(b.k.port)
+	})
+
+	// Walk 1 (the paper's): first contact with each distinct host.
+	v.hostWalk = newWalk()
+	byHost := make(map[netip.Addr][]timed)
+	ports := make(map[uint16][]timed)
+	failedHost := make(map[netip.Addr]bool)
+	for _, e := range all {
+		if _, seen := byHost[e.k.host]; !seen {
+			col.trw.step(&v.hostWalk, e.t.failed)
+		}
+		byHost[e.k.host] = append(byHost[e.k.host], e)
+		ports[e.k.port] = append(ports[e.k.port], e)
+		if !e.t.ok {
+			v.failedTgts++
+			failedHost[e.k.host] = true
+		}
+	}
+	v.hosts, v.ports, v.failedHosts = len(byHost), len(ports), len(failedHost)
+	v.trwHosts = v.hostWalk.verdict == scanner && v.hostWalk.failureRatio() >= col.cfg.TRWMinFailureRatio
+
+	// Walk 2 (our extension for vertical scans): per destination host, the
+	// first contact with each distinct port.
+	hosts := make([]netip.Addr, 0, len(byHost))
+	for h := range byHost {
+		hosts = append(hosts, h)
+	}
+	slices.SortFunc(hosts, netip.Addr.Compare)
+	window := col.cfg.ScanWindow.Nanoseconds()
+	for _, h := range hosts {
+		evs := byHost[h]
+		w := newWalk()
+		for _, e := range evs {
+			col.trw.step(&w, e.t.failed)
+		}
+		fired := w.verdict == scanner && w.failureRatio() >= col.cfg.TRWMinFailureRatio
+		if fired && (!v.trwPorts || w.failures > v.portWalk.failures) {
+			v.trwPorts, v.portWalk, v.portHost = true, w, h
+		} else if !v.trwPorts && w.lambda > v.portWalk.lambda {
+			v.portWalk, v.portHost = w, h
+		}
+		if ok, n := windowCount(evs, window, col.cfg.PortScanPorts, col.cfg.ScanMinFailureRatio); ok && n > v.portPorts {
+			v.portScan, v.portScanOn, v.portPorts = true, h, n
+		}
+	}
+	portList := make([]uint16, 0, len(ports))
+	for p := range ports {
+		portList = append(portList, p)
+	}
+	slices.Sort(portList)
+	for _, p := range portList {
+		if ok, n := windowCount(ports[p], window, col.cfg.AddressScanHosts, col.cfg.ScanMinFailureRatio); ok && n > v.addrHosts {
+			v.addrScan, v.addrPort, v.addrHosts = true, p, n
+		}
+	}
+	return v
+}
+
+// windowCount slides a window over targets in time order and reports
+// whether some window held at least need never-reached targets making up at
+// least ratio of the window's targets, and the largest such count.
+func windowCount(evs []timed, window int64, need int, ratio float64) (bool, int) {
+	var (
+		lo, failed, ok, best int
+		fired                bool
+	)
+	for hi := range evs {
+		if evs[hi].t.ok {
+			ok++
+		} else {
+			failed++
+		}
+		for evs[lo].t.at <= evs[hi].t.at-window {
+			if evs[lo].t.ok {
+				ok--
+			} else {
+				failed--
+			}
+			lo++
+		}
+		if failed >= need && float64(failed) >= ratio*float64(failed+ok) && failed > best {
+			fired, best = true, failed
+		}
+	}
+	return fired, best
+}
+
+// scanFindings reports every source the detectors call a scanner and
+// returns the set of them.
+func (col *Collector) scanFindings(emit func(*group, result.Finding)) map[netip.Addr]bool {
+	srcs := make([]netip.Addr, 0, len(col.sources))
+	for a, s := range col.sources {
+		if s.count > 0 { // at least one failure
+			srcs = append(srcs, a)
+		}
+	}
+	slices.SortFunc(srcs, netip.Addr.Compare)
+	scanners := make(map[netip.Addr]bool)
+	for _, a := range srcs {
+		s := col.sources[a]
+		v := col.judge(s)
+		trw := v.trwHosts || v.trwPorts
+		thr := v.addrScan || v.portScan
+		if !trw && !thr {
+			continue
+		}
+		scanners[a] = true
+		emit(&s.group, col.scanFinding(a, s, &v))
+	}
+	return scanners
+}
+
+func (col *Collector) scanFinding(a netip.Addr, s *source, v *scanVerdict) result.Finding {
+	horizontal := v.trwHosts || v.addrScan
+	vertical := v.trwPorts || v.portScan
+	pattern := "horizontal"
+	switch {
+	case horizontal && vertical:
+		pattern = "block"
+	case vertical:
+		pattern = "vertical"
+	}
+	detector := "threshold"
+	switch {
+	case (v.trwHosts || v.trwPorts) && (v.addrScan || v.portScan):
+		detector = "both"
+	case v.trwHosts || v.trwPorts:
+		detector = "trw"
+	}
+	lr, w := v.hostWalk.lambda, &v.hostWalk
+	walkOn := "hosts"
+	if !v.trwHosts && v.trwPorts {
+		lr, w = v.portWalk.lambda, &v.portWalk
+		walkOn = "ports of " + hostString(v.portHost)
+	}
+	d := map[string]any{
+		"detector":         detector,
+		"pattern":          pattern,
+		"targets":          v.hosts,
+		"ports":            v.ports,
+		"failed_targets":   v.failedTgts,
+		"failed_hosts":     v.failedHosts,
+		"attempts":         s.attempts,
+		"successes":        s.successes,
+		"likelihood_ratio": round3(lr),
+		"trw_walk":         walkOn,
+	}
+	if v.trwHosts || v.trwPorts {
+		d["trw_contacts"] = w.decided
+	}
+	if v.addrScan || v.portScan {
+		d["window_seconds"] = durationOf(col.cfg.ScanWindow)
+	}
+	if v.addrScan {
+		d["address_scan_port"] = v.addrPort
+		d["address_scan_hosts"] = v.addrHosts
+	}
+	if v.portScan {
+		d["port_scan_host"] = hostString(v.portScanOn)
+		d["port_scan_ports"] = v.portPorts
+	}
+	subj := hostString(a)
+	var what string
+	switch pattern {
+	case "horizontal":
+		what = fmt.Sprintf("probed %d hosts", v.hosts)
+		if v.addrScan {
+			what += " on port " + strconv.Itoa(int(v.addrPort))
+		}
+	case "vertical":
+		h := v.portHost
+		if v.portScan {
+			h = v.portScanOn
+		}
+		what = fmt.Sprintf("probed %d ports of %s", len(s.portsOf(h)), hostString(h))
+	default:
+		what = fmt.Sprintf("probed %d ports across %d hosts", v.ports, v.hosts)
+	}
+	var how []string
+	if v.trwHosts || v.trwPorts {
+		how = append(how, fmt.Sprintf("TRW after %d first contacts (likelihood ratio %g)", w.decided, round3(lr)))
+	}
+	if v.addrScan {
+		how = append(how, fmt.Sprintf("%d hosts on port %d failed within %s", v.addrHosts, v.addrPort, fmtSecs(durationOf(col.cfg.ScanWindow))))
+	}
+	if v.portScan {
+		how = append(how, fmt.Sprintf("%d ports of %s failed within %s", v.portPorts, hostString(v.portScanOn), fmtSecs(durationOf(col.cfg.ScanWindow))))
+	}
+	sum := fmt.Sprintf("%s %s (%s scan): %d of %d connection attempts got no answer or a reset; detected by %s",
+		subj, what, pattern, s.count, s.attempts, joinSemi(how))
+	f := s.group.finding(&col.cfg, Scan, High, subj, sum, fltPureSYN, d)
+	if s.streams.truncated {
+		f.Filter = ipField(a, "src") + "==" + subj + " && " + fltPureSYN
+	}
+	return f
+}
+
+// portsOf returns the distinct ports the source tried on host h.
+func (s *source) portsOf(h netip.Addr) []uint16 {
+	var ps []uint16
+	for t := range s.targets {
+		if t.host == h {
+			ps = append(ps, t.port)
+		}
+	}
+	return ps
+}

@@ -1,0 +1,297 @@
+package findings
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+// halfClosedAgg aggregates connections left half-closed, keyed by their
+// CLOSE_WAIT side.
+type halfClosedAgg struct {
+	group
+	maxAge        time.Duration // longest time from the peer's FIN to the connection's last packet
+	dataAfterFIN  int64         // connections where the CLOSE_WAIT side still sent data
+	bytesAfterFIN int64
+	closerStates  [tcpstate.NumStates]int64 // final state of the side that sent FIN
+}
+
+func (col *Collector) addHalfClosed(c *flow.Conn) {
+	for _, cw := range [2]flow.Role{flow.Client, flow.Server} {
+		fin := 1 - cw
+		w, f := &c.EP[cw], &c.EP[fin]
+		if w.State != tcpstate.CloseWait || w.SentFIN || !f.SentFIN {
+			continue
+		}
+		age := c.End.Sub(f.FINTime)
+		if age < col.cfg.HalfClosedMinAge {
+			continue
+		}
+		key := sideOf(c, cw)
+		a := col.halfClosed[key]
+		if a == nil {
+			a = &halfClosedAgg{}
+			col.halfClosed[key] = a
+		}
+		fr := finFrames(col.scratch[:0], c, fin)
+		col.scratch = fr
+		a.addConn(&col.cfg, c, fr)
+		a.maxAge = max(a.maxAge, age)
+		if w.PayloadAfterPeerFIN > 0 {
+			a.dataAfterFIN++
+			a.bytesAfterFIN += w.PayloadAfterPeerFIN
+		}
+		a.closerStates[f.State]++
+	}
+}
+
+func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
+	for _, key := range sortedSides(col.halfClosed) {
+		a := col.halfClosed[key]
+		peer := "client"
+		if key.role == flow.Client {
+			peer = "server"
+		}
+		d := key.details(map[string]any{
+			"close_wait_side":         key.role.String(),
+			"fin_side":                peer,
+			"connections":             a.count,
+			"max_seconds_since_fin":   secs(a.maxAge),
+			"data_after_fin":          a.dataAfterFIN,
+			"payload_bytes_after_fin": a.bytesAfterFIN,
+			"fin_side_states":         stateCounts(&a.closerStates),
+		})
+		flowed := "no data flowed after the FIN"
+		if a.dataAfterFIN > 0 {
+			flowed = fmt.Sprintf("%d of them still sent data after it (a deliberate half-close, or an application that has not noticed)", a.dataAfterFIN)
+		}
+		sum := fmt.Sprintf("%s is in CLOSE_WAIT on %s: the %s sent FIN (it waits in %s) up to %s before the last packet, and the application here has not called close(), the signature of a socket leak; %s",
+			key.describe(), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(a.maxAge)), flowed)
+		sev := Medium
+		if a.count >= col.cfg.HalfClosedMany {
+			sev = High
+		}
+		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, sev, key.subject(), sum, fltFIN, d))
+	}
+}
+
+// dominantState names the most frequent state (FIN_WAIT_2 normally).
+func dominantState(n *[tcpstate.NumStates]int64) string {
+	best := 0
+	for s := range n {
+		if n[s] > n[best] {
+			best = s
+		}
+	}
+	return tcpstate.State(best).String()
+}
+
+// sideAgg aggregates one side (server host:port, or client host towards a
+// server) for TIME_WAIT accounting: every connection counts, TIME_WAIT
+// intervals are kept (16 bytes each) for the peak sweep.
+type sideAgg struct {
+	group                // connections whose endpoint entered TIME_WAIT
+	conns       int64    // all connections of the side
+	activeClose int64    // connections this side closed first (FIN or RST)
+	established int64    // endpoints still ESTABLISHED when handed out
+	atEnd       int64    // endpoints still in TIME_WAIT when handed out
+	tw          []twSpan // TIME_WAIT intervals
+}
+
+type twSpan struct{ enter, exit int64 } // unix nanoseconds
+
+func (col *Collector) addTimeWait(c *flow.Conn) {
+	// Only connections that were established count, so failed probes (a
+	// scan's millions) create no side entries.
+	if !c.Midstream && !(everSynchronized(c, flow.Client) && everSynchronized(c, flow.Server)) {
+		return
+	}
+	for _, r := range [2]flow.Role{flow.Client, flow.Server} {
+		enter, exit, ok := timeWaitInterval(c, r, col.cfg.MSL)
+		key := sideOf(c, r)
+		a := col.sides[key]
+		if a == nil {
+			a = &sideAgg{}
+			col.sides[key] = a
+		}
+		a.conns++
+		if c.ClosedBy == int8(r) || c.ClosedBy == 2 {
+			a.activeClose++
+		}
+		if c.EP[r].State == tcpstate.Established {
+			a.established++
+		}
+		if !ok {
+			continue
+		}
+		if c.EP[r].State == tcpstate.TimeWait {
+			a.atEnd++
+		}
+		a.tw = append(a.tw, twSpan{enter.UnixNano(), exit.UnixNano()})
+		fr := finFrames(col.scratch[:0], c, flow.Client)
+		fr = finFrames(fr, c, flow.Server)
+		col.scratch = fr
+		a.addConn(&col.cfg, c, fr)
+	}
+}
+
+// peak sweeps the TIME_WAIT intervals and returns the largest number open
+// at one moment and when it was first reached.
+func peak(spans []twSpan) (n int64, at int64) {
+	type ev struct {
+		t     int64
+		delta int64
+	}
+	evs := make([]ev, 0, 2*len(spans))
+	for _, s := range spans {
+		evs = append(evs, ev{s.enter, 1}, ev{s.exit, -1})
+	}
+	// Leaving before entering at the same instant: intervals are [enter, exit).
+	slices.SortFunc(evs, func(a, b ev) int {
+		if a.t != b.t {
+			return cmpInt(a.t, b.t)
+		}
+		return cmpInt(a.delta, b.delta)
+	})
+	var cur int64
+	for _, e := range evs {
+		cur += e.delta
+		if cur > n {
+			n, at = cur, e.t
+		}
+	}
+	return n, at
+}
+
+func (col *Collector) timeWaitFindings(emit func(*group, result.Finding)) {
+	for _, key := range sortedSides(col.sides) {
+		a := col.sides[key]
+		pk, at := peak(a.tw)
+		if pk < col.cfg.TimeWaitThreshold && a.atEnd < col.cfg.TimeWaitThreshold {
+			continue
+		}
+		twSecs := secs(2 * col.cfg.MSL)
+		closer := key.role.String()
+		d := key.details(map[string]any{
+			"time_wait_total":    a.count,
+			"time_wait_peak":     pk,
+			"peak_time":          time.Unix(0, at).UTC(),
+			"time_wait_at_end":   a.atEnd,
+			"established_at_end": a.established,
+			"connections":        a.conns,
+			"closed_actively":    a.activeClose,
+			"active_closer":      closer,
+			"time_wait_seconds":  twSecs,
+		})
+		sum := fmt.Sprintf("%s actively closed %s; %d endpoints sat in TIME_WAIT (2*MSL = %s each), peak %d at once, %d at the end of the capture (against %d ESTABLISHED)",
+			key.describe(), plural(a.activeClose, "connection"), a.count, fmtSecs(twSecs), pk, a.atEnd, a.established)
+		sev := Low
+		switch m := max(pk, a.atEnd); {
+		case m >= col.cfg.TimeWaitHigh:
+			sev = High
+		case m >= col.cfg.TimeWaitMedium:
+			sev = Medium
+		}
+		emit(&a.group, a.group.finding(&col.cfg, TimeWaitAccumulation, sev, key.subject(), sum, fltFIN, d))
+	}
+}
+
+// resetAgg aggregates connections aborted by a reset after establishment,
+// keyed by the resetting side.
+type resetAgg struct {
+	group
+	byState [tcpstate.NumStates]int64 // state of the resetter before its RST
+}
+
+func (col *Collector) addReset(c *flow.Conn) {
+	r, from, _, ok := resetBy(c)
+	if !ok || !from.Synchronized() {
+		return
+	}
+	if !c.Midstream && !(everSynchronized(c, flow.Client) && everSynchronized(c, flow.Server)) {
+		return
+	}
+	key := sideOf(c, r)
+	a := col.resets[key]
+	if a == nil {
+		a = &resetAgg{}
+		col.resets[key] = a
+	}
+	fr := rstFrames(col.scratch[:0], c, flow.Client)
+	fr = rstFrames(fr, c, flow.Server)
+	col.scratch = fr
+	a.addConn(&col.cfg, c, fr)
+	a.byState[from]++
+}
+
+func (col *Collector) resetFindings(emit func(*group, result.Finding)) {
+	for _, key := range sortedSides(col.resets) {
+		a := col.resets[key]
+		d := key.details(map[string]any{
+			"count":    a.count,
+			"by_state": stateCounts(&a.byState),
+		})
+		sum := fmt.Sprintf("%s aborted %s with a reset after the handshake (%s)",
+			key.describe(), plural(a.count, "established connection"), resetWhy(&a.byState))
+		sev := raise(Low, a.count, col.cfg.ManyConnections)
+		emit(&a.group, a.group.finding(&col.cfg, Reset, sev, key.subject(), sum, fltRST, d))
+	}
+}
+
+// resetWhy explains the states a side reset from.
+func resetWhy(n *[tcpstate.NumStates]int64) string {
+	var parts []string
+	for s, v := range n {
+		if v == 0 {
+			continue
+		}
+		var why string
+		switch tcpstate.State(s) {
+		case tcpstate.Established:
+			why = "instead of a FIN: an abortive close (SO_LINGER 0) or a crash"
+		case tcpstate.CloseWait:
+			why = "after the peer's FIN, with unread data or SO_LINGER 0"
+		case tcpstate.FinWait1, tcpstate.FinWait2, tcpstate.Closing, tcpstate.LastAck:
+			why = "after its own FIN: data arrived for a closed socket"
+		case tcpstate.TimeWait:
+			why = "in TIME_WAIT"
+		default:
+			why = "unexpected state"
+		}
+		parts = append(parts, fmt.Sprintf("%d in %s: %s", v, tcpstate.State(s), why))
+	}
+	return joinSemi(parts)
+}
+
+func joinSemi(p []string) string {
+	out := ""
+	for i, s := range p {
+		if i > 0 {
+			out += "; "
+		}
+		out += s
+	}
+	return out
+}
+
+// sortedSides returns a map's side keys in a fixed order.
+func sortedSides[V any](m map[sideKey]V) []sideKey {
+	keys := make([]sideKey, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b sideKey) int {
+		if c := a.host.Compare(b.host); c != 0 {
+			return c
+		}
+		if a.role != b.role {
+			return int(a.role) - int(b.role)
+		}
+		return a.peer.Compare(b.peer)
+	})
+	return keys
+}
