@@ -28,6 +28,7 @@ type Collector struct {
 	sources    map[netip.Addr]*source       // scan
 	floods     map[netip.AddrPort]*floodAgg // syn_flood
 	scratch    []int64
+	captureEnd time.Time // latest last packet of any connection added
 }
 
 // NewCollector returns a collector using cfg (zero fields take their
@@ -171,6 +172,9 @@ func (k sideKey) details(d map[string]any) map[string]any {
 func (col *Collector) Add(c *flow.Conn) {
 	if c == nil || c.QuotedOnly {
 		return
+	}
+	if c.End.After(col.captureEnd) {
+		col.captureEnd = c.End
 	}
 	o := handshakeOutcome(c)
 	col.addAttempt(c, o)

@@ -15,6 +15,7 @@ import (
 type halfClosedAgg struct {
 	group
 	maxAge        time.Duration // longest time from the peer's FIN to the connection's last packet
+	firstFIN      time.Time     // earliest FIN, for the age at the end of the capture
 	dataAfterFIN  int64         // connections where the CLOSE_WAIT side still sent data
 	bytesAfterFIN int64
 	closerStates  [tcpstate.NumStates]int64 // final state of the side that sent FIN
@@ -41,6 +42,9 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 		col.scratch = fr
 		a.addConn(&col.cfg, c, fr)
 		a.maxAge = max(a.maxAge, age)
+		if a.firstFIN.IsZero() || f.FINTime.Before(a.firstFIN) {
+			a.firstFIN = f.FINTime
+		}
 		if w.PayloadAfterPeerFIN > 0 {
 			a.dataAfterFIN++
 			a.bytesAfterFIN += w.PayloadAfterPeerFIN
@@ -57,20 +61,21 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 			peer = "server"
 		}
 		d := key.details(map[string]any{
-			"close_wait_side":         key.role.String(),
-			"fin_side":                peer,
-			"connections":             a.count,
-			"max_seconds_since_fin":   secs(a.maxAge),
-			"data_after_fin":          a.dataAfterFIN,
-			"payload_bytes_after_fin": a.bytesAfterFIN,
-			"fin_side_states":         stateCounts(&a.closerStates),
+			"close_wait_side":                key.role.String(),
+			"fin_side":                       peer,
+			"connections":                    a.count,
+			"max_seconds_since_fin":          secs(col.captureEnd.Sub(a.firstFIN)),
+			"max_seconds_fin_to_last_packet": secs(a.maxAge),
+			"data_after_fin":                 a.dataAfterFIN,
+			"payload_bytes_after_fin":        a.bytesAfterFIN,
+			"fin_side_states":                stateCounts(&a.closerStates),
 		})
 		flowed := "no data flowed after the FIN"
 		if a.dataAfterFIN > 0 {
 			flowed = fmt.Sprintf("%d of them still sent data after it (a deliberate half-close, or an application that has not noticed)", a.dataAfterFIN)
 		}
-		sum := fmt.Sprintf("%s is in CLOSE_WAIT on %s: the %s sent FIN (it waits in %s) up to %s before the last packet, and the application here has not called close(), the signature of a socket leak; %s",
-			key.describe(), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(a.maxAge)), flowed)
+		sum := fmt.Sprintf("%s is in CLOSE_WAIT on %s: the %s sent FIN (it waits in %s) up to %s before the end of the capture, and the application here has not called close(), the signature of a socket leak; %s",
+			key.describe(), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(col.captureEnd.Sub(a.firstFIN))), flowed)
 		sev := Medium
 		if a.count >= col.cfg.HalfClosedMany {
 			sev = High
