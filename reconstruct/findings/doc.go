@@ -1,0 +1,153 @@
+// Package findings turns finished connections into findings: grouped
+// observations an operator reads first, one per server host:port or per
+// source rather than one per connection. Kinds, severities and details
+// keys are part of the report contract (schema wirestat.report/v1).
+//
+// The orchestrator calls Collector.Add from reconstruct.Config.OnConnection
+// for every connection the flow tracker hands out and puts
+// Collector.Findings into Result.Findings at the end. Classification of a
+// connection is a pure function of the closed flow.Conn; the collector keeps
+// only compact aggregates per group (counts, capped evidence lists, 8-16
+// bytes per failed attempt, half-open handshake or TIME_WAIT endpoint for
+// the time-window sweeps). All times are capture time.
+//
+// # Common fields
+//
+// Every finding has a Subject (host:port of a server side; a bare host for
+// a scanning source or for a client side, whose ephemeral ports make no
+// useful group), a one-sentence Summary, an exact Count, the Streams
+// involved (the lowest MaxStreams stream numbers), the evidence Frames
+// (the lowest MaxFrames), First and Last (times of the first and last
+// packet of the connections involved) and a Wireshark display Filter
+// selecting the evidence packets: `tcp.stream in {…} && <flags>` (or
+// `tcp.stream eq N` for one stream). A scan or SYN flood whose stream list
+// was capped uses the address form instead, e.g. `ip.src==10.0.0.9 &&
+// tcp.flags.syn==1 && tcp.flags.ack==0` (ipv6.src for IPv6). When a list
+// was capped, details.truncated is true. Findings are sorted by first
+// evidence frame, then subject, then kind.
+//
+// "Client" is the side that sent the first SYN. A handshake is judged only
+// when the capture holds the client's SYN: midstream pickups and
+// connections whose roles were guessed never count as attempts.
+//
+// # Kinds
+//
+// syn_unanswered (medium; high at ManyConnections attempts). Subject: the
+// server host:port. Trigger: the client sent SYN and the server sent
+// nothing at all (Zeek S0). Evidence: the client's SYNs (tcp.flags.syn==1
+// && tcp.flags.ack==0). Details: attempts (connections), sources (distinct
+// client hosts), syn_packets (SYNs including retransmissions), max_retries
+// (most retransmissions in one attempt), retransmission_intervals (seconds
+// between the SYNs of that attempt, e.g. [1, 2, 4] for Linux's backoff).
+//
+// syn_rejected (medium; high at ManyConnections). Subject: server
+// host:port. Trigger: the server answered the SYN with RST and never with
+// SYN-ACK (Zeek REJ: nothing listens). Evidence: the SYNs and the reset.
+// Details: attempts, sources.
+//
+// synack_unanswered (medium; high at ManyConnections). Subject: server
+// host:port. Trigger: the server sent SYN-ACK, never reached ESTABLISHED,
+// and the client neither completed nor reset the handshake (the server is
+// left half-open in SYN_RECEIVED). Evidence: the SYN-ACKs. Details:
+// connections, sources, synack_retransmissions.
+//
+// syn_retransmitted (low; medium at ManyConnections). Subject: server
+// host:port. Trigger: the handshake completed (both sides ESTABLISHED) but
+// the client sent its SYN or the server its SYN-ACK more than once.
+// Evidence: all SYN and SYN-ACK packets (tcp.flags.syn==1). Details:
+// connections, syn_retransmissions, synack_retransmissions,
+// extra_latency_max and extra_latency_median (seconds between the first
+// and last SYN plus between the first and last SYN-ACK, per connection),
+// connect_latency_max (first SYN to the client's ESTABLISHED).
+//
+// half_closed (medium; high at HalfClosedMany connections). Subject: the
+// CLOSE_WAIT side: server host:port, or the client host (details.peer
+// names the server). Trigger: one side sent FIN, the other is in
+// CLOSE_WAIT and never sent its own FIN by the end of the capture: the
+// application there has not called close(), the signature of a socket
+// leak. Connections whose FIN is younger than HalfClosedMinAge at their
+// last packet are skipped. Evidence: the FIN (tcp.flags.fin==1).
+// Details: close_wait_side and fin_side (client|server), side, peer,
+// connections, max_seconds_since_fin (oldest FIN to the capture's last
+// packet), max_seconds_fin_to_last_packet (FIN to the last packet of the
+// same connection), data_after_fin and payload_bytes_after_fin
+// (connections, bytes the CLOSE_WAIT side still sent after the FIN),
+// fin_side_states (FIN_WAIT_2, or FIN_WAIT_1 when the ACK was not seen).
+//
+// time_wait_accumulation (low; medium at TimeWaitMedium, high at
+// TimeWaitHigh). Subject: server host:port, or the client host towards one
+// server (details.peer). Trigger: at least TimeWaitThreshold endpoints of
+// the side in TIME_WAIT at the same moment, at the peak or at the end of
+// the capture. Each TIME_WAIT lasts from the transition into it to 2*MSL
+// later or to the transition out of it (expiry or a reset); the peak is
+// found by sweeping these intervals. Only established connections count.
+// Evidence: the FINs of those connections. Details: side, peer,
+// time_wait_total, time_wait_peak, peak_time, time_wait_at_end,
+// established_at_end (endpoints of the side still ESTABLISHED when handed
+// out), connections (all established connections of the side),
+// closed_actively (connections the side closed first), active_closer,
+// time_wait_seconds (2*MSL).
+//
+// reset (low; medium at ManyConnections). Subject: the resetting side:
+// server host:port, or the client host (details.peer). Trigger: both
+// sides had been synchronized (or the connection was picked up midstream)
+// and one of them sent an acceptable RST from a synchronized state.
+// Evidence: the resets (tcp.flags.reset==1). Details: side, peer, count,
+// by_state (state of the resetting endpoint before its RST: ESTABLISHED
+// is an abortive close such as SO_LINGER 0; CLOSE_WAIT a close with unread
+// data; FIN_WAIT_*, CLOSING or LAST_ACK data arriving after its own FIN).
+//
+// scan (high). Subject: the scanning source host. A first contact fails
+// when the SYN got no answer or a reset (S0 or REJ); any SYN-ACK is a
+// success (a SYN scan that finds an open port succeeds, as in the paper).
+// Two detectors:
+//
+//   - Threshold Random Walk (Jung, Paxson, Berger, Balakrishnan, IEEE S&P
+//     2004). Per source, the outcomes of first contact with each distinct
+//     destination host, in time order, multiply a likelihood ratio Λ by
+//     θ1/θ0 on success and (1-θ1)/(1-θ0) on failure; Λ ≥ η1 = P_D/P_F means
+//     scanner, Λ ≤ η0 = (1-P_D)/(1-P_F) benign, and the decision is final.
+//     Defaults θ0 0.8, θ1 0.2, P_D 0.99, P_F 0.01: four failures in a row
+//     (Λ = 256 ≥ 99) detect a scanner. Because the paper counts distinct
+//     hosts, a vertical scan of one host yields one outcome; wirestat
+//     therefore also runs a second walk per (source, destination host) over
+//     the first contacts with each distinct destination port. Either walk
+//     fires only if at least TRWMinFailureRatio of all its outcomes failed.
+//   - Fixed thresholds as in Zeek's scan.zeek: within ScanWindow (5 min),
+//     at least AddressScanHosts (25) distinct hosts on one port, or
+//     PortScanPorts (15) distinct ports of one host, that the source never
+//     reached, with failures making up at least ScanMinFailureRatio (0.8) of
+//     the targets in the window.
+//
+// Crawlers, health checkers and proxies succeed most of the time and are
+// not flagged; midstream connections never count. A scanner's failed
+// probes are not repeated as syn_unanswered, syn_rejected or
+// synack_unanswered findings. Evidence: the SYNs of the failed attempts.
+// Details: detector (trw, threshold or both), pattern (horizontal: many
+// hosts; vertical: many ports of a host; block: both), targets (distinct
+// hosts contacted), ports (distinct ports contacted), failed_targets
+// (host:port never reached), failed_hosts, attempts (connection attempts),
+// successes, likelihood_ratio (Λ at the decision of the walk that fired,
+// else of the host walk), trw_walk ("hosts" or "ports of H"), trw_contacts
+// (first contacts up to the decision), window_seconds,
+// address_scan_port and address_scan_hosts, port_scan_host and
+// port_scan_ports (the largest window count that fired).
+//
+// syn_flood (high). Subject: server host:port. Trigger: at least
+// FloodHalfOpen (100) half-open handshakes towards the server starting
+// within FloodWindow (10 s). A handshake is half-open when the client's
+// SYN got no answer, got a SYN-ACK the client never acknowledged, or got a
+// SYN-ACK the client reset (a spoofed source's real owner refusing it).
+// The server's half-opens are not repeated as syn_unanswered or
+// synack_unanswered. Evidence: the SYNs. Details: half_open (total),
+// sources (distinct, at most MaxFloodSources; sources_capped when more),
+// window_seconds, peak (most in one window), peak_rate (peak per second),
+// peak_start.
+//
+// # Known gaps
+//
+// flow.Endpoint records the frame of the first SYN or SYN-ACK, of the
+// first FIN and of the reset that changed a state, not of retransmissions
+// or further resets. The filters select those packets too, so Frames can
+// list fewer packets than the filter shows until flow records them.
+package findings
