@@ -10,6 +10,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/filter"
+	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -30,6 +31,8 @@ type Config struct {
 	Filter string
 	// Flow configures the connection table (MSL, timeouts, limits).
 	Flow flow.Config
+	// Findings holds the finding thresholds; its MSL follows Flow.MSL.
+	Findings findings.Config
 	// At, when set, reports the states as of that moment of the capture:
 	// packets after it are not read.
 	At time.Time
@@ -61,9 +64,8 @@ type Config struct {
 // failed, and ErrFilter when the filter does not compile.
 func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.Result, error) {
 	r := &result.Result{
-		Schema:   result.Schema,
-		Tool:     result.Tool{Name: "wirestat", Version: cfg.Version},
-		Findings: []result.Finding{},
+		Schema: result.Schema,
+		Tool:   result.Tool{Name: "wirestat", Version: cfg.Version},
 	}
 	r.Capture.Sources = append([]string{}, cfg.Sources...)
 	msl := cfg.Flow.MSL
@@ -85,12 +87,16 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 		sum      summary
 		writeErr error
 	)
+	fcfg := cfg.Findings
+	fcfg.MSL = msl
+	col := findings.NewCollector(fcfg)
 	tracker := flow.NewTracker(cfg.Flow, func(c *flow.Conn) {
 		rc := Connection(c)
 		if c.Evicted() {
 			r.Capture.Evicted++
 		}
 		sum.add(c)
+		col.Add(c)
 		if cfg.OnConnection != nil {
 			cfg.OnConnection(c, &rc)
 		}
@@ -207,6 +213,10 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 		r.Listeners = []result.Listener{}
 	}
 	r.Summary = sum.result()
+	r.Findings = col.Findings()
+	if r.Findings == nil {
+		r.Findings = []result.Finding{}
+	}
 	if r.Capture.Warnings == nil {
 		r.Capture.Warnings = []string{}
 	}
