@@ -105,43 +105,25 @@ func firstTransition(c *flow.Conn, r flow.Role, cause string) *flow.Transition {
 }
 
 // synFrames appends the frames in which endpoint r sent its SYN (client)
-// or SYN-ACK (server).
-//
-// flow.Endpoint keeps the times of the first flow.MaxSYNTimes SYNs but not
-// their frame numbers, so only the first one is known here (from the
-// state transition it caused, or the connection's first frame);
-// retransmissions are missing until flow records them.
+// or SYN-ACK (server), retransmissions included (the first
+// flow.MaxSYNTimes of them).
 func synFrames(dst []int64, c *flow.Conn, r flow.Role) []int64 {
-	cause := "sent SYN"
-	if r == flow.Server {
-		cause = "sent SYN-ACK"
-	}
-	if t := firstTransition(c, r, cause); t != nil && t.Frame > 0 {
-		return append(dst, t.Frame)
-	}
-	if r == flow.Client && c.EP[r].SentSYN && !c.RolesInferred && c.FirstFrame > 0 {
-		return append(dst, c.FirstFrame)
-	}
-	return dst
+	ep := &c.EP[r]
+	return append(dst, ep.SYNFrames[:min(ep.SYNs, flow.MaxSYNTimes)]...)
 }
 
-// rstFrames appends the frames in which endpoint r sent a reset. Only the
-// reset that closed the endpoint is known (from its transition); flow
-// counts further resets without their frame numbers.
+// rstFrames appends the frames in which endpoint r sent a reset (the first
+// flow.MaxFlagFrames of them).
 func rstFrames(dst []int64, c *flow.Conn, r flow.Role) []int64 {
-	if t := firstTransition(c, r, "sent RST"); t != nil && t.Frame > 0 {
-		return append(dst, t.Frame)
-	}
-	return dst
+	ep := &c.EP[r]
+	return append(dst, ep.RSTFrames[:min(ep.RSTs, flow.MaxFlagFrames)]...)
 }
 
-// finFrames appends the frame of endpoint r's first FIN (retransmitted FINs
-// are not recorded by flow).
+// finFrames appends the frames in which endpoint r sent a FIN,
+// retransmissions included (the first flow.MaxFlagFrames of them).
 func finFrames(dst []int64, c *flow.Conn, r flow.Role) []int64 {
-	if ep := &c.EP[r]; ep.SentFIN && ep.FINFrame > 0 {
-		return append(dst, ep.FINFrame)
-	}
-	return dst
+	ep := &c.EP[r]
+	return append(dst, ep.FINFrames[:min(ep.FINs, flow.MaxFlagFrames)]...)
 }
 
 // synTimes returns the recorded SYN (or SYN-ACK) send times of endpoint r.

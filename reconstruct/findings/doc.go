@@ -144,10 +144,10 @@
 // window_seconds, peak (most in one window), peak_rate (peak per second),
 // peak_start.
 //
-// # Known gaps
+// # Evidence frames
 //
-// flow.Endpoint records the frame of the first SYN or SYN-ACK, of the
-// first FIN and of the reset that changed a state, not of retransmissions
-// or further resets. The filters select those packets too, so Frames can
-// list fewer packets than the filter shows until flow records them.
+// flow.Endpoint keeps the frames of the first eight SYNs (or SYN-ACKs) and
+// of the first four FINs and RSTs each endpoint sent, retransmissions
+// included, so Frames lists exactly the packets the filter selects unless
+// an endpoint sent more than that.
 package findings

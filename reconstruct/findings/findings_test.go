@@ -23,10 +23,11 @@ func TestSYNUnanswered(t *testing.T) {
 		base := time.Duration(i) * 10 * time.Second
 		frames = append(frames, c.syn(base))
 		streams = append(streams, int64(i))
-		// Linux's schedule: retries after 1, 2, 4 s.
-		c.syn(base + 1*time.Second)
-		c.syn(base + 3*time.Second)
-		c.syn(base + 7*time.Second)
+		// Linux's schedule: retries after 1, 2, 4 s. The retransmitted
+		// SYNs are evidence too: the filter selects them.
+		frames = append(frames, c.syn(base+1*time.Second))
+		frames = append(frames, c.syn(base+3*time.Second))
+		frames = append(frames, c.syn(base+7*time.Second))
 	}
 	fs := s.finish(40 * time.Second)
 	f := one(t, fs, SYNUnanswered)
@@ -76,13 +77,13 @@ func TestSYNACKUnanswered(t *testing.T) {
 	c := s.newConn("10.0.0.7", "10.0.0.2:443")
 	c.syn(0)
 	sa := c.synack(ms)
-	c.synack(time.Second + ms) // retransmitted SYN-ACK, same ISN
+	sa2 := c.synack(time.Second + ms) // retransmitted SYN-ACK, same ISN
 	fs := s.finish(5 * time.Second)
 	f := one(t, fs, SYNACKUnanswered)
 	if f.Subject != "10.0.0.2:443" || f.Count != 1 || f.Details["synack_retransmissions"] != int64(1) {
 		t.Errorf("got %+v", f)
 	}
-	if !slices.Equal(f.Frames, []int64{sa}) || f.Filter != "tcp.stream eq 0 && tcp.flags.syn==1 && tcp.flags.ack==1" {
+	if !slices.Equal(f.Frames, []int64{sa, sa2}) || f.Filter != "tcp.stream eq 0 && tcp.flags.syn==1 && tcp.flags.ack==1" {
 		t.Errorf("frames %v filter %q", f.Frames, f.Filter)
 	}
 	if len(ofKind(fs, SYNFlood)) != 0 || len(ofKind(fs, Scan)) != 0 {
@@ -94,7 +95,7 @@ func TestSYNRetransmittedThenCompleted(t *testing.T) {
 	s := newSim(t, Config{})
 	c := s.newConn("10.0.0.1", "10.0.0.2:80")
 	first := c.syn(0)
-	c.syn(time.Second)
+	second := c.syn(time.Second)
 	sa := c.synack(time.Second + 20*ms)
 	c.cseq++
 	c.sseq++
@@ -109,7 +110,7 @@ func TestSYNRetransmittedThenCompleted(t *testing.T) {
 		f.Details["extra_latency_median"] != 1.0 || f.Details["connect_latency_max"] != 1.02 {
 		t.Errorf("details %v", f.Details)
 	}
-	if !slices.Equal(f.Frames, []int64{first, sa}) || f.Filter != "tcp.stream eq 0 && tcp.flags.syn==1" {
+	if !slices.Equal(f.Frames, []int64{first, second, sa}) || f.Filter != "tcp.stream eq 0 && tcp.flags.syn==1" {
 		t.Errorf("frames %v filter %q", f.Frames, f.Filter)
 	}
 	if len(ofKind(fs, SYNUnanswered)) != 0 {

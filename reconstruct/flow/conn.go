@@ -27,6 +27,9 @@ func (r Role) String() string {
 // retransmission analysis.
 const MaxSYNTimes = 8
 
+// MaxFlagFrames is how many FIN and RST frame numbers an endpoint keeps.
+const MaxFlagFrames = 4
+
 // Endpoint is one side of a connection.
 type Endpoint struct {
 	Addr  netip.AddrPort
@@ -45,8 +48,16 @@ type Endpoint struct {
 	SentRST bool
 	// SYNs counts SYN (client) or SYN-ACK (server) transmissions with the
 	// same ISN; SYNTimes keeps the first MaxSYNTimes of their times.
-	SYNs     int
-	SYNTimes [MaxSYNTimes]time.Time
+	SYNs      int
+	SYNTimes  [MaxSYNTimes]time.Time
+	SYNFrames [MaxSYNTimes]int64
+	// FINs and RSTs count every FIN and RST segment sent (retransmissions
+	// and unacceptable resets included); the first MaxFlagFrames frame
+	// numbers of each are kept.
+	FINs      int
+	FINFrames [MaxFlagFrames]int64
+	RSTs      int
+	RSTFrames [MaxFlagFrames]int64
 	// FINTime is when the endpoint first sent FIN (valid when SentFIN).
 	FINTime  time.Time
 	FINFrame int64
@@ -54,18 +65,17 @@ type Endpoint struct {
 	// the peer's FIN (data flowing on a half-closed connection).
 	PayloadAfterPeerFIN int64
 
-	isn       tcpstate.Seq // valid when isnKnown
-	isnKnown  bool
-	finSeq    tcpstate.Seq // sequence number of the FIN octet, valid when SentFIN
-	sndNxt    tcpstate.Seq // highest seq + len sent, valid when nxtKnown
-	nxtKnown  bool
-	ackSent   tcpstate.Seq // highest ACK sent, valid when ackKnown
-	ackKnown  bool
-	window    uint32 // last advertised window, scaled
-	winKnown  bool
-	wscale    int8 // window scale offered in the SYN, -1 when none
-	timeWait  time.Time
-	rstFrames int
+	isn      tcpstate.Seq // valid when isnKnown
+	isnKnown bool
+	finSeq   tcpstate.Seq // sequence number of the FIN octet, valid when SentFIN
+	sndNxt   tcpstate.Seq // highest seq + len sent, valid when nxtKnown
+	nxtKnown bool
+	ackSent  tcpstate.Seq // highest ACK sent, valid when ackKnown
+	ackKnown bool
+	window   uint32 // last advertised window, scaled
+	winKnown bool
+	wscale   int8 // window scale offered in the SYN, -1 when none
+	timeWait time.Time
 }
 
 // Transition is one state change of one endpoint.

@@ -38,7 +38,10 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 
 	if f&decode.RST != 0 {
 		s.SentRST = true
-		s.rstFrames++
+		if s.RSTs < MaxFlagFrames {
+			s.RSTFrames[s.RSTs] = seg.Frame
+		}
+		s.RSTs++
 		if c.ClosedBy < 0 {
 			c.ClosedBy = int8(sr)
 		}
@@ -58,6 +61,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		}
 		if s.SYNs < MaxSYNTimes {
 			s.SYNTimes[s.SYNs] = seg.Time
+			s.SYNFrames[s.SYNs] = seg.Frame
 		}
 		s.SYNs++
 		s.SentSYN = true
@@ -107,6 +111,10 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 	}
 
 	if f&decode.FIN != 0 {
+		if s.FINs < MaxFlagFrames {
+			s.FINFrames[s.FINs] = seg.Frame
+		}
+		s.FINs++
 		fs := seq.Add(uint32(seg.PayloadLen))
 		if f&decode.SYN != 0 {
 			fs = fs.Add(1)
