@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
 	"github.com/wirestat/wirestat/reconstruct/report"
 )
@@ -166,4 +168,36 @@ func firstDiff(want, got string) string {
 		}
 	}
 	return "(no line differs)"
+}
+
+// TestShortMSLExpiresTimeWait: with an MSL shorter than the time between
+// the client entering TIME_WAIT and the capture's last packet, the client's
+// TIME_WAIT ends inside the capture (RFC 9293 §3.10.8), on capture time.
+func TestShortMSLExpiresTimeWait(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	capFile := filepath.Join(root, "pcaps", "close-by-client.pcap")
+	long := analyse(t, Config{}, capFile)
+	short := analyse(t, Config{Flow: flow.Config{MSL: time.Nanosecond}}, capFile)
+	if long.err != nil || short.err != nil {
+		t.Fatal(long.err, short.err)
+	}
+	if got := long.conns[0].Client.State; got != "TIME_WAIT" {
+		t.Fatalf("default MSL: client %s, want TIME_WAIT", got)
+	}
+	c := short.conns[0]
+	if c.Client.State != "CLOSED" {
+		t.Fatalf("MSL 1ns: client %s, want CLOSED", c.Client.State)
+	}
+	expired := false
+	for _, tr := range c.Transitions {
+		if tr.Endpoint == "client" && tr.From == "TIME_WAIT" {
+			expired = tr.To == "CLOSED" && tr.Cause == "2*MSL elapsed" && tr.Frame == 0
+		}
+	}
+	if !expired {
+		t.Errorf("no clock-driven TIME_WAIT -> CLOSED transition for the client: %+v", c.Transitions)
+	}
+	if short.res.Capture.MSLSeconds != 1e-9 {
+		t.Errorf("msl_seconds %v", short.res.Capture.MSLSeconds)
+	}
 }

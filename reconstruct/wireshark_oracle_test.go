@@ -62,74 +62,83 @@ func TestWiresharkStreams(t *testing.T) {
 			if why, ok := wiresharkLeftOut[capName]; ok {
 				t.Skip(why)
 			}
-			want := readTsharkTSV(t, tsv)
-			a := analyse(t, Config{}, filepath.Join(dir, capName))
-			if a.err != nil {
-				t.Fatalf("run: %v", a.err)
-			}
-			bad := 0
-			for _, w := range want {
-				total++
-				got, ok := a.assigned[w.frame]
-				if ok && got == w.stream {
-					agree++
-					continue
-				}
-				if bad < 5 {
-					if !ok {
-						t.Errorf("frame %d: tshark stream %d, wirestat saw no TCP", w.frame, w.stream)
-					} else {
-						t.Errorf("frame %d: tshark stream %d, wirestat stream %d", w.frame, w.stream, got)
-					}
-				}
-				bad++
-			}
-			wantFrames := map[int64]bool{}
-			for _, w := range want {
-				wantFrames[w.frame] = true
-			}
-			for fr := range a.assigned {
-				if !wantFrames[fr] && bad < 5 {
-					t.Errorf("frame %d: wirestat assigned a stream, tshark shows no TCP", fr)
-					bad++
-				}
-			}
-			// First and last frame per stream.
-			span := map[int64][2]int64{}
-			for _, w := range want {
-				s, ok := span[w.stream]
-				if !ok {
-					s = [2]int64{w.frame, w.frame}
-				}
-				s[0], s[1] = min(s[0], w.frame), max(s[1], w.frame)
-				span[w.stream] = s
-			}
-			seen := map[int64]bool{}
-			for _, c := range a.conns {
-				s, ok := span[c.Stream]
-				if !ok {
-					t.Errorf("stream %d not in tshark output", c.Stream)
-					continue
-				}
-				if seen[c.Stream] {
-					continue
-				}
-				seen[c.Stream] = true
-				if c.FirstFrame != s[0] || c.LastFrame != s[1] {
-					t.Errorf("stream %d frames %d-%d, tshark %d-%d", c.Stream, c.FirstFrame, c.LastFrame, s[0], s[1])
-				}
-			}
-			if len(seen) != len(span) {
-				var missing []int64
-				for s := range span {
-					if !seen[s] {
-						missing = append(missing, s)
-					}
-				}
-				sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
-				t.Errorf("%d tshark streams not reported, e.g. %v", len(missing), missing[:min(5, len(missing))])
-			}
+			a, n := compareStreams(t, filepath.Join(dir, capName), readTsharkTSV(t, tsv))
+			agree, total = agree+a, total+n
 		})
 	}
 	t.Logf("wireshark stream agreement: %d/%d TCP frames", agree, total)
+}
+
+// compareStreams checks every TCP frame of capFile against tshark's stream
+// number and each stream's first and last frames; it returns the frames
+// that agree and the frames compared.
+func compareStreams(t *testing.T, capFile string, want []tsharkRow) (agree, total int) {
+	t.Helper()
+	a := analyse(t, Config{}, capFile)
+	if a.err != nil {
+		t.Fatalf("run: %v", a.err)
+	}
+	bad := 0
+	for _, w := range want {
+		total++
+		got, ok := a.assigned[w.frame]
+		if ok && got == w.stream {
+			agree++
+			continue
+		}
+		if bad < 5 {
+			if !ok {
+				t.Errorf("frame %d: tshark stream %d, wirestat saw no TCP", w.frame, w.stream)
+			} else {
+				t.Errorf("frame %d: tshark stream %d, wirestat stream %d", w.frame, w.stream, got)
+			}
+		}
+		bad++
+	}
+	wantFrames := map[int64]bool{}
+	for _, w := range want {
+		wantFrames[w.frame] = true
+	}
+	for fr := range a.assigned {
+		if !wantFrames[fr] && bad < 5 {
+			t.Errorf("frame %d: wirestat assigned a stream, tshark shows no TCP", fr)
+			bad++
+		}
+	}
+	// First and last frame per stream.
+	span := map[int64][2]int64{}
+	for _, w := range want {
+		s, ok := span[w.stream]
+		if !ok {
+			s = [2]int64{w.frame, w.frame}
+		}
+		s[0], s[1] = min(s[0], w.frame), max(s[1], w.frame)
+		span[w.stream] = s
+	}
+	seen := map[int64]bool{}
+	for _, c := range a.conns {
+		s, ok := span[c.Stream]
+		if !ok {
+			t.Errorf("stream %d not in tshark output", c.Stream)
+			continue
+		}
+		if seen[c.Stream] {
+			continue
+		}
+		seen[c.Stream] = true
+		if c.FirstFrame != s[0] || c.LastFrame != s[1] {
+			t.Errorf("stream %d frames %d-%d, tshark %d-%d", c.Stream, c.FirstFrame, c.LastFrame, s[0], s[1])
+		}
+	}
+	if len(seen) != len(span) {
+		var missing []int64
+		for s := range span {
+			if !seen[s] {
+				missing = append(missing, s)
+			}
+		}
+		sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
+		t.Errorf("%d tshark streams not reported, e.g. %v", len(missing), missing[:min(5, len(missing))])
+	}
+	return agree, total
 }
