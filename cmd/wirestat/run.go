@@ -9,11 +9,13 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct"
+	"github.com/wirestat/wirestat/reconstruct/annotate"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
 	"github.com/wirestat/wirestat/reconstruct/flow"
@@ -52,6 +54,7 @@ type options struct {
 	idle         time.Duration
 	maxConns     int
 	filter       string
+	annotate     string
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -86,6 +89,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Float64Var(&o.msl, "msl", 60, "maximum segment lifetime in `seconds`; TIME_WAIT lasts 2*MSL (Linux 60, Windows 120)")
 	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
 	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints (most interesting first); -1 for all")
+	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings")
 	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -138,6 +142,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	o.filter = strings.Join(words, " ")
 	if (len(o.reads) == 0) == (o.iface == "") {
 		fmt.Fprintln(stderr, "wirestat: give either -r FILE or -i IFACE (see wirestat -h)")
+		return exitUsage
+	}
+	if o.annotate != "" && (o.iface != "" || slices.Contains(o.reads, "-")) {
+		fmt.Fprintln(stderr, "wirestat: --annotate reads the capture files twice: it needs -r FILE, not standard input or -i (save with -w first)")
 		return exitUsage
 	}
 	if o.msl <= 0 {
@@ -230,6 +238,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	var notes *annotate.Notes
+	if o.annotate != "" {
+		notes = annotate.NewNotes()
+		cfg.OnConnection = func(c *flow.Conn, _ *result.Connection) { notes.Connection(c) }
+	}
 	res, runErr := reconstruct.Run(ctx, src, cfg, w)
 	if errors.Is(runErr, reconstruct.ErrFilter) {
 		fmt.Fprintf(stderr, "wirestat: %v\n", runErr)
@@ -257,6 +270,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			code = exitOutput
 		}
 	}
+	if notes != nil && res != nil && runErr == nil && code == exitOK {
+		notes.Findings(res.Findings)
+		if err := writeAnnotated(o.annotate, o.reads, notes); err != nil {
+			fmt.Fprintf(stderr, "wirestat: --annotate %s: %v\n", o.annotate, err)
+			code = exitOutput
+		}
+	}
 	switch {
 	case errors.Is(runErr, reconstruct.ErrUnreadable):
 		fmt.Fprintf(stderr, "wirestat: %s: %v\n", strings.Join(cfg.Sources, ", "), runErr)
@@ -266,6 +286,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return exitInput
 	}
 	return code
+}
+
+// writeAnnotated reads the capture files again and writes them to path as
+// pcapng with the notes as packet comments.
+func writeAnnotated(path string, files []string, notes *annotate.Notes) error {
+	src, err := capture.Open(files, capture.Options{})
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := annotate.Write(f, src, notes); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
 
 // parseAt reads --at: an RFC 3339 time, epoch seconds, or +SECONDS (a

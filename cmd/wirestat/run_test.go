@@ -59,6 +59,8 @@ func TestExitCodes(t *testing.T) {
 		{"missing file", []string{"-r", filepath.Join(dir, "nope.pcap")}, exitInput, "", "nope.pcap"},
 		{"not a capture", []string{"-r", junk, "-q"}, exitInput, "", "junk.pcap: no input could be read"},
 		{"empty file", []string{"-r", empty, "-q"}, exitInput, "", "empty.pcap"},
+		{"annotate needs files", []string{"-r", "-", "--annotate", filepath.Join(dir, "a.pcapng")}, exitUsage, "", "--annotate reads the capture files twice"},
+		{"annotate", []string{"-r", demo(t), "--annotate", filepath.Join(dir, "a.pcapng"), "--findings-only"}, exitOK, "half_closed", ""},
 		{"truncated keeps results", []string{"-r", trunc, "-F", "csv"}, exitOK, "TIME_WAIT", "trunc.pcap: offset"},
 	}
 	for _, tt := range tests {

@@ -1,0 +1,172 @@
+package annotate_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct"
+	"github.com/wirestat/wirestat/reconstruct/annotate"
+	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+type discard struct{}
+
+func (discard) Connection(*result.Connection) error { return nil }
+
+// annotated analyses a capture and writes it annotated to a temporary file.
+func annotated(t *testing.T, capFile string) (string, *annotate.Notes) {
+	t.Helper()
+	src, err := capture.Open([]string{capFile}, capture.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes := annotate.NewNotes()
+	res, err := reconstruct.Run(context.Background(), src, reconstruct.Config{
+		OnConnection: func(c *flow.Conn, _ *result.Connection) { notes.Connection(c) },
+	}, discard{})
+	src.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	notes.Findings(res.Findings)
+	out := filepath.Join(t.TempDir(), "annotated.pcapng")
+	f, err := os.Create(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, _ = capture.Open([]string{capFile}, capture.Options{})
+	defer src.Close()
+	if err := annotate.Write(f, src, notes); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out, notes
+}
+
+func readAll(t *testing.T, name string) []capture.Packet {
+	t.Helper()
+	src, err := capture.Open([]string{name}, capture.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var out []capture.Packet
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		p.Data = append([]byte(nil), p.Data...)
+		out = append(out, p)
+	}
+}
+
+// TestRoundTrip: the annotated file holds the same frames, times, lengths
+// and bytes as the original, under the same frame numbers.
+func TestRoundTrip(t *testing.T) {
+	demo := filepath.Join(testenv.RepoRoot(t), "pcaps", "demo.pcap")
+	out, notes := annotated(t, demo)
+	orig, back := readAll(t, demo), readAll(t, out)
+	if len(orig) != len(back) {
+		t.Fatalf("%d frames, want %d", len(back), len(orig))
+	}
+	for i := range orig {
+		o, b := orig[i], back[i]
+		if o.Frame != b.Frame || !o.Timestamp.Equal(b.Timestamp) || o.Length != b.Length || o.LinkType != b.LinkType || !bytes.Equal(o.Data, b.Data) {
+			t.Fatalf("frame %d differs: %+v vs %+v", o.Frame, o, b)
+		}
+	}
+	if notes.Len() == 0 {
+		t.Fatal("no notes for the demo capture")
+	}
+}
+
+// TestTsharkShowsComments: Wireshark reads the file and shows every note as
+// frame.comment on the frame it belongs to.
+func TestTsharkShowsComments(t *testing.T) {
+	tshark := testenv.Tool(t, "tshark")
+	demo := filepath.Join(testenv.RepoRoot(t), "pcaps", "demo.pcap")
+	out, notes := annotated(t, demo)
+	cmd := exec.Command(tshark, "-n", "-r", out, "-Y", "frame.comment", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|", "-e", "frame.number", "-e", "frame.comment")
+	raw, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tshark: %v", err)
+	}
+	var frames []int64
+	for _, line := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+		cols := strings.SplitN(line, "\t", 2)
+		fr, err := strconv.ParseInt(cols[0], 10, 64)
+		if err != nil || len(cols) < 2 {
+			t.Fatalf("tshark line %q", line)
+		}
+		frames = append(frames, fr)
+		want := notes.For(fr)
+		got := strings.Split(cols[1], "|")
+		if !slices.Equal(got, want) {
+			t.Errorf("frame %d: tshark comments %q, want %q", fr, got, want)
+		}
+	}
+	var want []int64
+	for fr := int64(1); fr <= 1000; fr++ {
+		if len(notes.For(fr)) > 0 {
+			want = append(want, fr)
+		}
+	}
+	if !slices.Equal(frames, want) {
+		t.Errorf("commented frames %v, want %v", frames, want)
+	}
+}
+
+// FuzzWriter: any comments and packet bytes make a file the reader reads
+// back unchanged.
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte("wirestat: tcp.stream 0"), []byte{0x45, 0, 0, 20}, uint16(1))
+	f.Add([]byte{}, []byte{}, uint16(276))
+	f.Add(bytes.Repeat([]byte("x"), 70000), []byte{1, 2, 3}, uint16(101))
+	f.Fuzz(func(t *testing.T, comment, data []byte, link uint16) {
+		var buf bytes.Buffer
+		w, err := annotate.NewWriter(&buf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := time.Unix(1700000000, 123456789)
+		var comments []string
+		if len(comment) > 0 {
+			comments = []string{string(comment), string(comment[:len(comment)/2])}
+		}
+		if err := w.WritePacket(ts, link, data, len(data)+5, comments); err != nil {
+			t.Fatal(err)
+		}
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		src := capture.NewReader("fuzz.pcapng", &buf, capture.Options{MaxPacket: 1 << 20})
+		p, err := src.Next()
+		if err != nil {
+			t.Fatalf("read back: %v", err)
+		}
+		if !bytes.Equal(p.Data, data) || p.LinkType != link || !p.Timestamp.Equal(ts) || p.Length != len(data)+5 {
+			t.Fatalf("read back %+v", p)
+		}
+		if _, err := src.Next(); err != io.EOF {
+			t.Fatalf("trailing: %v", err)
+		}
+	})
+}
