@@ -76,6 +76,51 @@ type Endpoint struct {
 	winKnown bool
 	wscale   int8 // window scale offered in the SYN, -1 when none
 	timeWait time.Time
+	holes    [maxHoles]hole // sequence ranges skipped and not seen yet
+	nholes   uint8
+}
+
+// maxHoles bounds the holes tracked per endpoint; beyond it the oldest
+// hole is forgotten.
+const maxHoles = 4
+
+// hole is the sequence range [start, end) an endpoint skipped.
+type hole struct{ start, end tcpstate.Seq }
+
+func (e *Endpoint) addHole(start, end tcpstate.Seq) {
+	if e.nholes == maxHoles {
+		copy(e.holes[:], e.holes[1:])
+		e.nholes--
+	}
+	e.holes[e.nholes] = hole{start, end}
+	e.nholes++
+}
+
+// fillHoles removes the part of each hole that [start, end) covers. A
+// segment inside a hole keeps the hole's larger remaining side.
+func (e *Endpoint) fillHoles(start, end tcpstate.Seq) {
+	for i := 0; i < int(e.nholes); {
+		h := &e.holes[i]
+		switch {
+		case !start.LessThan(h.end) || !h.start.LessThan(end):
+			// no overlap
+		case start.LessEq(h.start) && h.end.LessEq(end):
+			e.nholes--
+			e.holes[i] = e.holes[e.nholes]
+			continue
+		case start.LessEq(h.start):
+			h.start = end
+		case h.end.LessEq(end):
+			h.end = start
+		default:
+			if start.Sub(h.start) >= h.end.Sub(end) {
+				h.end = start
+			} else {
+				h.start = end
+			}
+		}
+		i++
+	}
 }
 
 // Transition is one state change of one endpoint.

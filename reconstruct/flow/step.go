@@ -85,18 +85,8 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		}
 	}
 
-	if hasACK && r.nxtKnown && r.sndNxt.LessThan(ack) && ack.Sub(r.sndNxt) < 1<<30 {
-		// The peer acknowledges bytes the capture never saw from r: a
-		// content gap (capture loss), Zeek's missed_bytes.
-		if !c.Midstream && s.State.Synchronized() && r.State.Synchronized() {
-			c.MissedBytes += ack.Sub(r.sndNxt)
-			rside := 0
-			if 1-dir != c.zeekFirst {
-				rside = 1
-			}
-			c.Zeek.Gap(rside)
-		}
-		r.sndNxt = ack
+	if hasACK {
+		t.gaps(c, dir, r, s, ack)
 	}
 	if hasACK {
 		if !s.ackKnown || s.ackSent.LessThan(ack) {
@@ -159,6 +149,15 @@ func (t *Tracker) track(s *Endpoint, seg *decode.Segment) {
 	if seg.Flags&decode.FIN != 0 {
 		end = end.Add(1)
 	}
+	seq := tcpstate.Seq(seg.Seq)
+	if s.nholes > 0 && seg.PayloadLen > 0 {
+		s.fillHoles(seq, end)
+	}
+	if s.nxtKnown && s.sndNxt.LessThan(seq) && seq.Sub(s.sndNxt) < 1<<30 && seg.Flags&decode.RST == 0 {
+		// The segment starts beyond everything seen so far: the bytes in
+		// between are a hole until a retransmission fills it.
+		s.addHole(s.sndNxt, seq)
+	}
 	if !s.nxtKnown || s.sndNxt.LessThan(end) {
 		s.sndNxt, s.nxtKnown = end, true
 	}
@@ -167,6 +166,38 @@ func (t *Tracker) track(s *Endpoint, seg *decode.Segment) {
 		w <<= uint(min(s.wscale, 14))
 	}
 	s.window, s.winKnown = w, true
+}
+
+// gaps counts content gaps in r's data that the acknowledgement ack (sent
+// by s) proves: holes in r's sequence space that were skipped and never
+// filled, and bytes beyond the highest sequence number the capture saw
+// from r. Both are capture loss (Zeek's missed_bytes and G/g letters),
+// counted once the handshake was seen and both sides are synchronized.
+func (t *Tracker) gaps(c *Conn, dir Dir, r, s *Endpoint, ack tcpstate.Seq) {
+	var missed int64
+	for i := 0; i < int(r.nholes); {
+		h := r.holes[i]
+		if !h.end.LessEq(ack) {
+			i++
+			continue
+		}
+		missed += h.end.Sub(h.start)
+		r.nholes--
+		r.holes[i] = r.holes[r.nholes]
+	}
+	if r.nxtKnown && r.sndNxt.LessThan(ack) && ack.Sub(r.sndNxt) < 1<<30 {
+		missed += ack.Sub(r.sndNxt)
+		r.sndNxt = ack
+	}
+	if missed == 0 || c.Midstream || !s.State.Synchronized() || !r.State.Synchronized() {
+		return
+	}
+	c.MissedBytes += missed
+	rside := 0
+	if 1-dir != c.zeekFirst {
+		rside = 1
+	}
+	c.Zeek.Gap(rside)
 }
 
 // acceptableRST applies RFC 9293 §3.10.7's reset check from the observer's

@@ -244,3 +244,38 @@ func TestMaxConnsEvicts(t *testing.T) {
 		}
 	}
 }
+
+// TestContentGaps: bytes the capture never saw but the peer acknowledged
+// are missed bytes, whether skipped inside the stream or at its end; a
+// hole filled by a retransmission is not.
+func TestContentGaps(t *testing.T) {
+	tests := []struct {
+		name   string
+		pkts   []pkt
+		missed int64
+	}{
+		{"hole acknowledged", with(handshake,
+			pkt{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 100},
+			pkt{c2s: true, flags: A, seq: 1201, ack: 5001, payload: 100}, // 1101-1201 never seen
+			pkt{flags: A, seq: 5001, ack: 1301}), 100},
+		{"hole filled by a retransmission", with(handshake,
+			pkt{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 100},
+			pkt{c2s: true, flags: A, seq: 1201, ack: 5001, payload: 100},
+			pkt{c2s: true, flags: A, seq: 1101, ack: 5001, payload: 100},
+			pkt{flags: A, seq: 5001, ack: 1301}), 0},
+		{"acknowledged beyond anything seen", with(handshake,
+			pkt{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 100},
+			pkt{flags: A, seq: 5001, ack: 1501}), 400},
+		{"midstream is not counted", []pkt{
+			{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 100},
+			{flags: A, seq: 5001, ack: 1501}}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conns := play(t, Config{}, time.Second, tt.pkts...)
+			if got := conns[0].MissedBytes; got != tt.missed {
+				t.Errorf("missed %d, want %d", got, tt.missed)
+			}
+		})
+	}
+}
