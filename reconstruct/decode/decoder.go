@@ -467,6 +467,11 @@ func tcp(body []byte, plen, ipLen int, src, dst netip.Addr, seg *Segment, quoted
 	seg.Quoted = quoted
 	seg.Truncated = len(body) < plen
 	seg.BadHeaderLen = hl < 20 || hl > plen
+	if !quoted && !seg.BadHeaderLen {
+		seg.Payload = body[min(hl, len(body)):min(plen, len(body))]
+	} else {
+		seg.Payload = nil
+	}
 	if seg.Flags&SYN != 0 && hl > 20 && len(body) > 20 {
 		parseOptions(body[20:min(hl, len(body))], seg)
 	}

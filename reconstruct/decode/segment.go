@@ -20,8 +20,8 @@ const (
 )
 
 // Segment is the decoded, allocation-free summary of one TCP packet: all the
-// tracker and the report writers need. It holds no references into the
-// packet buffer.
+// tracker and the report writers need. Only Payload refers to the packet
+// buffer; it is valid until the next Decode and nothing keeps it.
 type Segment struct {
 	Frame      int64          // Wireshark frame number
 	Time       time.Time      // capture timestamp
@@ -36,7 +36,11 @@ type Segment struct {
 	WScale     int8           // window scale option shift, -1 when absent
 	SACKPerm   bool           // SACK-permitted option present
 	Quoted     bool           // the header was quoted inside an ICMP/ICMPv6 error, not sent on its own
-	Truncated  bool           // the capture cut the packet inside the TCP header options or payload
+	// Payload is the captured part of the TCP payload (at most PayloadLen
+	// bytes; fewer when the capture cut the packet). It aliases the packet
+	// or reassembly buffer and is valid only until the next Decode.
+	Payload   []byte
+	Truncated bool // the capture cut the packet inside the TCP header options or payload
 	// Reassembled: the segment came from IP fragments and Frame is the
 	// one that completed the datagram, as in Wireshark. PayloadLen and
 	// IPLen describe the whole datagram, which no single frame holds.
