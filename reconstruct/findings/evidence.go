@@ -61,8 +61,9 @@ const (
 	fltFIN     = "tcp.flags.fin==1"
 )
 
-// streamFilter returns `tcp.stream in {a b c} && extra` (or `tcp.stream eq
-// a` for a single stream).
+// streamFilter returns `tcp.stream in {a, b, c} && extra` (or `tcp.stream
+// eq a` for a single stream). Set elements are separated by commas:
+// Wireshark 4.0 and later reject whitespace-separated sets.
 func streamFilter(streams []int64, extra string) string {
 	var b strings.Builder
 	if len(streams) == 1 {
@@ -72,7 +73,7 @@ func streamFilter(streams []int64, extra string) string {
 		b.WriteString("tcp.stream in {")
 		for i, s := range streams {
 			if i > 0 {
-				b.WriteByte(' ')
+				b.WriteString(", ")
 			}
 			b.WriteString(strconv.FormatInt(s, 10))
 		}
