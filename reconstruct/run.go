@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/continuity"
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
@@ -31,6 +32,10 @@ type Config struct {
 	Filter string
 	// Flow configures the connection table (MSL, timeouts, limits).
 	Flow flow.Config
+	// Reassemble measures missed bytes by payload reassembly
+	// (gopacket/tcpassembly, package continuity) instead of sequence-number
+	// hole tracking.
+	Reassemble bool
 	// Findings holds the finding thresholds; its MSL follows Flow.MSL.
 	Findings findings.Config
 	// At, when set, reports the states as of that moment of the capture:
@@ -90,8 +95,15 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 	fcfg := cfg.Findings
 	fcfg.MSL = msl
 	col := findings.NewCollector(fcfg)
+	var cont *continuity.Assembler
+	if cfg.Reassemble {
+		cont = continuity.New(0)
+	}
 	tracker := flow.NewTracker(cfg.Flow, func(c *flow.Conn) {
 		rc := Connection(c)
+		if cont != nil {
+			rc.MissedBytes = cont.Take(c.Key, c.End.Add(time.Nanosecond))
+		}
 		if c.Evicted() {
 			r.Capture.Evicted++
 		}
@@ -177,6 +189,9 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 				r.Capture.TruncatedPackets++
 			}
 			stream := tracker.Add(&seg)
+			if cont != nil {
+				cont.Add(&seg)
+			}
 			if cfg.Assigned != nil {
 				cfg.Assigned(seg.Frame, stream)
 			}

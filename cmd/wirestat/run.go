@@ -55,6 +55,7 @@ type options struct {
 	maxConns     int
 	filter       string
 	annotate     string
+	reassemble   bool
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -90,6 +91,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
 	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints (most interesting first); -1 for all")
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
+	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
 	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings")
 	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -154,9 +156,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 
 	cfg := reconstruct.Config{
-		Filter:  o.filter,
-		Count:   o.count,
-		Version: version(),
+		Filter:     o.filter,
+		Count:      o.count,
+		Reassemble: o.reassemble,
+		Version:    version(),
 		Flow: flow.Config{
 			MSL:         time.Duration(o.msl * float64(time.Second)),
 			IdleTimeout: o.idle,
