@@ -19,9 +19,9 @@ func (k *keep) Connection(c *result.Connection) error {
 	return nil
 }
 
-// inferred runs wirestat over a capture and returns each endpoint's state
-// and whether the endpoint sent anything the capture saw.
-func inferred(t *testing.T, pcap string) (map[Endpoint]string, map[Endpoint]bool) {
+// inferred runs wirestat over a capture and returns each endpoint's state,
+// whether the endpoint sent anything the capture saw, and the listeners.
+func inferred(t *testing.T, pcap string) (map[Endpoint]string, map[Endpoint]bool, []result.Listener) {
 	t.Helper()
 	src, err := capture.Open([]string{pcap}, capture.Options{})
 	if err != nil {
@@ -29,7 +29,8 @@ func inferred(t *testing.T, pcap string) (map[Endpoint]string, map[Endpoint]bool
 	}
 	defer src.Close()
 	var k keep
-	if _, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{pcap}}, &k); err != nil {
+	res, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{pcap}}, &k)
+	if err != nil {
 		t.Fatalf("wirestat on %s: %v", pcap, err)
 	}
 	states, spoke := map[Endpoint]string{}, map[Endpoint]bool{}
@@ -41,14 +42,15 @@ func inferred(t *testing.T, pcap string) (map[Endpoint]string, map[Endpoint]bool
 		states[Endpoint{cl, sv}], spoke[Endpoint{cl, sv}] = c.Client.State, c.Client.Packets > 0
 		states[Endpoint{sv, cl}], spoke[Endpoint{sv, cl}] = c.Server.State, c.Server.Packets > 0
 	}
-	return states, spoke
+	return states, spoke, res.Listeners
 }
 
 // checkAgainstKernel asserts that wirestat's state for every endpoint the
 // kernel knew equals the kernel's, except an endpoint that sent nothing the
 // capture saw, which wirestat must report as UNKNOWN (the wire cannot tell).
 func checkAgainstKernel(t *testing.T, out *Outcome) (agree, total, unknown int) {
-	got, spoke := inferred(t, out.Pcap)
+	got, spoke, listeners := inferred(t, out.Pcap)
+	checkListeners(t, out, listeners)
 	for _, ep := range out.Endpoints() {
 		g, ok := got[ep.Endpoint]
 		switch {
@@ -67,4 +69,38 @@ func checkAgainstKernel(t *testing.T, out *Outcome) (agree, total, unknown int) 
 		}
 	}
 	return agree, total, unknown
+}
+
+// checkListeners asserts that every listener wirestat reports (a host:port
+// that answered a SYN with a SYN-ACK) is a LISTEN socket in the kernel of
+// the namespace owning that address, when the kernel still had one at the
+// end of the scenario.
+func checkListeners(t *testing.T, out *Outcome, listeners []result.Listener) {
+	t.Helper()
+	for _, l := range listeners {
+		addr := netip.MustParseAddr(l.Addr)
+		found, owner := false, false
+		for _, snap := range out.Snapshots {
+			if snap.Addr != addr && !(addr.Is6() && snap.Role == "server" && !snap.Addr.Is6()) {
+				continue
+			}
+			for _, so := range snap.Sockets {
+				if so.State != "LISTEN" {
+					continue
+				}
+				owner = true
+				if so.Local.Port() == l.Port && (so.Local.Addr().IsUnspecified() || so.Local.Addr() == addr) {
+					found = true
+				}
+			}
+		}
+		switch {
+		case found:
+			t.Logf("listener %s:%d: kernel LISTEN", l.Addr, l.Port)
+		case owner:
+			t.Errorf("wirestat lists %s:%d as a listener; the kernel has no LISTEN socket on that port", l.Addr, l.Port)
+		default:
+			t.Logf("listener %s:%d: its namespace had closed every listening socket before ss ran", l.Addr, l.Port)
+		}
+	}
 }
