@@ -52,6 +52,7 @@ type Config struct {
 	// not apply to a link type). Nil discards them.
 	Warn func(msg string)
 	// OnConnection receives every finished connection before the writer.
+	// It must not keep the *flow.Conn: its memory is reused.
 	OnConnection func(c *flow.Conn, rc *result.Connection)
 	// Assigned, when set, learns the stream number of every TCP frame.
 	Assigned func(frame, stream int64)
@@ -99,7 +100,9 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 	if cfg.Reassemble {
 		cont = continuity.New(0)
 	}
-	tracker := flow.NewTracker(cfg.Flow, func(c *flow.Conn) {
+	fl := cfg.Flow
+	fl.Reuse = true // the callback below keeps nothing of the *flow.Conn
+	tracker := flow.NewTracker(fl, func(c *flow.Conn) {
 		rc := Connection(c)
 		if cont != nil {
 			rc.MissedBytes = cont.Take(c.Key, c.End.Add(time.Nanosecond))

@@ -176,6 +176,7 @@ type Conn struct {
 	lastSeen  time.Time
 	listener  bool // the server's SYN-ACK was counted for its listener
 	evicted   bool
+	gen       uint32 // incremented each time the Conn is recycled
 }
 
 // Role returns the role of the sender in direction d.

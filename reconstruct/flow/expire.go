@@ -22,22 +22,25 @@ func (t *Tracker) Advance(now time.Time) {
 		t.timeWaits[0] = timer{}
 		t.timeWaits = t.timeWaits[1:]
 		c, ep := tm.conn, &tm.conn.EP[tm.role]
-		if ep.State != tcpstate.TimeWait || !ep.timeWait.Equal(tm.at) || t.conns[c.Key] != c {
+		if c.gen != tm.gen || ep.State != tcpstate.TimeWait || !ep.timeWait.Equal(tm.at) || t.conns[c.Key] != c {
 			continue // restarted, left TIME_WAIT, or already handed out
 		}
 		seg := decode.Segment{Time: tm.at} // clock-driven: no frame (0)
 		t.apply(c, tm.role, tcpstate.RoleRecv, tcpstate.EvTimeout, &seg)
 		if c.doneAt.IsZero() && c.Done() {
 			c.doneAt = tm.at
-			t.lingering = append(t.lingering, c)
+			t.lingering = append(t.lingering, lingerRef{c, c.gen})
 		}
 	}
-	for len(t.lingering) > 0 && !t.lingering[0].doneAt.Add(t.cfg.Linger).After(now) {
-		c := t.lingering[0]
-		t.lingering[0] = nil
+	for len(t.lingering) > 0 {
+		ref := t.lingering[0]
+		if ref.conn.gen == ref.gen && ref.conn.doneAt.Add(t.cfg.Linger).After(now) {
+			break
+		}
+		t.lingering[0] = lingerRef{}
 		t.lingering = t.lingering[1:]
-		if t.conns[c.Key] == c {
-			t.finish(c)
+		if ref.conn.gen == ref.gen && t.conns[ref.conn.Key] == ref.conn {
+			t.finish(ref.conn)
 		}
 	}
 	for len(t.tombQueue) > 0 && !t.tombQueue[0].at.Add(t.cfg.TombstoneTTL).After(now) {
@@ -76,6 +79,18 @@ func (t *Tracker) finish(c *Conn) {
 	t.tombs[c.Key] = tb
 	t.tombQueue = append(t.tombQueue, tombRef{key: c.Key, at: tb.at})
 	t.emit(c)
+	t.recycle(c)
+}
+
+// maxFree bounds the recycled connections kept for reuse.
+const maxFree = 4096
+
+func (t *Tracker) recycle(c *Conn) {
+	if !t.cfg.Reuse || len(t.free) >= maxFree {
+		return
+	}
+	c.gen++ // queued timers and linger entries for it are now stale
+	t.free = append(t.free, c)
 }
 
 // evict makes room when the table is full: the least recently active tenth
@@ -112,6 +127,7 @@ func (t *Tracker) Flush(end time.Time) {
 	for _, c := range rest {
 		delete(t.conns, c.Key)
 		t.emit(c)
+		t.recycle(c)
 	}
 	t.timeWaits, t.lingering = nil, nil
 }

@@ -134,7 +134,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		case r.State == tcpstate.TimeWait:
 			// A retransmitted FIN restarts the peer's 2*MSL timer.
 			r.timeWait = seg.Time.Add(2 * t.cfg.MSL)
-			t.timeWaits = append(t.timeWaits, timer{at: r.timeWait, conn: c, role: rr})
+			t.timeWaits = append(t.timeWaits, timer{at: r.timeWait, conn: c, gen: c.gen, role: rr})
 		}
 	}
 	t.track(s, seg)

@@ -29,6 +29,9 @@ type Config struct {
 	// connections are handed out early and counted as evicted.
 	// Default 2,000,000.
 	MaxConns int
+	// Reuse recycles a connection's memory once the emit callback has
+	// returned: emit must then keep nothing of the *Conn. Off by default.
+	Reuse bool
 	// ZeekPorts are the likely server ports of the Zeek view's role flips
 	// (zeek.DefaultPorts when nil).
 	ZeekPorts zeek.Ports
@@ -77,7 +80,13 @@ type tomb struct {
 type timer struct {
 	at   time.Time
 	conn *Conn
+	gen  uint32 // the conn's generation when queued: a recycled conn is stale
 	role Role
+}
+
+type lingerRef struct {
+	conn *Conn
+	gen  uint32
 }
 
 type tombRef struct {
@@ -91,8 +100,9 @@ type Tracker struct {
 	conns      map[Key]*Conn
 	tombs      map[Key]tomb
 	tombQueue  []tombRef
-	timeWaits  []timer // TIME_WAIT deadlines in time order (2*MSL is constant)
-	lingering  []*Conn // finished connections in doneAt order
+	timeWaits  []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
+	lingering  []lingerRef // finished connections in doneAt order
+	free       []*Conn     // recycled connections (Config.Reuse)
 	listeners  map[netip.AddrPort]*Listener
 	nextStream int64
 	emit       func(*Conn)
@@ -183,7 +193,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	t.step(c, dir, seg)
 	if c.doneAt.IsZero() && c.Done() {
 		c.doneAt = seg.Time
-		t.lingering = append(t.lingering, c)
+		t.lingering = append(t.lingering, lingerRef{c, c.gen})
 	}
 	return c.Stream
 }
@@ -220,16 +230,25 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		t.nextStream++
 	}
 	t.stats.Connections++
-	c := &Conn{
-		Key:        key,
-		Stream:     stream,
-		FirstFrame: seg.Frame,
-		LastFrame:  seg.Frame,
-		Start:      seg.Time,
-		End:        seg.Time,
-		ClosedBy:   -1,
-		QuotedOnly: seg.Quoted,
-		zeekFirst:  dir,
+	var c *Conn
+	if n := len(t.free); n > 0 {
+		c = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		c = &Conn{}
+	}
+	*c = Conn{
+		gen:         c.gen + 1,
+		Transitions: c.Transitions[:0],
+		Key:         key,
+		Stream:      stream,
+		FirstFrame:  seg.Frame,
+		LastFrame:   seg.Frame,
+		Start:       seg.Time,
+		End:         seg.Time,
+		ClosedBy:    -1,
+		QuotedOnly:  seg.Quoted,
+		zeekFirst:   dir,
 	}
 	c.Zeek.SetPorts(t.cfg.ZeekPorts)
 	c.ClientDir = inferClient(dir, seg, &c.RolesInferred)
@@ -299,6 +318,10 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 	if ep.State == to {
 		return
 	}
+	if c.Transitions == nil {
+		// A connection's life is about eight state changes: one allocation.
+		c.Transitions = make([]Transition, 0, 8)
+	}
 	c.Transitions = append(c.Transitions, Transition{
 		Frame: seg.Frame, Time: seg.Time, Endpoint: r, From: ep.State, To: to, Cause: cause,
 	})
@@ -307,7 +330,7 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 	ep.SinceFrame = seg.Frame
 	if to == tcpstate.TimeWait {
 		ep.timeWait = seg.Time.Add(2 * t.cfg.MSL)
-		t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, conn: c, role: r})
+		t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, conn: c, gen: c.gen, role: r})
 	}
 }
 
