@@ -75,11 +75,15 @@ const (
 )
 
 // startTcpdump starts tcpdump in ns on iface writing path, and returns once
-// tcpdump reports that it is listening. linkType, if set, is passed as -y.
-func startTcpdump(ctx context.Context, ns *Netns, iface, linkType, path string) (*tcpdump, error) {
+// tcpdump reports that it is listening. linkType, if set, is passed as -y,
+// and bufferKiB, if positive, as -B.
+func startTcpdump(ctx context.Context, ns *Netns, iface, linkType string, bufferKiB int, path string) (*tcpdump, error) {
 	args := []string{"-i", iface, "-w", path, "-U", "-s", "0", "--immediate-mode", "-n", "-Z", "root"}
 	if linkType != "" {
 		args = append(args, "-y", linkType)
+	}
+	if bufferKiB > 0 {
+		args = append(args, "-B", strconv.Itoa(bufferKiB))
 	}
 	t := &tcpdump{args: append([]string{"tcpdump"}, args...), done: make(chan struct{})}
 	// ip netns exec replaces itself with tcpdump, so the PID is tcpdump's.

@@ -50,7 +50,8 @@ type Env struct {
 	dump *tcpdump
 	pcap string
 
-	rules []string // "<role>: iptables ..." for the record
+	rules    []string // "<role>: iptables ..." for the record
+	commands []string // "<role>: nmap ..." for the record
 
 	mu      sync.Mutex
 	err     error
@@ -116,7 +117,7 @@ func (e *Env) StartCapture() {
 		iface = e.Client.Iface
 	}
 	e.pcap = filepath.Join(e.dir, e.sc.Name+".pcap")
-	d, err := startTcpdump(e.ctx, e.Client, iface, e.sc.LinkType, e.pcap)
+	d, err := startTcpdump(e.ctx, e.Client, iface, e.sc.LinkType, e.sc.BufferKiB, e.pcap)
 	if e.fail(err) {
 		return
 	}
@@ -155,13 +156,19 @@ func (e *Env) Rule(ns *Netns, args ...string) {
 
 // Listen opens a listener on the server address and port.
 func (e *Env) Listen(port uint16) *net.TCPListener {
+	return e.ListenOn(e.ServerAP(port))
+}
+
+// ListenOn opens a listener in the server namespace on ap, which may be an
+// unspecified address (0.0.0.0:445 answers on every server address).
+func (e *Env) ListenOn(ap netip.AddrPort) *net.TCPListener {
 	if e.failed() {
 		return nil
 	}
 	var l *net.TCPListener
 	err := e.Server.Do(func() error {
 		var err error
-		l, err = net.ListenTCP(e.network(), net.TCPAddrFromAddrPort(e.ServerAP(port)))
+		l, err = net.ListenTCP(e.network(), net.TCPAddrFromAddrPort(ap))
 		return err
 	})
 	if e.fail(err) {
@@ -186,12 +193,12 @@ func (e *Env) Accept(l *net.TCPListener) *net.TCPConn {
 	return c
 }
 
-// dialer returns a dialer bound to the client address and port; reuse sets
-// SO_REUSEADDR so that the port can be bound again while a previous
-// connection from it is in TIME_WAIT.
-func (e *Env) dialer(cport uint16, reuse bool) *net.Dialer {
+// dialer returns a dialer bound to local; reuse sets SO_REUSEADDR so that
+// the port can be bound again while a previous connection from it is in
+// TIME_WAIT.
+func (e *Env) dialer(local netip.AddrPort, reuse bool) *net.Dialer {
 	d := &net.Dialer{
-		LocalAddr: net.TCPAddrFromAddrPort(e.ClientAP(cport)),
+		LocalAddr: net.TCPAddrFromAddrPort(local),
 		Timeout:   opTimeout,
 	}
 	if reuse {
@@ -208,10 +215,16 @@ func (e *Env) dialer(cport uint16, reuse bool) *net.Dialer {
 
 // dial connects from the client namespace.
 func (e *Env) dial(ctx context.Context, cport, sport uint16, reuse bool) (*net.TCPConn, error) {
+	return e.dialFrom(ctx, e.ClientAP(cport), e.ServerAP(sport), reuse)
+}
+
+// dialFrom connects from local, an address of the client namespace, to
+// remote.
+func (e *Env) dialFrom(ctx context.Context, local, remote netip.AddrPort, reuse bool) (*net.TCPConn, error) {
 	var c net.Conn
 	err := e.Client.Do(func() error {
 		var err error
-		c, err = e.dialer(cport, reuse).DialContext(ctx, e.network(), e.ServerAP(sport).String())
+		c, err = e.dialer(local, reuse).DialContext(ctx, e.network(), remote.String())
 		return err
 	})
 	if err != nil {
@@ -229,6 +242,19 @@ func (e *Env) Dial(cport, sport uint16) *net.TCPConn {
 		return nil
 	}
 	c, err := e.dial(e.ctx, cport, sport, false)
+	if e.fail(err) {
+		return nil
+	}
+	return c
+}
+
+// DialFrom connects from local, which may be any address of the client
+// namespace (see AddAddr), to remote.
+func (e *Env) DialFrom(local, remote netip.AddrPort) *net.TCPConn {
+	if e.failed() {
+		return nil
+	}
+	c, err := e.dialFrom(e.ctx, local, remote, false)
 	if e.fail(err) {
 		return nil
 	}

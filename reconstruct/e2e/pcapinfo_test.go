@@ -40,8 +40,8 @@ func TestSamplePcaps(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(eps) != 2*len(sc.Want) {
-				t.Errorf("%s.expected.tsv: %d endpoints, want %d", sc.Name, len(eps), 2*len(sc.Want))
+			if n := len(sc.designed()); len(eps) != 2*n {
+				t.Errorf("%s.expected.tsv: %d endpoints, want %d", sc.Name, len(eps), 2*n)
 			}
 		})
 	}

@@ -18,17 +18,56 @@ type Conn struct {
 	Client, Server         string // RFC 9293 state names; CLOSED for absent
 }
 
+// ConnAt is a Conn between other addresses than the namespaces' own (see
+// Env.AddAddr); a zero address means the namespace's.
+type ConnAt struct {
+	Conn
+	ClientAddr, ServerAddr netip.Addr
+}
+
+// endpoints returns the client and server address and port of c in e.
+func (c ConnAt) endpoints(e *Env) (client, server netip.AddrPort) {
+	client, server = e.ClientAP(c.ClientPort), e.ServerAP(c.ServerPort)
+	if c.ClientAddr.IsValid() {
+		client = netip.AddrPortFrom(c.ClientAddr, c.ClientPort)
+	}
+	if c.ServerAddr.IsValid() {
+		server = netip.AddrPortFrom(c.ServerAddr, c.ServerPort)
+	}
+	return client, server
+}
+
 // Scenario is one reproducible piece of kernel TCP traffic.
 type Scenario struct {
-	Name        string // file name stem: <Name>.pcap
-	Doc         string // one line: what the capture shows
-	IPv6        bool   // use the fd00:213::/64 addresses instead of 10.213.0.0/24
-	Iface       string // capture interface in the client namespace; default the veth
-	LinkType    string // tcpdump -y value, for "any" captures
-	LateCapture bool   // Run calls Env.StartCapture itself (midstream pickup)
-	Flaky       bool   // the kernel may legitimately end in other states
-	Want        []Conn // the connections and their designed final states
-	Run         func(*Env) error
+	Name     string // file name stem: <Name>.pcap
+	Doc      string // one line: what the capture shows
+	IPv6     bool   // use the fd00:213::/64 addresses instead of 10.213.0.0/24
+	Iface    string // capture interface in the client namespace; default the veth
+	LinkType string // tcpdump -y value, for "any" captures
+	// BufferKiB is tcpdump's capture buffer (-B) for scenarios whose tools
+	// send bursts (a scan, a flood); default tcpdump's 2 MiB.
+	BufferKiB   int
+	LateCapture bool // Run calls Env.StartCapture itself (midstream pickup)
+	Flaky       bool // the kernel may legitimately end in other states
+	// Needs lists the programs Run starts beyond those Available checks
+	// (nmap, hping3).
+	Needs []string
+	// ToolPorts marks a scenario whose traffic partly comes from a tool
+	// that picks its own ports (a scanner, a flood generator): kernel
+	// sockets outside Want are recorded in States but are no mismatch.
+	ToolPorts bool
+	Want      []Conn   // the connections and their designed final states
+	WantAt    []ConnAt // more of them, between other addresses
+	Run       func(*Env) error
+}
+
+// designed returns Want and WantAt together.
+func (s *Scenario) designed() []ConnAt {
+	all := make([]ConnAt, 0, len(s.Want)+len(s.WantAt))
+	for _, c := range s.Want {
+		all = append(all, ConnAt{Conn: c})
+	}
+	return append(all, s.WantAt...)
 }
 
 // Snapshot is the ss output of one namespace at the end of a scenario.
@@ -49,10 +88,13 @@ func (s Snapshot) Header() string {
 // Outcome is what Capture produced: the capture file, the kernel's view of
 // every endpoint, and where it differs from the scenario's design.
 type Outcome struct {
-	Scenario  string
-	Pcap      string   // path of the capture
-	Command   []string // the tcpdump command line
-	Rules     []string // firewall rules added, "<role>: iptables ..."
+	Scenario string
+	Pcap     string   // path of the capture
+	Command  []string // the tcpdump command line
+	Rules    []string // firewall rules added, "<role>: iptables ..."
+	// Commands lists the other programs run in the namespaces, in order,
+	// as "<role>: nmap ...".
+	Commands  []string
 	Info      PcapInfo
 	Snapshots []Snapshot // client namespace first, then server
 	// States holds the kernel state of every endpoint of the scenario's
@@ -122,6 +164,9 @@ func (s Scenario) Capture(dir string) (*Outcome, error) {
 
 // captureOnce is one run of Capture.
 func (s Scenario) captureOnce(dir string) (out *Outcome, err error) {
+	if err := s.available(); err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), scenarioTimeout)
 	defer cancel()
 	e := &Env{ctx: ctx, sc: &s, dir: dir}
@@ -142,7 +187,7 @@ func (s Scenario) captureOnce(dir string) (out *Outcome, err error) {
 	if e.dump == nil {
 		return nil, fmt.Errorf("scenario %s: capture never started", s.Name)
 	}
-	out = &Outcome{Scenario: s.Name, Pcap: e.pcap, Command: e.dump.args, Rules: e.rules}
+	out = &Outcome{Scenario: s.Name, Pcap: e.pcap, Command: e.dump.args, Rules: e.rules, Commands: e.commands}
 	e.settle()
 	for _, ns := range []*Netns{e.Client, e.Server} {
 		socks, raw, err := snapshotSS(ctx, ns)
@@ -190,8 +235,8 @@ func (e *Env) settle() {
 func (e *Env) judge(snaps []Snapshot) (map[Endpoint]string, []string) {
 	states := make(map[Endpoint]string)
 	var bad []string
-	for _, c := range e.sc.Want {
-		cl, sv := e.ClientAP(c.ClientPort), e.ServerAP(c.ServerPort)
+	for _, c := range e.sc.designed() {
+		cl, sv := c.endpoints(e)
 		for _, side := range []struct {
 			snap        Snapshot
 			local, peer netip.AddrPort
@@ -215,6 +260,9 @@ func (e *Env) judge(snaps []Snapshot) (map[Endpoint]string, []string) {
 			ep := Endpoint{so.Local, so.Peer}
 			if _, ok := states[ep]; !ok {
 				states[ep] = so.State
+				if e.sc.ToolPorts {
+					continue
+				}
 				bad = append(bad, fmt.Sprintf("%s %v -> %v: kernel %s, not designed", snap.Role, so.Local, so.Peer, so.State))
 			}
 		}

@@ -19,7 +19,7 @@ const synRetransmit = 1300 * time.Millisecond
 
 // Scenarios returns every scenario, in the order they are generated.
 func Scenarios() []Scenario {
-	return []Scenario{
+	return append([]Scenario{
 		{
 			Name: "close-by-client",
 			Doc:  "client sends a request, gets a reply and closes first; four-way close",
@@ -284,7 +284,7 @@ func Scenarios() []Scenario {
 			},
 			Run: demo,
 		},
-	}
+	}, findingSamples()...)
 }
 
 // closeByClient: request, reply, the client closes, the server closes on EOF.

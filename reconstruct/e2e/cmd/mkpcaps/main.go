@@ -114,7 +114,8 @@ func writeOutcome(dir string, o *e2e.Outcome) error {
 }
 
 // how records the commands that made a capture: the tcpdump command line
-// (run in the client namespace) and the firewall rules.
+// (run in the client namespace), the firewall rules and the other commands
+// run in the namespaces (added addresses, sysctls, nmap, hping3).
 func how(o *e2e.Outcome) string {
 	cmd := slices.Clone(o.Command)
 	for i := range cmd {
@@ -127,6 +128,9 @@ func how(o *e2e.Outcome) string {
 	for _, r := range o.Rules {
 		b.WriteString(r + "\n")
 	}
+	for _, c := range o.Commands {
+		b.WriteString(c + "\n")
+	}
 	return b.String()
 }
 
@@ -136,15 +140,24 @@ func summary(o *e2e.Outcome) string {
 	return statesLine(o.Endpoints())
 }
 
-// statesLine pairs each client endpoint with its server endpoint.
+// statesLine pairs each client endpoint with its server endpoint. Beyond
+// manyConns connections it counts them per server port and pair of states
+// instead ("20 × ->80 FIN_WAIT_2/CLOSE_WAIT"), naming a client address other
+// than the namespace's own.
 func statesLine(eps []e2e.EndpointState) string {
 	byEP := make(map[e2e.Endpoint]string, len(eps))
 	for _, ep := range eps {
 		byEP[ep.Endpoint] = ep.State
 	}
+	type group struct {
+		key string
+		n   int
+	}
 	var parts []string
+	var groups []*group
+	seen := make(map[string]*group)
 	for _, ep := range eps {
-		if ep.Local.Addr() != e2e.ClientAddr4 && ep.Local.Addr() != e2e.ClientAddr6 {
+		if !e2e.ClientSide(ep.Local.Addr()) {
 			continue
 		}
 		peerState, ok := byEP[e2e.Endpoint{Local: ep.Peer, Peer: ep.Local}]
@@ -152,6 +165,29 @@ func statesLine(eps []e2e.EndpointState) string {
 			peerState = "?"
 		}
 		parts = append(parts, fmt.Sprintf("%d->%d %s/%s", ep.Local.Port(), ep.Peer.Port(), ep.State, peerState))
+		from := ""
+		if a := ep.Local.Addr(); a != e2e.ClientAddr4 && a != e2e.ClientAddr6 {
+			from = a.String()
+		}
+		key := fmt.Sprintf("%s->%d %s/%s", from, ep.Peer.Port(), ep.State, peerState)
+		g := seen[key]
+		if g == nil {
+			g = &group{key: key}
+			seen[key] = g
+			groups = append(groups, g)
+		}
+		g.n++
+	}
+	if len(parts) <= manyConns {
+		return strings.Join(parts, ", ")
+	}
+	parts = parts[:0]
+	for _, g := range groups {
+		parts = append(parts, fmt.Sprintf("%d × %s", g.n, g.key))
 	}
 	return strings.Join(parts, ", ")
 }
+
+// manyConns is the number of connections up to which statesLine lists
+// each one.
+const manyConns = 8

@@ -46,6 +46,27 @@ func TestStatesLine(t *testing.T) {
 	}
 }
 
+func TestStatesLineMany(t *testing.T) {
+	var eps []e2e.EndpointState
+	add := func(client string, port uint16, cs, ss string) {
+		cl := netip.AddrPortFrom(netip.MustParseAddr(client), port)
+		sv := netip.MustParseAddrPort("10.213.0.2:80")
+		eps = append(eps,
+			e2e.EndpointState{Endpoint: e2e.Endpoint{Local: cl, Peer: sv}, State: cs},
+			e2e.EndpointState{Endpoint: e2e.Endpoint{Local: sv, Peer: cl}, State: ss})
+	}
+	for i := range 12 {
+		add("10.213.0.1", 40001+uint16(i), "FIN_WAIT_2", "CLOSE_WAIT")
+	}
+	for i := range 3 {
+		add("10.213.0.3", 40001+uint16(i), "TIME_WAIT", "CLOSED")
+	}
+	want := "12 × ->80 FIN_WAIT_2/CLOSE_WAIT, 3 × 10.213.0.3->80 TIME_WAIT/CLOSED"
+	if got := statesLine(eps); got != want {
+		t.Errorf("statesLine = %q, want %q", got, want)
+	}
+}
+
 func mustAP(t *testing.T, s string) netip.AddrPort {
 	t.Helper()
 	ap, err := netip.ParseAddrPort(s)

@@ -56,13 +56,25 @@ For each capture:
 the server application never closes, a refused SYN, a RST abort (SO_LINGER 0),
 an unanswered SYN retransmitted once, and an idle established connection.
 
+## Findings
+
+` + "`scan-vertical.pcap`" + `, ` + "`close-wait-leak.pcap`" + ` and ` + "`time-wait-pileup.pcap`" + ` are
+made for wirestat's findings: an nmap SYN scan beside an ordinary client
+(10.213.0.3, a second address of the client namespace) that must not be
+flagged, a server application leaking sockets in CLOSE_WAIT, and a server
+that closes first and piles up TIME_WAIT endpoints. The tests of
+` + "`reconstruct/e2e`" + ` run more finding scenarios without shipping their
+captures: a horizontal SYN scan, a connect scan, a SYN flood from forged
+sources and SO_LINGER 0 resets.
+
 ## Captures
 
 Kernel states are given per connection as client port -> server port,
 client state / server state.
 
-The last column gives the tcpdump interface and the iptables rules the
-scenario added (all of them are in ` + "`<name>.how.txt`" + `).
+The last column gives the tcpdump interface, the iptables rules the
+scenario added (all of them are in ` + "`<name>.how.txt`" + `) and the other
+commands it ran in the namespaces.
 
 | capture | packets | what it shows | kernel states | made with |
 |---|---|---|---|---|
@@ -112,7 +124,7 @@ func linkNote(lt uint32) string {
 
 // madeWith summarizes <name>.how.txt for the README: the capture interface
 // and link type, then the rules, or a pointer to the file when there are
-// more than two.
+// more than two, then the other commands.
 func madeWith(dir, name string) (string, error) {
 	data, err := os.ReadFile(filepath.Join(dir, name+".how.txt"))
 	if err != nil {
@@ -127,7 +139,15 @@ func madeWith(dir, name string) (string, error) {
 		}
 	}
 	out := "tcpdump `" + strings.Join(parts, " ") + "`"
-	rules := lines[1:]
+	var rules, cmds []string
+	for _, l := range lines[1:] {
+		_, c, _ := strings.Cut(l, ": ")
+		if strings.HasPrefix(c, "iptables ") || strings.HasPrefix(c, "ip6tables ") {
+			rules = append(rules, l)
+		} else {
+			cmds = append(cmds, l)
+		}
+	}
 	switch {
 	case len(rules) > 2:
 		out += fmt.Sprintf("; %d rules, see `%s.how.txt`", len(rules), name)
@@ -136,6 +156,10 @@ func madeWith(dir, name string) (string, error) {
 			role, rule, _ := strings.Cut(r, ": ")
 			out += "; " + role + " `" + rule + "`"
 		}
+	}
+	for _, c := range cmds {
+		role, cmd, _ := strings.Cut(c, ": ")
+		out += "; " + role + " `" + cmd + "`"
 	}
 	return out, nil
 }

@@ -1,0 +1,303 @@
+//go:build linux
+
+package e2e
+
+import (
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"time"
+)
+
+// Addresses the finding scenarios add to the namespaces, all inside the
+// veth's 10.213.0.0/24.
+var (
+	// benignAddr4 is a second client address in the client namespace: an
+	// ordinary client whose connections succeed beside a scanner.
+	benignAddr4 = netip.MustParseAddr("10.213.0.3")
+	// spoofAddrs4 are source addresses a SYN flood forges. Nobody holds
+	// them; the server reaches them through permanent neighbour entries
+	// pointing at spoofMAC, so its SYN-ACKs cross the wire unanswered.
+	spoofAddrs4 = []netip.Addr{netip.MustParseAddr("10.213.0.50"), netip.MustParseAddr("10.213.0.51")}
+	// hostsBase4 is the first of hostsCount server addresses that a
+	// horizontal scan sweeps.
+	hostsBase4 = netip.MustParseAddr("10.213.0.100")
+)
+
+const (
+	hostsCount = 40
+	// spoofMAC is a locally administered address no interface has.
+	spoofMAC = "02:00:0a:d5:00:32"
+	// portSMB is the port the horizontal scan sweeps (the worm pattern).
+	portSMB = 445
+	// burstBuffer is the tcpdump buffer (KiB) of scenarios whose tools send
+	// bursts faster than tcpdump is scheduled on a busy machine.
+	burstBuffer = 32768
+)
+
+// ClientSide reports whether a is an address of the client namespace: its
+// own address or one the finding scenarios add to it.
+func ClientSide(a netip.Addr) bool {
+	return a == ClientAddr4 || a == ClientAddr6 || a == benignAddr4
+}
+
+// nthHost returns hostsBase4 + i.
+func nthHost(i int) netip.Addr {
+	a := hostsBase4
+	for range i {
+		a = a.Next()
+	}
+	return a
+}
+
+// FindingScenarios returns the scenarios built to make wirestat report
+// findings: scans next to benign clients, a SYN flood, a CLOSE_WAIT leak,
+// a TIME_WAIT pile-up and abortive closes. The first three are also sample
+// captures and part of Scenarios.
+func FindingScenarios() []Scenario {
+	return append(findingSamples(), []Scenario{
+		{
+			Name: "scan-horizontal",
+			Doc: "nmap SYN scan of port 445 across 40 server addresses (4 accept, 26 drop the SYN, 10 answer with RST) " +
+				"while 10.213.0.3 makes 12 ordinary connections to the 4 open ones",
+			Needs:     []string{"nmap"},
+			BufferKiB: burstBuffer,
+			ToolPorts: true,
+			WantAt:    benignConns(12, func(i int) netip.Addr { return nthHost(i % 4) }, portSMB, "TIME_WAIT", "CLOSED"),
+			Run:       scanHorizontal,
+		},
+		{
+			Name:      "scan-connect",
+			Doc:       "nmap connect scan (-sT) of ports 1-100 of the server: 22 and 80 listen, 90-100 are filtered, the rest closed",
+			Needs:     []string{"nmap"},
+			BufferKiB: burstBuffer,
+			ToolPorts: true,
+			Run:       scanConnect,
+		},
+		{
+			Name: "syn-flood",
+			Doc: "300 SYNs to port 80 in 0.6 s from two forged sources (hping3) against a server without SYN cookies " +
+				"and a 64-entry SYN backlog, after 5 ordinary connections",
+			Needs:     []string{"hping3"},
+			BufferKiB: burstBuffer,
+			ToolPorts: true,
+			Want:      closedByClient(5, portServer),
+			Run:       synFlood,
+		},
+		{
+			Name: "linger-resets",
+			Doc:  "10 connections the client aborts with SO_LINGER 0 after one exchange: RST instead of FIN",
+			Want: connsInState(10, portServer, "CLOSED", "CLOSED"),
+			Run: func(e *Env) error {
+				l := e.Listen(portServer)
+				for i := range 10 {
+					c := e.Dial(portClient+uint16(i), portServer)
+					s := e.Accept(l)
+					e.Exchange(c, s)
+					e.Abort(c)
+					e.RecvReset(s)
+				}
+				return e.Err()
+			},
+		},
+	}...)
+}
+
+// findingSamples are the finding scenarios shipped in pcaps/.
+func findingSamples() []Scenario {
+	return []Scenario{
+		{
+			Name: "scan-vertical",
+			Doc: "nmap SYN scan of ports 1-200 and 443 of the server (22, 80 and 443 listen, 100-150 are filtered, the rest closed) " +
+				"while a second client, 10.213.0.3, makes 30 ordinary connections to port 80",
+			Needs:     []string{"nmap"},
+			BufferKiB: burstBuffer,
+			WantAt:    benignConns(30, func(int) netip.Addr { return ServerAddr4 }, portServer, "TIME_WAIT", "CLOSED"),
+			Run:       scanVertical,
+		},
+		{
+			Name: "close-wait-leak",
+			Doc:  "30 connections closed by the client; the server application closes 10 of them and leaks 20 in CLOSE_WAIT",
+			Want: closeWaitLeakConns(),
+			Run:  closeWaitLeak,
+		},
+		{
+			Name: "time-wait-pileup",
+			Doc:  "200 short connections the server closes first after sending a line: 200 server endpoints in TIME_WAIT",
+			Want: connsInState(200, portServer, "CLOSED", "TIME_WAIT"),
+			Run:  timeWaitPileup,
+		},
+	}
+}
+
+// connsInState returns n connections from client ports portClient and up to
+// sport, all designed to end in the same states.
+func connsInState(n int, sport uint16, client, server string) []Conn {
+	cs := make([]Conn, n)
+	for i := range cs {
+		cs[i] = Conn{portClient + uint16(i), sport, client, server}
+	}
+	return cs
+}
+
+// closedByClient returns n connections the client closes first.
+func closedByClient(n int, sport uint16) []Conn {
+	return connsInState(n, sport, "TIME_WAIT", "CLOSED")
+}
+
+// benignConns returns n connections from benignAddr4, ports portClient and
+// up, to server(i):sport.
+func benignConns(n int, server func(i int) netip.Addr, sport uint16, client, serverState string) []ConnAt {
+	cs := make([]ConnAt, n)
+	for i := range cs {
+		cs[i] = ConnAt{
+			Conn:       Conn{portClient + uint16(i), sport, client, serverState},
+			ClientAddr: benignAddr4,
+			ServerAddr: server(i),
+		}
+	}
+	return cs
+}
+
+// benign makes one ordinary connection from benignAddr4:cport to server:
+// request, reply, the client closes first.
+func benign(e *Env, l *net.TCPListener, cport uint16, server netip.AddrPort) {
+	c := e.DialFrom(netip.AddrPortFrom(benignAddr4, cport), server)
+	s := e.Accept(l)
+	e.Exchange(c, s)
+	e.Close(c)
+	e.RecvEOF(s)
+	e.Close(s)
+}
+
+// scanVertical: nmap probes 200 ports of one host, SYN scan, while another
+// client works normally.
+func scanVertical(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	web := e.Listen(portServer)
+	e.Listen(22)
+	e.Listen(443)
+	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "100:150", "-j", "DROP")
+	wait := e.Start(e.Client, "nmap", "-sS", "-Pn", "-n", "-p", "1-200,443", "--max-retries", "1", "-T4", ServerAddr4.String())
+	for i := range 30 {
+		benign(e, web, portClient+uint16(i), e.ServerAP(portServer))
+		e.Sleep(20 * time.Millisecond)
+	}
+	wait()
+	return e.Err()
+}
+
+// scanHorizontal: nmap probes port 445 on 40 hosts. One listener on
+// 0.0.0.0:445 serves every address; the firewall lets 4 through, drops the
+// SYNs of 26 and rejects 10 with a reset.
+func scanHorizontal(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	hosts := make([]netip.Addr, hostsCount)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	e.AddAddr(e.Server, hosts...)
+	smb := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portSMB))
+	rng := func(a, b int) string { return nthHost(a).String() + "-" + nthHost(b).String() }
+	last := nthHost(hostsCount - 1).As4()
+	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "445", "-m", "iprange", "--dst-range", rng(4, 29), "-j", "DROP")
+	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "445", "-m", "iprange", "--dst-range", rng(30, 39), "-j", "REJECT", "--reject-with", "tcp-reset")
+	wait := e.Start(e.Client, "nmap", "-sS", "-Pn", "-n", "-p", "445", "--max-retries", "1", "-T4", fmt.Sprintf("%s-%d", hostsBase4, last[3]))
+	for i := range 12 {
+		benign(e, smb, portClient+uint16(i), netip.AddrPortFrom(nthHost(i%4), portSMB))
+		e.Sleep(20 * time.Millisecond)
+	}
+	wait()
+	return e.Err()
+}
+
+// scanConnect: nmap's connect scan uses the kernel's connect(), so the open
+// ports see complete handshakes.
+func scanConnect(e *Env) error {
+	e.Listen(22)
+	e.Listen(portServer)
+	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "90:100", "-j", "DROP")
+	e.Exec(e.Client, "nmap", "-sT", "-Pn", "-n", "-p", "1-100", "--max-retries", "1", "-T4", ServerAddr4.String())
+	return e.Err()
+}
+
+// synFlood fills port 80's SYN backlog from forged sources. With SYN
+// cookies off, Linux keeps at most 3/4 of tcp_max_syn_backlog request
+// sockets per listener (and no more than the listen backlog, capped by
+// somaxconn) and drops further SYNs; the request sockets stay in
+// SYN_RECEIVED, retransmitting their SYN-ACKs to addresses that never
+// answer.
+func synFlood(e *Env) error {
+	for _, kv := range [][2]string{
+		{"net.ipv4.tcp_syncookies", "0"},
+		{"net.ipv4.tcp_max_syn_backlog", "64"},
+		{"net.core.somaxconn", "64"},
+	} {
+		e.Sysctl(e.Server, kv[0], kv[1])
+	}
+	for _, a := range spoofAddrs4 {
+		e.Exec(e.Server, "ip", "neigh", "replace", a.String(), "lladdr", spoofMAC, "dev", e.Server.Iface, "nud", "permanent")
+	}
+	l := e.Listen(portServer)
+	for i := range 5 {
+		c := e.Dial(portClient+uint16(i), portServer)
+		s := e.Accept(l)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	for _, a := range spoofAddrs4 {
+		e.ExecExit(e.Client, []int{1}, "hping3", "-q", "-S", "-p", strconv.Itoa(portServer), "-c", "150", "-i", "u2000",
+			"-a", a.String(), ServerAddr4.String())
+	}
+	return e.Err()
+}
+
+// closeWaitLeakConns: every third connection is closed properly by the
+// server, the others are leaked.
+func closeWaitLeakConns() []Conn {
+	cs := make([]Conn, 30)
+	for i := range cs {
+		cs[i] = Conn{portClient + uint16(i), portServer, "FIN_WAIT_2", "CLOSE_WAIT"}
+		if i%3 == 2 {
+			cs[i].Client, cs[i].Server = "TIME_WAIT", "CLOSED"
+		}
+	}
+	return cs
+}
+
+// closeWaitLeak: the client sends a request, gets a reply and closes; the
+// server reads the EOF but closes only every third socket.
+func closeWaitLeak(e *Env) error {
+	l := e.Listen(portServer)
+	for i, want := range closeWaitLeakConns() {
+		c := e.Dial(want.ClientPort, portServer)
+		s := e.Accept(l)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		if i%3 == 2 {
+			e.Close(s)
+		}
+	}
+	return e.Err()
+}
+
+// timeWaitPileup: a server that closes first (HTTP/1.0 style) leaves its
+// side of every connection in TIME_WAIT for 2*MSL.
+func timeWaitPileup(e *Env) error {
+	l := e.Listen(portServer)
+	for i := range 200 {
+		c := e.Dial(portClient+uint16(i), portServer)
+		s := e.Accept(l)
+		e.Send(s, "bye\n")
+		e.Close(s)
+		e.RecvEOF(c)
+		e.Close(c)
+	}
+	// Let the last final ACK reach the server before the snapshot.
+	e.WaitState(e.Server, e.ServerAP(portServer), e.ClientAP(portClient+199), "TIME_WAIT")
+	return e.Err()
+}
