@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
@@ -121,13 +122,14 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 	})
 
 	var (
-		flt        *filter.Set
-		dec        = decode.NewDecoder()
-		seg        decode.Segment
-		first      time.Time
-		last       time.Time
-		fileErrors int
-		runErr     error
+		flt         *filter.Set
+		dec         = decode.NewDecoder()
+		seg         decode.Segment
+		first       time.Time
+		last        time.Time
+		fileErrors  int
+		runErr      error
+		unsupported []uint16 // link types already warned about
 	)
 	if cfg.Filter != "" {
 		flt = filter.NewSet(cfg.Filter, 0)
@@ -191,6 +193,9 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 			if seg.Truncated {
 				r.Capture.TruncatedPackets++
 			}
+			if seg.BadHeaderLen {
+				r.Capture.BadTCPHeaders++
+			}
 			stream := tracker.Add(&seg)
 			if cont != nil {
 				cont.Add(&seg)
@@ -210,6 +215,10 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 			r.Capture.DecodeErrors++
 		case decode.UnsupportedLink:
 			r.Capture.DecodeErrors++
+			if !slices.Contains(unsupported, p.LinkType) {
+				unsupported = append(unsupported, p.LinkType)
+				warn(fmt.Sprintf("%s: frame %d: link type %d is not supported; its frames are counted as decode errors", p.File, p.Frame, p.LinkType))
+			}
 		}
 	}
 	if errors.Is(runErr, ErrFilter) {

@@ -37,6 +37,7 @@ type Capture struct {
 	TruncatedPackets int64      `json:"truncated_packets"`
 	Fragments        int64      `json:"ip_fragments"`
 	ICMPQuoted       int64      `json:"icmp_quoted_tcp"`
+	BadTCPHeaders    int64      `json:"bad_tcp_headers"`
 	First            *time.Time `json:"first"`
 	Last             *time.Time `json:"last"`
 	MSLSeconds       float64    `json:"msl_seconds"`
