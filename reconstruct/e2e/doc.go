@@ -25,9 +25,25 @@
 // CLOSED for endpoints of the scenario that ss no longer lists (after a RST,
 // or for the listener side of a refused connection).
 //
+// FindingScenarios produce the traffic wirestat's findings are about: nmap
+// SYN and connect scans, a SYN flood from hping3 with forged sources, a
+// server leaking sockets in CLOSE_WAIT, a TIME_WAIT pile-up and SO_LINGER 0
+// resets; the scans and the flood run beside ordinary connections that must
+// not be reported.
+// They add addresses inside 10.213.0.0/24 to the namespaces (Env.AddAddr:
+// a second client 10.213.0.3, 40 server hosts from 10.213.0.100 for a
+// horizontal scan), set per-namespace sysctls (no SYN cookies, a small SYN
+// backlog) and run the tools inside the client namespace (Env.Start,
+// Env.Exec), so every packet stays between the two namespaces. Rates and
+// port ranges keep each capture to hundreds or a few thousand packets; a
+// tool that outlives the scenario's deadline is killed by its PID. Their
+// tests assert the exact findings wirestat reports and check each
+// finding's display filter against tshark.
+//
 // Unlike the rest of reconstruct/, this package drives live traffic, so its
 // timeouts and waits use the wall clock; every wait is bounded.
 //
 // Everything here needs root, ip(8), tcpdump, iptables and ip6tables;
-// Available reports what is missing.
+// Available reports what is missing. Scenarios that run nmap or hping3 list
+// them in Scenario.Needs.
 package e2e

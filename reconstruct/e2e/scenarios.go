@@ -17,7 +17,8 @@ const (
 // which Linux sends one second after the first.
 const synRetransmit = 1300 * time.Millisecond
 
-// Scenarios returns every scenario, in the order they are generated.
+// Scenarios returns every scenario shipped in pcaps/, in the order they are
+// generated; the last three are finding scenarios (see FindingScenarios).
 func Scenarios() []Scenario {
 	return append([]Scenario{
 		{
