@@ -232,6 +232,9 @@ func (f *fileReader) nextBlock(s *source) (Packet, error) {
 			}
 			if isCountedNonPacket(btype) {
 				s.frames++
+				if s.frames&1023 == 0 {
+					s.shared.Store(s.frames)
+				}
 			}
 		}
 	}
@@ -277,6 +280,9 @@ func (f *fileReader) readEPB(s *source, start int64, btype, total uint32) (Packe
 	}
 	ifc := &f.ifaces[id]
 	s.frames++
+	if s.frames&1023 == 0 {
+		s.shared.Store(s.frames)
+	}
 	return Packet{
 		Data:          data,
 		Timestamp:     stamp(ifc, ts),
@@ -319,6 +325,9 @@ func (f *fileReader) readSPB(s *source, start int64, total uint32) (Packet, erro
 		return Packet{}, err
 	}
 	s.frames++
+	if s.frames&1023 == 0 {
+		s.shared.Store(s.frames)
+	}
 	return Packet{
 		Data:          data,
 		CaptureLength: int(caplen),

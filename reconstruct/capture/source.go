@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync/atomic"
 )
 
 // DefaultMaxPacket is the default for Options.MaxPacket: the largest
@@ -50,6 +51,11 @@ func Open(names []string, opt Options) (Source, error) {
 		}
 	}
 	s := &source{names: names, max: opt.maxPacket()}
+	for _, name := range names {
+		if fi, err := os.Stat(name); err == nil && name != "-" && fi.Mode().IsRegular() {
+			s.total += fi.Size()
+		}
+	}
 	s.open = func(name string) (io.ReadCloser, error) {
 		if name == "-" {
 			return io.NopCloser(os.Stdin), nil
@@ -77,6 +83,35 @@ type source struct {
 	frames int64
 	buf    []byte // packet data, reused for every record
 	closed bool
+	total  int64        // bytes in all regular input files (0: unknown)
+	done   atomic.Int64 // bytes read from the inputs (compressed bytes for gzip)
+	shared atomic.Int64 // frames, published every 1024 for Progress
+}
+
+// Progresser is implemented by sources that can tell how far they have
+// read. It is safe to call from another goroutine while Next runs.
+type Progresser interface {
+	// Progress returns the bytes read so far, the bytes in all inputs (0
+	// when unknown, as for standard input) and about how many frames were
+	// read (updated every 1024 frames).
+	Progress() (done, total, frames int64)
+}
+
+// Progress implements Progresser.
+func (s *source) Progress() (done, total, frames int64) {
+	return s.done.Load(), s.total, s.shared.Load()
+}
+
+// countingReader adds the bytes read to a shared counter.
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // Next implements Source.
@@ -143,7 +178,7 @@ func (s *source) openFile(name string) (*fileReader, error) {
 		return nil, &FileError{File: name, Err: err}
 	}
 	fr := &fileReader{name: name, closer: rc}
-	br := bufio.NewReaderSize(rc, readBufferSize)
+	br := bufio.NewReaderSize(countingReader{rc, &s.done}, readBufferSize)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -327,6 +362,9 @@ func (f *fileReader) nextPcap(s *source) (Packet, error) {
 		frac *= 1000
 	}
 	s.frames++
+	if s.frames&1023 == 0 {
+		s.shared.Store(s.frames)
+	}
 	return Packet{
 		Data:          data,
 		Timestamp:     unixUTC(sec, frac),

@@ -93,17 +93,6 @@ func everSynchronized(c *flow.Conn, r flow.Role) bool {
 	return false
 }
 
-// firstTransition returns the first transition of endpoint r whose cause
-// is cause, or nil.
-func firstTransition(c *flow.Conn, r flow.Role, cause string) *flow.Transition {
-	for i := range c.Transitions {
-		if t := &c.Transitions[i]; t.Endpoint == r && t.Cause == cause {
-			return t
-		}
-	}
-	return nil
-}
-
 // synFrames appends the frames in which endpoint r sent its SYN (client)
 // or SYN-ACK (server), retransmissions included (the first
 // flow.MaxSYNTimes of them).
