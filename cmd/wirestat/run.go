@@ -93,7 +93,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
 	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings")
-	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error")
+	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error (progress is shown only when standard error is a terminal)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.DurationVar(&o.idle, "idle-timeout", time.Hour, "hand out a connection idle this long (capture time)")
 	fs.IntVar(&o.maxConns, "max-conns", 2_000_000, "bound on tracked connections; the least recently active are evicted and counted")
@@ -166,8 +166,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			MaxConns:    o.maxConns,
 		},
 	}
+	showProgress := !o.quiet && o.iface == "" && isTerminal(stderr)
 	if !o.quiet {
-		cfg.Warn = func(msg string) { fmt.Fprintf(stderr, "wirestat: warning: %s\n", msg) }
+		cfg.Warn = func(msg string) {
+			if showProgress {
+				fmt.Fprint(stderr, "\r\033[K") // clear the progress line first
+			}
+			fmt.Fprintf(stderr, "wirestat: warning: %s\n", msg)
+		}
 	}
 	if o.at != "" {
 		at, rel, err := parseAt(o.at)
@@ -246,7 +252,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		notes = annotate.NewNotes()
 		cfg.OnConnection = func(c *flow.Conn, _ *result.Connection) { notes.Connection(c) }
 	}
+	var stopProgress, progressDone chan struct{}
+	if p, ok := src.(capture.Progresser); ok && showProgress {
+		stopProgress, progressDone = make(chan struct{}), make(chan struct{})
+		go progress(stderr, p, 500*time.Millisecond, stopProgress, progressDone)
+	}
 	res, runErr := reconstruct.Run(ctx, src, cfg, w)
+	if stopProgress != nil {
+		close(stopProgress)
+		<-progressDone
+	}
 	if errors.Is(runErr, reconstruct.ErrFilter) {
 		fmt.Fprintf(stderr, "wirestat: %v\n", runErr)
 		return exitUsage
