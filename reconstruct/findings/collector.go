@@ -203,7 +203,7 @@ func (col *Collector) Findings() []result.Finding {
 	col.retransFindings(emit)
 	col.halfClosedFindings(emit)
 	col.timeWaitFindings(emit)
-	col.resetFindings(emit)
+	col.resetFindings(scanners, emit)
 	slices.SortStableFunc(all, func(a, b keyed) int {
 		switch {
 		case a.frame != b.frame:

@@ -499,3 +499,30 @@ func TestFindingsAreSortedAndRepeatable(t *testing.T) {
 		t.Errorf("second call differs")
 	}
 }
+
+// TestConnectScanResets: a connect scan ends each open port's handshake
+// with a reset and no data; those resets belong to the scan finding. The
+// same host aborting a connection that carried data is still reported.
+func TestConnectScanResets(t *testing.T) {
+	for _, withData := range []bool{false, true} {
+		s := newSim(t, Config{})
+		scanPorts(s, "10.0.0.9", "10.0.0.3", portRange(1, 40), 0, func(c *conn, at time.Duration) {
+			if c.srv.Port() == 22 {
+				c.handshake(at)
+				if withData {
+					c.data(at+ms, false, 20)
+				}
+				c.rst(at+2*ms, true)
+				return
+			}
+			c.refuse(at)
+		})
+		fs := s.finish(time.Minute)
+		if len(ofKind(fs, Scan)) != 1 {
+			t.Fatalf("withData=%v: want one scan finding, got %v", withData, kinds(fs))
+		}
+		if got := len(ofKind(fs, Reset)); got != map[bool]int{false: 0, true: 1}[withData] {
+			t.Errorf("withData=%v: %d reset findings: %v", withData, got, kinds(fs))
+		}
+	}
+}

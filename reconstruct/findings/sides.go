@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 	"time"
 
@@ -210,6 +211,9 @@ func (col *Collector) timeWaitFindings(emit func(*group, result.Finding)) {
 type resetAgg struct {
 	group
 	byState [tcpstate.NumStates]int64 // state of the resetter before its RST
+	// probes counts resets of connections that carried no payload either
+	// way: a connect scan (nmap -sT) ends each open port's handshake so.
+	probes int64
 }
 
 func (col *Collector) addReset(c *flow.Conn) {
@@ -231,11 +235,19 @@ func (col *Collector) addReset(c *flow.Conn) {
 	col.scratch = fr
 	a.addConn(&col.cfg, c, fr)
 	a.byState[from]++
+	if c.EP[flow.Client].PayloadBytes == 0 && c.EP[flow.Server].PayloadBytes == 0 {
+		a.probes++
+	}
 }
 
-func (col *Collector) resetFindings(emit func(*group, result.Finding)) {
+func (col *Collector) resetFindings(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
 	for _, key := range sortedSides(col.resets) {
 		a := col.resets[key]
+		if key.role == flow.Client && scanners[key.host.Addr()] && a.probes == a.count {
+			// A detected scanner closing its probe handshakes: part of
+			// the scan finding, not an application aborting connections.
+			continue
+		}
 		d := key.details(map[string]any{
 			"count":    a.count,
 			"by_state": stateCounts(&a.byState),
