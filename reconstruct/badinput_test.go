@@ -75,17 +75,17 @@ var badCases = []badCase{
 	{file: "gzip-bad-crc.pcap.gz", warning: "gzip-bad-crc.pcap.gz: offset 3380: record header: gzip stream: gzip: invalid checksum", packets: 40, tcp: 38, conns: 6},
 
 	// Packet-level damage: counted, never a warning; reading goes on.
-	{file: "ipv4-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},                                                    // frame ends 16 bytes into the IP header
-	{file: "ipv4-options-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},                                            // IHL 15 (60 bytes), 40 captured
-	{file: "tcp-header-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},                                              // 10 bytes of TCP header
-	{file: "ipv4-ihl-4.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                                                                // IHL < 5
-	{file: "ipv4-total-under-ihl.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                                                      // total length 16
-	{file: "ipv4-total-beyond-frame.pcap", packets: 41, tcp: 39, truncated: 1, conns: 7},                                                    // total length 1500 in a 74-byte frame: TCP, truncated
-	{file: "tcp-offset-4.pcap", packets: 41, tcp: 39, conns: 7},                                                                             // data offset < 5: Wireshark keeps it in a stream
-	{file: "tcp-offset-beyond.pcap", packets: 41, tcp: 39, conns: 7},                                                                        // data offset 15 (60 bytes) > 40-byte IP payload
-	{file: "ipv6-ext-endless.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                                                          // 17 destination-options headers
-	{file: "ipv6-ext-overrun.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                                                          // hop-by-hop header longer than the payload
-	{file: "ipv6-ext-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},                                                // capture ends inside the extension header
+	{file: "ipv4-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},                    // frame ends 16 bytes into the IP header
+	{file: "ipv4-options-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},            // IHL 15 (60 bytes), 40 captured
+	{file: "tcp-header-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},              // 10 bytes of TCP header
+	{file: "ipv4-ihl-4.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                                // IHL < 5
+	{file: "ipv4-total-under-ihl.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                      // total length 16
+	{file: "ipv4-total-beyond-frame.pcap", packets: 41, tcp: 39, truncated: 1, conns: 7},                    // total length 1500 in a 74-byte frame: TCP, truncated
+	{file: "tcp-offset-4.pcap", packets: 41, tcp: 39, conns: 7},                                             // data offset < 5: Wireshark keeps it in a stream
+	{file: "tcp-offset-beyond.pcap", packets: 41, tcp: 39, conns: 7},                                        // data offset 15 (60 bytes) > 40-byte IP payload
+	{file: "ipv6-ext-endless.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                          // 17 destination-options headers
+	{file: "ipv6-ext-overrun.pcap", packets: 41, tcp: 38, decodeErrs: 1, conns: 6},                          // hop-by-hop header longer than the payload
+	{file: "ipv6-ext-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},                // capture ends inside the extension header
 	{file: "unsupported-link.pcap", warning: "link type 147 is not supported", packets: 40, decodeErrs: 40}, // link type 147 (user 0): every frame undecodable, one warning
 	// A valid section header, then nothing readable: exit 2.
 	{file: "ng-spb-no-interface.pcapng", unreadable: true, warning: "ng-spb-no-interface.pcapng: offset 28: simple packet block before any interface"},
