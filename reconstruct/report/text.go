@@ -2,6 +2,7 @@ package report
 
 import (
 	"bufio"
+	"bytes"
 	"cmp"
 	"container/heap"
 	"encoding/json"
@@ -247,9 +248,12 @@ func (tw *textWriter) writeHeader(bw *bufio.Writer, r *result.Result) {
 	b = strconv.AppendInt(b, c.TCPPackets, 10)
 	b = append(b, " tcp, "...)
 	b = strconv.AppendInt(b, c.OtherPackets, 10)
-	b = append(b, " other)"...)
+	b = append(b, " other), "...)
+	b = plural(b, tw.conns, "connection", "connections")
+	b = append(b, ", "...)
+	b = plural(b, int64(len(c.Warnings)), "warning", "warnings")
 	if c.First != nil {
-		b = append(b, ", "...)
+		b = append(b, "\ntime "...)
 		b = c.First.UTC().AppendFormat(b, "2006-01-02 15:04:05.000 MST")
 		if c.Last != nil {
 			b = append(b, " for "...)
@@ -260,10 +264,6 @@ func (tw *textWriter) writeHeader(bw *bufio.Writer, r *result.Result) {
 		b = append(b, ", states at "...)
 		b = c.At.UTC().AppendFormat(b, "15:04:05.000 MST")
 	}
-	b = append(b, ", "...)
-	b = plural(b, tw.conns, "connection", "connections")
-	b = append(b, ", "...)
-	b = plural(b, int64(len(c.Warnings)), "warning", "warnings")
 	b = append(b, '\n')
 	bw.Write(b)
 }
@@ -446,21 +446,23 @@ func writeFindings(bw *bufio.Writer, fs []result.Finding, always bool) {
 		b = append(b, f.Kind...)
 		b = append(b, ' ')
 		b = append(b, f.Subject...)
-		b = append(b, ": "...)
-		b = append(b, f.Summary...)
+		b = append(b, ':')
+		b = appendWrapped(b, f.Summary, textWidth, "  ")
 		b = append(b, "\n  streams: "...)
 		b = appendList(b, f.Streams)
-		b = append(b, "  frames: "...)
+		b = append(b, "\n  frames: "...)
 		b = appendList(b, f.Frames)
 		b = append(b, '\n')
 		if len(f.Details) > 0 {
 			b = append(b, "  details:"...)
+			var d []byte
 			for _, k := range slices.Sorted(maps.Keys(f.Details)) {
-				b = append(b, ' ')
-				b = append(b, k...)
-				b = append(b, '=')
-				b = appendDetail(b, f.Details[k])
+				d = append(d, ' ')
+				d = append(d, k...)
+				d = append(d, '=')
+				d = appendDetail(d, f.Details[k])
 			}
+			b = appendWrapped(b, string(d), textWidth, "    ")
 			b = append(b, '\n')
 		}
 		if f.Filter != "" {
@@ -470,6 +472,30 @@ func writeFindings(bw *bufio.Writer, fs []result.Finding, always bool) {
 		}
 		bw.Write(b)
 	}
+}
+
+// textWidth is the width the text report wraps findings at.
+const textWidth = 80
+
+// appendWrapped appends the words of text to b, starting on b's current
+// line, breaking lines before width with indent at the start of each new
+// line. A word longer than a line stays whole.
+func appendWrapped(b []byte, text string, width int, indent string) []byte {
+	col := len(b) - (bytes.LastIndexByte(b, '\n') + 1)
+	for _, w := range strings.Fields(text) {
+		if col+1+len(w) > width && col > len(indent) {
+			b = append(b, '\n')
+			b = append(b, indent...)
+			col = len(indent)
+			b = append(b, w...)
+			col += len(w)
+			continue
+		}
+		b = append(b, ' ')
+		b = append(b, w...)
+		col += 1 + len(w)
+	}
+	return b
 }
 
 // appendDetail appends a finding detail value: strings as they are (quoted
