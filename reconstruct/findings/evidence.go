@@ -61,9 +61,10 @@ const (
 	fltFIN     = "tcp.flags.fin==1"
 )
 
-// streamFilter returns `tcp.stream in {a, b, c} && extra` (or `tcp.stream
-// eq a` for a single stream). Set elements are separated by commas:
-// Wireshark 4.0 and later reject whitespace-separated sets.
+// streamFilter returns `tcp.stream in {a, b..c} && extra` (or `tcp.stream
+// eq a` for a single stream) for ascending stream numbers. Set elements are
+// separated by commas (Wireshark 4.0 and later reject whitespace-separated
+// sets) and runs of three or more consecutive streams become ranges.
 func streamFilter(streams []int64, extra string) string {
 	var b strings.Builder
 	if len(streams) == 1 {
@@ -71,11 +72,24 @@ func streamFilter(streams []int64, extra string) string {
 		b.WriteString(strconv.FormatInt(streams[0], 10))
 	} else {
 		b.WriteString("tcp.stream in {")
-		for i, s := range streams {
+		for i := 0; i < len(streams); {
+			j := i
+			for j+1 < len(streams) && streams[j+1] == streams[j]+1 {
+				j++
+			}
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(strconv.FormatInt(s, 10))
+			b.WriteString(strconv.FormatInt(streams[i], 10))
+			switch {
+			case j-i >= 2:
+				b.WriteString("..")
+				b.WriteString(strconv.FormatInt(streams[j], 10))
+			case j == i+1:
+				b.WriteString(", ")
+				b.WriteString(strconv.FormatInt(streams[j], 10))
+			}
+			i = j + 1
 		}
 		b.WriteByte('}')
 	}

@@ -37,7 +37,7 @@ func TestSYNUnanswered(t *testing.T) {
 	if !slices.Equal(f.Streams, streams) || !slices.Equal(f.Frames, frames) {
 		t.Errorf("streams %v frames %v, want %v %v", f.Streams, f.Frames, streams, frames)
 	}
-	if want := "tcp.stream in {0, 1, 2} && tcp.flags.syn==1 && tcp.flags.ack==0"; f.Filter != want {
+	if want := "tcp.stream in {0..2} && tcp.flags.syn==1 && tcp.flags.ack==0"; f.Filter != want {
 		t.Errorf("filter %q, want %q", f.Filter, want)
 	}
 	if f.Details["syn_packets"] != int64(12) || f.Details["max_retries"] != 3 {
@@ -151,7 +151,7 @@ func TestHalfClosedServerLeaksSockets(t *testing.T) {
 	if got := d["max_seconds_fin_to_last_packet"]; got != 0.011 {
 		t.Errorf("max_seconds_fin_to_last_packet = %v, want 0.011", got)
 	}
-	if !slices.Equal(f.Frames, fins) || f.Filter != "tcp.stream in {0, 1, 2} && tcp.flags.fin==1" {
+	if !slices.Equal(f.Frames, fins) || f.Filter != "tcp.stream in {0..2} && tcp.flags.fin==1" {
 		t.Errorf("frames %v filter %q", f.Frames, f.Filter)
 	}
 	if got := d["fin_side_states"]; !reflect.DeepEqual(got, map[string]int64{"FIN_WAIT_2": 3}) {
