@@ -36,17 +36,17 @@ type Kind uint8
 
 // Connection kinds, in the order of the mix table.
 const (
-	ClientClose     Kind = iota // handshake, requests, client FINs first
-	ServerClose                 // handshake, requests, server FINs first
-	CloseWaitServer             // client FIN acknowledged; the server never closes
-	CloseWaitClient             // server FIN acknowledged; the client never closes
-	Reset                       // data, then an abortive close (RST, SO_LINGER 0)
-	Refused                     // SYN answered by RST-ACK
-	SYNUnanswered               // SYN retransmitted after 1 s, 2 s, 4 s, never answered
-	SYNACKUnanswered            // SYN-ACK (retransmitted) never acknowledged
-	Midstream                   // the capture starts inside the connection
-	IdleOpen                    // handshake and data, then silence (ESTABLISHED)
-	ScanProbe                   // one probe of a port scan
+	ClientClose      Kind = iota // handshake, requests, client FINs first
+	ServerClose                  // handshake, requests, server FINs first
+	CloseWaitServer              // client FIN acknowledged; the server never closes
+	CloseWaitClient              // server FIN acknowledged; the client never closes
+	Reset                        // data, then an abortive close (RST, SO_LINGER 0)
+	Refused                      // SYN answered by RST-ACK
+	SYNUnanswered                // SYN retransmitted after 1 s, 2 s, 4 s, never answered
+	SYNACKUnanswered             // SYN-ACK (retransmitted) never acknowledged
+	Midstream                    // the capture starts inside the connection
+	IdleOpen                     // handshake and data, then silence (ESTABLISHED)
+	ScanProbe                    // one probe of a port scan
 	NumKinds
 )
 
