@@ -18,6 +18,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/annotate"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -56,6 +57,9 @@ type options struct {
 	filter       string
 	annotate     string
 	reassemble   bool
+	thresholds   files
+	thrFile      string
+	listThr      bool
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -92,6 +96,9 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints (most interesting first); -1 for all")
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
+	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
+	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
+	fs.BoolVar(&o.listThr, "thresholds", false, "list the finding thresholds with their defaults and exit")
 	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings")
 	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error (progress is shown only when standard error is a terminal)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -141,6 +148,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "wirestat %s\n", version())
 		return exitOK
 	}
+	if o.listThr {
+		for _, st := range findings.Settings() {
+			fmt.Fprintf(stdout, "%-26s %-9s %s\n", st.Name, st.Kind, st.Default)
+		}
+		return exitOK
+	}
 	o.filter = strings.Join(words, " ")
 	if (len(o.reads) == 0) == (o.iface == "") {
 		fmt.Fprintln(stderr, "wirestat: give either -r FILE or -i IFACE (see wirestat -h)")
@@ -173,6 +186,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 				fmt.Fprint(stderr, "\r\033[K") // clear the progress line first
 			}
 			fmt.Fprintf(stderr, "wirestat: warning: %s\n", msg)
+		}
+	}
+	if o.thrFile != "" {
+		f, err := os.Open(o.thrFile)
+		if err != nil {
+			fmt.Fprintf(stderr, "wirestat: --thresholds-file: %v\n", err)
+			return exitUsage
+		}
+		err = cfg.Findings.Load(f)
+		f.Close()
+		if err != nil {
+			fmt.Fprintf(stderr, "wirestat: %s: %v\n", o.thrFile, err)
+			return exitUsage
+		}
+	}
+	for _, pair := range o.thresholds {
+		if err := cfg.Findings.SetPair(pair); err != nil {
+			fmt.Fprintf(stderr, "wirestat: --threshold: %v\n", err)
+			return exitUsage
 		}
 	}
 	if o.at != "" {

@@ -61,6 +61,10 @@ func TestExitCodes(t *testing.T) {
 		{"empty file", []string{"-r", empty, "-q"}, exitInput, "", "empty.pcap"},
 		{"annotate needs files", []string{"-r", "-", "--annotate", filepath.Join(dir, "a.pcapng")}, exitUsage, "", "--annotate reads the capture files twice"},
 		{"annotate", []string{"-r", demo(t), "--annotate", filepath.Join(dir, "a.pcapng"), "--findings-only"}, exitOK, "half_closed", ""},
+		{"list thresholds", []string{"--thresholds"}, exitOK, "time-wait-threshold", ""},
+		{"threshold lowers the bar", []string{"-r", demo(t), "--findings-only", "--threshold", "flood-half-open=1"}, exitOK, "syn_flood", ""},
+		{"unknown threshold", []string{"-r", demo(t), "--threshold", "nope=1"}, exitUsage, "", "unknown threshold"},
+		{"bad threshold file", []string{"-r", demo(t), "--thresholds-file", filepath.Join(dir, "missing.conf")}, exitUsage, "", "--thresholds-file"},
 		{"truncated keeps results", []string{"-r", trunc, "-F", "csv"}, exitOK, "TIME_WAIT", "trunc.pcap: offset"},
 	}
 	for _, tt := range tests {
