@@ -353,9 +353,18 @@ func (f *fileReader) nextPcap(s *source) (Packet, error) {
 	if caplen > uint32(s.max) {
 		return Packet{}, f.fail(start, newProblem(ErrCorrupt, "record length %d exceeds limit %d", caplen, s.max))
 	}
-	data := s.packetBuf(int(caplen))
-	if n, err := f.read(data); err != nil {
-		return Packet{}, f.fail(start, short(err, "packet record", int64(caplen), int64(n)))
+	// The record's data is handed out in place when the read buffer holds
+	// it (nothing else is read before the next call); otherwise it is
+	// copied into the shared packet buffer.
+	data, err := f.r.Peek(int(caplen))
+	if err == nil {
+		f.r.Discard(int(caplen))
+		f.off += int64(caplen)
+	} else {
+		data = s.packetBuf(int(caplen))
+		if n, err := f.read(data); err != nil {
+			return Packet{}, f.fail(start, short(err, "packet record", int64(caplen), int64(n)))
+		}
 	}
 	sec, frac := int64(f.u32(h[0:])), int64(f.u32(h[4:]))
 	if !f.nano {

@@ -101,7 +101,7 @@ func BenchmarkTableLookup(b *testing.B) {
 					seg = &s2c[i%tc.n]
 				}
 				key, _ := Canon(seg.Src, seg.Dst)
-				if tr.conns[key] == nil {
+				if tr.conns[key.packed()] == nil {
 					b.Fatal("connection not found")
 				}
 				i++

@@ -22,7 +22,7 @@ func (t *Tracker) Advance(now time.Time) {
 		t.timeWaits[0] = timer{}
 		t.timeWaits = t.timeWaits[1:]
 		c, ep := tm.conn, &tm.conn.EP[tm.role]
-		if c.gen != tm.gen || ep.State != tcpstate.TimeWait || !ep.timeWait.Equal(tm.at) || t.conns[c.Key] != c {
+		if c.gen != tm.gen || ep.State != tcpstate.TimeWait || !ep.timeWait.Equal(tm.at) || t.conns[c.Key.packed()] != c {
 			continue // restarted, left TIME_WAIT, or already handed out
 		}
 		seg := decode.Segment{Time: tm.at} // clock-driven: no frame (0)
@@ -39,15 +39,15 @@ func (t *Tracker) Advance(now time.Time) {
 		}
 		t.lingering[0] = lingerRef{}
 		t.lingering = t.lingering[1:]
-		if ref.conn.gen == ref.gen && t.conns[ref.conn.Key] == ref.conn {
+		if ref.conn.gen == ref.gen && t.conns[ref.conn.Key.packed()] == ref.conn {
 			t.finish(ref.conn)
 		}
 	}
 	for len(t.tombQueue) > 0 && !t.tombQueue[0].at.Add(t.cfg.TombstoneTTL).After(now) {
 		ref := t.tombQueue[0]
 		t.tombQueue = t.tombQueue[1:]
-		if tb, ok := t.tombs[ref.key]; ok && tb.at.Equal(ref.at) {
-			delete(t.tombs, ref.key)
+		if tb, ok := t.tombs[ref.key.packed()]; ok && tb.at.Equal(ref.at) {
+			delete(t.tombs, ref.key.packed())
 		}
 	}
 	if now.Sub(t.lastSweep) >= t.cfg.IdleTimeout/8 {
@@ -72,11 +72,11 @@ func (t *Tracker) sweepIdle(now time.Time) {
 
 // finish hands a connection out and leaves a tombstone for its 4-tuple.
 func (t *Tracker) finish(c *Conn) {
-	if t.conns[c.Key] == c {
-		delete(t.conns, c.Key)
+	if t.conns[c.Key.packed()] == c {
+		delete(t.conns, c.Key.packed())
 	}
 	tb := tomb{stream: c.Stream, base: c.base, baseKnown: c.baseKnown, at: c.lastSeen}
-	t.tombs[c.Key] = tb
+	t.tombs[c.Key.packed()] = tb
 	t.tombQueue = append(t.tombQueue, tombRef{key: c.Key, at: tb.at})
 	t.emit(c)
 	t.recycle(c)
@@ -125,7 +125,7 @@ func (t *Tracker) Flush(end time.Time) {
 	}
 	sortByStream(rest)
 	for _, c := range rest {
-		delete(t.conns, c.Key)
+		delete(t.conns, c.Key.packed())
 		t.emit(c)
 		t.recycle(c)
 	}

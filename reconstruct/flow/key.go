@@ -46,3 +46,25 @@ func (k Key) Dst(d Dir) netip.AddrPort {
 	}
 	return k.A
 }
+
+// mapKey is Key packed into a pointer-free, padding-free array: hashing it
+// is one pass of the runtime's memory hash. IPv4 addresses are stored as
+// IPv4-mapped IPv6, and the last byte marks whether each side is IPv4 so
+// that an IPv4 flow never meets the IPv6 flow with the mapped addresses.
+type mapKey [37]byte
+
+func (k Key) packed() mapKey {
+	var m mapKey
+	a, b := k.A.Addr().As16(), k.B.Addr().As16()
+	copy(m[0:16], a[:])
+	copy(m[16:32], b[:])
+	m[32], m[33] = byte(k.A.Port()>>8), byte(k.A.Port())
+	m[34], m[35] = byte(k.B.Port()>>8), byte(k.B.Port())
+	if k.A.Addr().Is4() {
+		m[36] |= 1
+	}
+	if k.B.Addr().Is4() {
+		m[36] |= 2
+	}
+	return m
+}

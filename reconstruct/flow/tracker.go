@@ -97,8 +97,8 @@ type tombRef struct {
 // Tracker turns segments into connections.
 type Tracker struct {
 	cfg        Config
-	conns      map[Key]*Conn
-	tombs      map[Key]tomb
+	conns      map[mapKey]*Conn
+	tombs      map[mapKey]tomb
 	tombQueue  []tombRef
 	timeWaits  []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
 	lingering  []lingerRef // finished connections in doneAt order
@@ -117,8 +117,8 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 	cfg.setDefaults()
 	return &Tracker{
 		cfg:       cfg,
-		conns:     make(map[Key]*Conn),
-		tombs:     make(map[Key]tomb),
+		conns:     make(map[mapKey]*Conn),
+		tombs:     make(map[mapKey]tomb),
 		listeners: make(map[netip.AddrPort]*Listener),
 		emit:      emit,
 	}
@@ -151,7 +151,8 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 		t.Advance(seg.Time)
 	}
 	key, dir := Canon(seg.Src, seg.Dst)
-	c := t.conns[key]
+	mk := key.packed()
+	c := t.conns[mk]
 	if c != nil && pureSYN(seg) && c.baseKnown[dir] && c.base[dir] != seg.Seq {
 		// Wireshark: a pure SYN with a new sequence number starts a new
 		// stream on the same 4-tuple (port reuse). An endpoint still in
@@ -166,12 +167,12 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 		c = t.newConn(key, dir, seg, -1)
 	} else if c == nil {
 		stream := int64(-1)
-		if tb, ok := t.tombs[key]; ok {
+		if tb, ok := t.tombs[mk]; ok {
 			if !(pureSYN(seg) && tb.baseKnown[dir] && tb.base[dir] != seg.Seq) {
 				stream = tb.stream
 				t.stats.Continued++
 			}
-			delete(t.tombs, key)
+			delete(t.tombs, mk)
 			c = t.newConn(key, dir, seg, stream)
 			if stream >= 0 {
 				c.base, c.baseKnown = tb.base, tb.baseKnown
@@ -270,7 +271,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 			t.setState(c, Role(r), tcpstate.Established, seg, "midstream pickup")
 		}
 	}
-	t.conns[key] = c
+	t.conns[key.packed()] = c
 	return c
 }
 
