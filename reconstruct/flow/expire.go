@@ -43,13 +43,8 @@ func (t *Tracker) Advance(now time.Time) {
 			t.finish(ref.conn)
 		}
 	}
-	for len(t.tombQueue) > 0 && !t.tombQueue[0].at.Add(t.cfg.TombstoneTTL).After(now) {
-		ref := t.tombQueue[0]
-		t.tombQueue = t.tombQueue[1:]
-		if tb, ok := t.tombs[ref.key.packed()]; ok && tb.at.Equal(ref.at) {
-			delete(t.tombs, ref.key.packed())
-		}
-	}
+	t.tombQueue = t.expireTombs(t.tombQueue, now.Add(-t.cfg.TombstoneTTL))
+	t.openTombQueue = t.expireTombs(t.openTombQueue, now.Add(-t.cfg.IdleTimeout))
 	if now.Sub(t.lastSweep) >= t.cfg.IdleTimeout/8 {
 		t.lastSweep = now
 		t.sweepIdle(now)
@@ -70,14 +65,33 @@ func (t *Tracker) sweepIdle(now time.Time) {
 	}
 }
 
-// finish hands a connection out and leaves a tombstone for its 4-tuple.
+// expireTombs drops the tombstones of q (in time order) last seen at or
+// before cutoff and returns the rest of the queue.
+func (t *Tracker) expireTombs(q []tombRef, cutoff time.Time) []tombRef {
+	for len(q) > 0 && !q[0].at.After(cutoff) {
+		ref := q[0]
+		q = q[1:]
+		if tb, ok := t.tombs[ref.key.packed()]; ok && tb.at.Equal(ref.at) {
+			delete(t.tombs, ref.key.packed())
+		}
+	}
+	return q
+}
+
+// finish hands a connection out and leaves a tombstone for its 4-tuple:
+// for TombstoneTTL when the connection was over, for IdleTimeout when it
+// was handed out open (idle or evicted) and may well go on.
 func (t *Tracker) finish(c *Conn) {
 	if t.conns[c.Key.packed()] == c {
 		delete(t.conns, c.Key.packed())
 	}
 	tb := tomb{stream: c.Stream, base: c.base, baseKnown: c.baseKnown, at: c.lastSeen}
 	t.tombs[c.Key.packed()] = tb
-	t.tombQueue = append(t.tombQueue, tombRef{key: c.Key, at: tb.at})
+	if c.Done() {
+		t.tombQueue = append(t.tombQueue, tombRef{key: c.Key, at: tb.at})
+	} else {
+		t.openTombQueue = append(t.openTombQueue, tombRef{key: c.Key, at: tb.at})
+	}
 	t.emit(c)
 	t.recycle(c)
 }

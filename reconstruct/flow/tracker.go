@@ -22,8 +22,11 @@ type Config struct {
 	// IdleTimeout hands out a connection with no packets for this long.
 	// Default 1 h.
 	IdleTimeout time.Duration
-	// TombstoneTTL is how long a finished 4-tuple remembers its stream
-	// number and base sequence numbers. Default 1 h.
+	// TombstoneTTL is how long the 4-tuple of a finished connection
+	// remembers its stream number and base sequence numbers (a connection
+	// handed out open, idle or evicted, is remembered for IdleTimeout). A
+	// packet after that starts a new stream number where Wireshark would
+	// reuse the old one. Default 5 min.
 	TombstoneTTL time.Duration
 	// MaxConns bounds the table; when full the least recently active
 	// connections are handed out early and counted as evicted.
@@ -48,7 +51,7 @@ func (c *Config) setDefaults() {
 		c.IdleTimeout = time.Hour
 	}
 	if c.TombstoneTTL <= 0 {
-		c.TombstoneTTL = time.Hour
+		c.TombstoneTTL = 5 * time.Minute
 	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = 2_000_000
@@ -96,19 +99,20 @@ type tombRef struct {
 
 // Tracker turns segments into connections.
 type Tracker struct {
-	cfg        Config
-	conns      map[mapKey]*Conn
-	tombs      map[mapKey]tomb
-	tombQueue  []tombRef
-	timeWaits  []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
-	lingering  []lingerRef // finished connections in doneAt order
-	free       []*Conn     // recycled connections (Config.Reuse)
-	listeners  map[netip.AddrPort]*Listener
-	nextStream int64
-	emit       func(*Conn)
-	now        time.Time
-	lastSweep  time.Time
-	stats      Stats
+	cfg           Config
+	conns         map[mapKey]*Conn
+	tombs         map[mapKey]tomb
+	tombQueue     []tombRef   // tombstones of finished connections, by time
+	openTombQueue []tombRef   // tombstones of connections handed out open, by time
+	timeWaits     []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
+	lingering     []lingerRef // finished connections in doneAt order
+	free          []*Conn     // recycled connections (Config.Reuse)
+	listeners     map[netip.AddrPort]*Listener
+	nextStream    int64
+	emit          func(*Conn)
+	now           time.Time
+	lastSweep     time.Time
+	stats         Stats
 }
 
 // NewTracker returns a tracker that calls emit for every connection once it
