@@ -64,199 +64,229 @@ type Config struct {
 
 // Run reads src to the end (or until ctx is cancelled, At or Count), rebuilds
 // every connection and streams each finished one to w. It returns the
-// final Result (listeners, summary, capture statistics; Connections empty
-// because they went to w) after calling w.Close. Problems inside the input
-// are warnings, not errors: everything readable is reported. Run returns
-// ErrUnreadable when not a single packet could be read and every input
-// failed, and ErrFilter when the filter does not compile.
+// final Result: listeners, findings, summary and capture statistics, with
+// Connections empty because they went to w; the caller closes w with it.
+// Problems inside the input are warnings, not errors: everything readable
+// is reported. Run returns ErrUnreadable when not a single packet could be
+// read and every input failed, and ErrFilter when the filter does not
+// compile.
 func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.Result, error) {
-	r := &result.Result{
-		Schema: result.Schema,
-		Tool:   result.Tool{Name: "wirestat", Version: cfg.Version},
+	p := newPipeline(cfg, w)
+	if err := p.read(ctx, src); errors.Is(err, ErrFilter) {
+		return nil, err
+	} else if err != nil {
+		return p.finish(), err
 	}
-	r.Capture.Sources = append([]string{}, cfg.Sources...)
+	r := p.finish()
+	switch {
+	case r.Capture.Packets == 0 && p.fileErrors > 0 && p.fileErrors >= len(cfg.Sources) && src.Frames() == 0:
+		return r, ErrUnreadable
+	case p.writeErr != nil:
+		return r, p.writeErr
+	}
+	return r, nil
+}
+
+// pipeline holds one run's stages and counters.
+type pipeline struct {
+	cfg         Config
+	r           *result.Result
+	dec         *decode.Decoder
+	seg         decode.Segment
+	flt         *filter.Set
+	tracker     *flow.Tracker
+	col         *findings.Collector
+	cont        *continuity.Assembler // nil unless cfg.Reassemble
+	sum         summary
+	w           Sink
+	writeErr    error
+	first, last time.Time
+	fileErrors  int
+	unsupported []uint16 // link types already warned about
+}
+
+func newPipeline(cfg Config, w Sink) *pipeline {
+	p := &pipeline{
+		cfg: cfg,
+		r: &result.Result{
+			Schema: result.Schema,
+			Tool:   result.Tool{Name: "wirestat", Version: cfg.Version},
+		},
+		dec: decode.NewDecoder(),
+		w:   w,
+	}
+	p.r.Capture.Sources = append([]string{}, cfg.Sources...)
 	msl := cfg.Flow.MSL
 	if msl <= 0 {
 		msl = 60 * time.Second
 	}
-	r.Capture.MSLSeconds = msl.Seconds()
+	p.r.Capture.MSLSeconds = msl.Seconds()
 	if !cfg.At.IsZero() {
-		r.Capture.At = timePtr(cfg.At)
+		p.r.Capture.At = timePtr(cfg.At)
 	}
-	warn := func(msg string) {
-		r.Capture.Warnings = append(r.Capture.Warnings, msg)
-		if cfg.Warn != nil {
-			cfg.Warn(msg)
-		}
+	if cfg.Filter != "" {
+		p.flt = filter.NewSet(cfg.Filter, 0)
 	}
-
-	var (
-		sum      summary
-		writeErr error
-	)
 	fcfg := cfg.Findings
 	fcfg.MSL = msl
-	col := findings.NewCollector(fcfg)
-	var cont *continuity.Assembler
+	p.col = findings.NewCollector(fcfg)
 	if cfg.Reassemble {
-		cont = continuity.New(0)
+		p.cont = continuity.New(0)
 	}
 	fl := cfg.Flow
-	fl.Reuse = true // the callback below keeps nothing of the *flow.Conn
-	tracker := flow.NewTracker(fl, func(c *flow.Conn) {
-		rc := Connection(c)
-		if cont != nil {
-			rc.MissedBytes = cont.Take(c.Key, c.End.Add(time.Nanosecond))
-		}
-		if c.Evicted() {
-			r.Capture.Evicted++
-		}
-		sum.add(c)
-		col.Add(c)
-		if cfg.OnConnection != nil {
-			cfg.OnConnection(c, &rc)
-		}
-		if writeErr == nil {
-			writeErr = w.Connection(&rc)
-		}
-	})
+	fl.Reuse = true // connection keeps nothing of the *flow.Conn
+	p.tracker = flow.NewTracker(fl, p.connection)
+	return p
+}
 
-	var (
-		flt         *filter.Set
-		dec         = decode.NewDecoder()
-		seg         decode.Segment
-		first       time.Time
-		last        time.Time
-		fileErrors  int
-		runErr      error
-		unsupported []uint16 // link types already warned about
-	)
-	if cfg.Filter != "" {
-		flt = filter.NewSet(cfg.Filter, 0)
+func (p *pipeline) warn(msg string) {
+	p.r.Capture.Warnings = append(p.r.Capture.Warnings, msg)
+	if p.cfg.Warn != nil {
+		p.cfg.Warn(msg)
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			break
+}
+
+// connection receives each finished connection from the tracker.
+func (p *pipeline) connection(c *flow.Conn) {
+	rc := Connection(c)
+	if p.cont != nil {
+		rc.MissedBytes = p.cont.Take(c.Key, c.End.Add(time.Nanosecond))
+	}
+	if c.Evicted() {
+		p.r.Capture.Evicted++
+	}
+	p.sum.add(c)
+	p.col.Add(c)
+	if p.cfg.OnConnection != nil {
+		p.cfg.OnConnection(c, &rc)
+	}
+	if p.writeErr == nil {
+		p.writeErr = p.w.Connection(&rc)
+	}
+}
+
+// read consumes the source. It returns a filter error or a source error
+// that is not a *capture.FileError; file problems become warnings.
+func (p *pipeline) read(ctx context.Context, src capture.Source) error {
+	cfg := &p.cfg
+	for ctx.Err() == nil {
+		if cfg.Count > 0 && p.r.Capture.Packets >= cfg.Count {
+			return nil
 		}
-		if cfg.Count > 0 && r.Capture.Packets >= cfg.Count {
-			break
-		}
-		p, err := src.Next()
+		pkt, err := src.Next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			var fe *capture.FileError
-			if errors.As(err, &fe) {
-				fileErrors++
-				warn(fe.Error())
-				continue
+			if !errors.As(err, &fe) {
+				return err
 			}
-			runErr = err
-			break
+			p.fileErrors++
+			p.warn(fe.Error())
+			continue
 		}
 		if cfg.AtRelative {
 			cfg.AtRelative = false
-			cfg.At = p.Timestamp.Add(cfg.AtOffset)
-			r.Capture.At = timePtr(cfg.At)
+			cfg.At = pkt.Timestamp.Add(cfg.AtOffset)
+			p.r.Capture.At = timePtr(cfg.At)
 		}
-		if !cfg.At.IsZero() && p.Timestamp.After(cfg.At) {
-			break
+		if !cfg.At.IsZero() && pkt.Timestamp.After(cfg.At) {
+			return nil
 		}
-		if flt != nil {
-			ok, err := flt.Match(p)
+		if p.flt != nil {
+			ok, err := p.flt.Match(pkt)
 			if err != nil {
-				runErr = fmt.Errorf("%w: %w", ErrFilter, err)
-				break
+				return fmt.Errorf("%w: %w", ErrFilter, err)
 			}
 			if !ok {
 				continue
 			}
 		}
-		if cfg.Packet != nil {
-			cfg.Packet(p)
+		p.packet(pkt)
+	}
+	return nil
+}
+
+// packet decodes one packet, counts it and hands TCP to the tracker.
+func (p *pipeline) packet(pkt capture.Packet) {
+	c := &p.r.Capture
+	if p.cfg.Packet != nil {
+		p.cfg.Packet(pkt)
+	}
+	c.Packets++
+	if p.first.IsZero() {
+		p.first = pkt.Timestamp
+	}
+	if pkt.Timestamp.After(p.last) {
+		p.last = pkt.Timestamp
+	}
+	seg := &p.seg
+	switch p.dec.Decode(pkt, seg) {
+	case decode.OK:
+		if seg.Quoted {
+			c.ICMPQuoted++
+		} else {
+			c.TCPPackets++
 		}
-		r.Capture.Packets++
-		if first.IsZero() {
-			first = p.Timestamp
+		if seg.Truncated {
+			c.TruncatedPackets++
 		}
-		if p.Timestamp.After(last) {
-			last = p.Timestamp
+		if seg.BadHeaderLen {
+			c.BadTCPHeaders++
 		}
-		switch dec.Decode(p, &seg) {
-		case decode.OK:
-			if seg.Quoted {
-				r.Capture.ICMPQuoted++
-			} else {
-				r.Capture.TCPPackets++
-			}
-			if seg.Truncated {
-				r.Capture.TruncatedPackets++
-			}
-			if seg.BadHeaderLen {
-				r.Capture.BadTCPHeaders++
-			}
-			stream := tracker.Add(&seg)
-			if cont != nil {
-				cont.Add(&seg)
-			}
-			if cfg.Assigned != nil {
-				cfg.Assigned(seg.Frame, stream)
-			}
-		case decode.NotTCP:
-			r.Capture.OtherPackets++
-		case decode.Fragment:
-			r.Capture.Fragments++
-			r.Capture.OtherPackets++
-		case decode.Truncated:
-			r.Capture.TruncatedPackets++
-			r.Capture.DecodeErrors++
-		case decode.Malformed:
-			r.Capture.DecodeErrors++
-		case decode.UnsupportedLink:
-			r.Capture.DecodeErrors++
-			if !slices.Contains(unsupported, p.LinkType) {
-				unsupported = append(unsupported, p.LinkType)
-				warn(fmt.Sprintf("%s: frame %d: link type %d is not supported; its frames are counted as decode errors", p.File, p.Frame, p.LinkType))
-			}
+		stream := p.tracker.Add(seg)
+		if p.cont != nil {
+			p.cont.Add(seg)
+		}
+		if p.cfg.Assigned != nil {
+			p.cfg.Assigned(seg.Frame, stream)
+		}
+	case decode.NotTCP:
+		c.OtherPackets++
+	case decode.Fragment:
+		c.Fragments++
+		c.OtherPackets++
+	case decode.Truncated:
+		c.TruncatedPackets++
+		c.DecodeErrors++
+	case decode.Malformed:
+		c.DecodeErrors++
+	case decode.UnsupportedLink:
+		c.DecodeErrors++
+		if !slices.Contains(p.unsupported, pkt.LinkType) {
+			p.unsupported = append(p.unsupported, pkt.LinkType)
+			p.warn(fmt.Sprintf("%s: frame %d: link type %d is not supported; its frames are counted as decode errors", pkt.File, pkt.Frame, pkt.LinkType))
 		}
 	}
-	if errors.Is(runErr, ErrFilter) {
-		return nil, runErr
+}
+
+// finish hands out the connections still open as of the end of the
+// capture (or At) and completes the Result.
+func (p *pipeline) finish() *result.Result {
+	r := p.r
+	end := p.last
+	if !p.cfg.At.IsZero() {
+		end = p.cfg.At
 	}
-	end := last
-	if !cfg.At.IsZero() {
-		end = cfg.At
-	}
-	tracker.Flush(end)
-	r.Capture.First, r.Capture.Last = timePtr(first), timePtr(last)
-	for _, l := range tracker.Listeners() {
+	p.tracker.Flush(end)
+	r.Capture.First, r.Capture.Last = timePtr(p.first), timePtr(p.last)
+	r.Listeners = []result.Listener{}
+	for _, l := range p.tracker.Listeners() {
 		r.Listeners = append(r.Listeners, result.Listener{
 			Addr: l.Addr.Addr().Unmap().String(), Port: l.Addr.Port(),
 			FirstFrame: l.FirstFrame, Connections: l.Connections,
 		})
 	}
-	if r.Listeners == nil {
-		r.Listeners = []result.Listener{}
-	}
-	r.Summary = sum.result()
-	r.Findings = col.Findings()
+	r.Summary = p.sum.result()
+	r.Findings = p.col.Findings()
 	if r.Findings == nil {
 		r.Findings = []result.Finding{}
 	}
 	if r.Capture.Warnings == nil {
 		r.Capture.Warnings = []string{}
 	}
-	if runErr != nil {
-		return r, runErr
-	}
-	if r.Capture.Packets == 0 && fileErrors > 0 && fileErrors >= len(cfg.Sources) && src.Frames() == 0 {
-		return r, ErrUnreadable
-	}
-	if writeErr != nil {
-		return r, writeErr
-	}
-	return r, nil
+	return r
 }
 
 // Sink receives finished connections; report.Writer satisfies it.
