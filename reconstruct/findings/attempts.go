@@ -9,16 +9,16 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
-// attemptKey groups failed handshakes by kind, server host:port and source
-// host. The source is kept apart so that a scanner's probes can be left out
-// of the per-server findings (they are reported once, as the scan).
-type attemptKey struct {
+// failKey groups one source's failed handshakes by kind and server
+// host:port. The aggregates live with the source (see source.fails) so that
+// a scanner's probes can be left out of the per-server findings (they are
+// reported once, as the scan).
+type failKey struct {
 	kind   Kind // SYNUnanswered, SYNRejected or SYNACKUnanswered
 	server netip.AddrPort
-	src    netip.Addr
 }
 
-// attemptAgg aggregates failed handshakes of one attemptKey.
+// attemptAgg aggregates failed handshakes of one source and failKey.
 type attemptAgg struct {
 	group
 	packets    int64     // SYNs (syn_*) or SYN-ACKs (synack_unanswered) sent
@@ -26,15 +26,42 @@ type attemptAgg struct {
 	intervals  []float64 // seconds between the SYNs of that attempt
 }
 
-func (a *attemptAgg) merge(cfg *Config, o *attemptAgg) {
-	a.group.merge(cfg, &o.group)
-	a.packets += o.packets
-	if o.maxRetries > a.maxRetries || a.intervals == nil {
-		a.maxRetries, a.intervals = o.maxRetries, o.intervals
+// serverAttempts merges the attempt aggregates of the sources that were
+// not scanning into one per failKey: what the finding reports.
+type serverAttempts struct {
+	attemptAgg
+	src     netip.Addr              // the source whose intervals are shown
+	sources map[netip.Addr]struct{} // distinct sources merged so far
+	live    int                     // sources merged at Findings that are not in sources
+}
+
+// take merges source src's aggregate o. The retry intervals shown are those
+// of the attempt with the most retransmissions, from the lowest source
+// address on a tie, so the result does not depend on the merge order.
+func (m *serverAttempts) take(cfg *Config, src netip.Addr, o *attemptAgg) {
+	first := m.count == 0
+	m.group.merge(cfg, &o.group)
+	m.packets += o.packets
+	if first || o.maxRetries > m.maxRetries || (o.maxRetries == m.maxRetries && src.Less(m.src)) {
+		m.maxRetries, m.intervals, m.src = o.maxRetries, o.intervals, src
 	}
 }
 
-func (col *Collector) addAttempt(c *flow.Conn, o outcome) {
+// retireAttempts merges a settled source's attempts into col.attempts, unless the
+// source was found scanning.
+func (col *Collector) retireAttempts(src netip.Addr, s *source) {
+	for k, a := range s.fails {
+		m := col.attempts[k]
+		if m == nil {
+			m = &serverAttempts{sources: make(map[netip.Addr]struct{})}
+			col.attempts[k] = m
+		}
+		m.take(&col.cfg, src, a)
+		m.sources[src] = struct{}{}
+	}
+}
+
+func (col *Collector) addAttempt(s *source, c *flow.Conn, o outcome) {
 	var k Kind
 	switch o {
 	case outUnanswered:
@@ -46,11 +73,14 @@ func (col *Collector) addAttempt(c *flow.Conn, o outcome) {
 	default:
 		return
 	}
-	key := attemptKey{kind: k, server: c.EP[flow.Server].Addr, src: c.EP[flow.Client].Addr.Addr()}
-	a := col.attempts[key]
+	key := failKey{kind: k, server: c.EP[flow.Server].Addr}
+	if s.fails == nil {
+		s.fails = make(map[failKey]*attemptAgg)
+	}
+	a := s.fails[key]
 	if a == nil {
 		a = &attemptAgg{}
-		col.attempts[key] = a
+		s.fails[key] = a
 	}
 	fr := col.scratch[:0]
 	ep := &c.EP[flow.Client]
@@ -73,53 +103,45 @@ func (col *Collector) addAttempt(c *flow.Conn, o outcome) {
 	}
 }
 
-// attemptFindings merges the per-source aggregates into one finding per
-// kind and server host:port, leaving out sources found to be scanning and
-// servers reported as flooded (syn_unanswered and synack_unanswered only).
+// attemptFindings reports one finding per kind and server host:port: the
+// attempts of settled sources merged so far plus those of the sources
+// still tracked, leaving out sources found to be scanning and servers
+// reported as flooded (syn_unanswered and synack_unanswered only).
 func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[netip.AddrPort]bool, emit func(*group, result.Finding)) {
-	type serverKey struct {
-		kind   Kind
-		server netip.AddrPort
-	}
-	merged := make(map[serverKey]*attemptAgg)
-	sources := make(map[serverKey]int)
-	order := make([]attemptKey, 0, len(col.attempts))
-	for key := range col.attempts {
-		order = append(order, key)
-	}
-	// Merge in a fixed order so ties (which attempt's intervals are shown)
-	// do not depend on map iteration.
-	slices.SortFunc(order, func(a, b attemptKey) int {
-		if a.kind != b.kind {
-			return int(a.kind) - int(b.kind)
-		}
-		if c := a.server.Compare(b.server); c != 0 {
-			return c
-		}
-		return a.src.Compare(b.src)
-	})
-	for _, key := range order {
-		a := col.attempts[key]
-		if scanners[key.src] {
-			continue
-		}
-		if flooded[key.server] && key.kind != SYNRejected {
-			continue
-		}
-		sk := serverKey{key.kind, key.server}
-		m := merged[sk]
+	merged := make(map[failKey]*serverAttempts, len(col.attempts))
+	get := func(k failKey) *serverAttempts {
+		m := merged[k]
 		if m == nil {
-			m = &attemptAgg{}
-			merged[sk] = m
+			m = &serverAttempts{}
+			merged[k] = m
 		}
-		m.merge(&col.cfg, a)
-		sources[sk]++
+		return m
 	}
-	keys := make([]serverKey, 0, len(merged))
+	for k, a := range col.attempts {
+		m := get(k)
+		m.take(&col.cfg, a.src, &a.attemptAgg)
+		m.sources = a.sources
+	}
+	for src, s := range col.sources {
+		if scanners[src] {
+			continue
+		}
+		for k, a := range s.fails {
+			m := get(k)
+			m.take(&col.cfg, src, a)
+			if _, ok := m.sources[src]; !ok {
+				m.live++
+			}
+		}
+	}
+	keys := make([]failKey, 0, len(merged))
 	for k := range merged {
+		if flooded[k.server] && k.kind != SYNRejected {
+			continue
+		}
 		keys = append(keys, k)
 	}
-	slices.SortFunc(keys, func(a, b serverKey) int {
+	slices.SortFunc(keys, func(a, b failKey) int {
 		if a.kind != b.kind {
 			return int(a.kind) - int(b.kind)
 		}
@@ -127,8 +149,9 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 	})
 	for _, k := range keys {
 		a := merged[k]
+		nsrc := len(a.sources) + a.live
 		subj := hostPortString(k.server)
-		d := map[string]any{"attempts": a.count, "sources": sources[k]}
+		d := map[string]any{"attempts": a.count, "sources": nsrc}
 		var sum, extra string
 		sev := Medium
 		switch k.kind {
@@ -137,11 +160,11 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 			d["max_retries"] = a.maxRetries
 			d["retransmission_intervals"] = nonNil(a.intervals)
 			sum = fmt.Sprintf("%s never answered %s from %s (%d SYN packets, up to %d retransmissions per attempt): host down, filtered or unreachable",
-				subj, plural(a.count, "connection attempt"), plural(int64(sources[k]), "client"), a.packets, a.maxRetries)
+				subj, plural(a.count, "connection attempt"), plural(int64(nsrc), "client"), a.packets, a.maxRetries)
 			extra = fltPureSYN
 		case SYNRejected:
 			sum = fmt.Sprintf("%s refused %s from %s with a reset: nothing listens on that port",
-				subj, plural(a.count, "connection attempt"), plural(int64(sources[k]), "client"))
+				subj, plural(a.count, "connection attempt"), plural(int64(nsrc), "client"))
 			extra = "(" + fltPureSYN + " || " + fltRST + ")"
 		case SYNACKUnanswered:
 			d["connections"] = a.count

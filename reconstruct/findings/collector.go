@@ -12,23 +12,38 @@ import (
 )
 
 // Collector groups finished connections into findings. Feed it every
-// connection with Add (in any order) and call Findings once at the end.
-// It keeps only compact aggregates per group (server host:port, source
-// host, ...), never the connections themselves. It is not safe for
-// concurrent use.
+// connection with Add, in the order the tracker hands them out, and call
+// Findings at the end. It keeps only compact aggregates per group (server
+// host:port, source host, ...), never the connections themselves, and
+// settles the per-source and per-side state that has been idle for
+// Config.Horizon of capture time, so its memory follows the busiest
+// stretch of the capture rather than its length (see Config.Horizon for
+// what settling means). It is not safe for concurrent use.
 type Collector struct {
 	cfg Config
 	trw trwParams
 
-	attempts   map[attemptKey]*attemptAgg     // syn_unanswered, syn_rejected, synack_unanswered
+	attempts   map[failKey]*serverAttempts    // syn_unanswered, syn_rejected, synack_unanswered of settled sources
 	retrans    map[netip.AddrPort]*retransAgg // syn_retransmitted
 	halfClosed map[sideKey]*halfClosedAgg
 	sides      map[sideKey]*sideAgg // time_wait_accumulation
 	resets     map[sideKey]*resetAgg
-	sources    map[netip.Addr]*source       // scan
+	sources    map[netip.Addr]*source       // scan, and the failed attempts of each source
 	floods     map[netip.AddrPort]*floodAgg // syn_flood
 	scratch    []int64
-	captureEnd time.Time // latest last packet of any connection added
+	captureEnd time.Time // latest last packet of any connection added: the collector's clock
+
+	// Settled sources: the findings of those found scanning, and their
+	// addresses (a scanner's probe resets are not reported).
+	pastScans    []keyedFinding
+	pastScanners map[netip.Addr]bool
+	nextSweep    time.Time // clock value at which settle runs next
+}
+
+// keyedFinding is a finding with the frame it sorts by.
+type keyedFinding struct {
+	frame int64
+	f     result.Finding
 }
 
 // NewCollector returns a collector using cfg (zero fields take their
@@ -36,15 +51,16 @@ type Collector struct {
 func NewCollector(cfg Config) *Collector {
 	cfg.setDefaults()
 	return &Collector{
-		cfg:        cfg,
-		trw:        newTRWParams(&cfg),
-		attempts:   make(map[attemptKey]*attemptAgg),
-		retrans:    make(map[netip.AddrPort]*retransAgg),
-		halfClosed: make(map[sideKey]*halfClosedAgg),
-		sides:      make(map[sideKey]*sideAgg),
-		resets:     make(map[sideKey]*resetAgg),
-		sources:    make(map[netip.Addr]*source),
-		floods:     make(map[netip.AddrPort]*floodAgg),
+		cfg:          cfg,
+		trw:          newTRWParams(&cfg),
+		attempts:     make(map[failKey]*serverAttempts),
+		retrans:      make(map[netip.AddrPort]*retransAgg),
+		halfClosed:   make(map[sideKey]*halfClosedAgg),
+		sides:        make(map[sideKey]*sideAgg),
+		resets:       make(map[sideKey]*resetAgg),
+		sources:      make(map[netip.Addr]*source),
+		floods:       make(map[netip.AddrPort]*floodAgg),
+		pastScanners: make(map[netip.Addr]bool),
 	}
 }
 
@@ -176,35 +192,69 @@ func (col *Collector) Add(c *flow.Conn) {
 	if c.End.After(col.captureEnd) {
 		col.captureEnd = c.End
 	}
+	if !col.captureEnd.Before(col.nextSweep) {
+		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
+		col.nextSweep = col.captureEnd.Add(col.cfg.Horizon / 8)
+	}
 	o := handshakeOutcome(c)
-	col.addAttempt(c, o)
+	if s := col.addSource(c, o); s != nil {
+		col.addAttempt(s, c, o)
+	}
 	col.addRetransmitted(c, o)
-	col.addSource(c, o)
 	col.addFlood(c, o)
 	col.addHalfClosed(c)
 	col.addTimeWait(c)
 	col.addReset(c)
 }
 
+// settle bounds the collector's state to what happened after cutoff:
+// sources not seen since are judged and forgotten, the TIME_WAIT and flood
+// peaks are swept up to cutoff, and sides and flood targets idle since
+// cutoff that never reached their thresholds are forgotten. It runs every
+// Horizon/8 of capture time, so each pass visits the groups of at most
+// about 1.125 horizons.
+func (col *Collector) settle(cutoff time.Time) {
+	for a, s := range col.sources {
+		if s.seen.Before(cutoff) {
+			col.retireSource(a, s)
+			delete(col.sources, a)
+		}
+	}
+	to := cutoff.UnixNano()
+	for k, a := range col.sides {
+		a.settle(to)
+		if a.seen.Before(cutoff) && len(a.tw) == 0 &&
+			a.peakN < col.cfg.TimeWaitThreshold && a.atEnd < col.cfg.TimeWaitThreshold {
+			delete(col.sides, k)
+		}
+	}
+	window := col.cfg.FloodWindow.Nanoseconds()
+	for k, a := range col.floods {
+		a.settle(to, window)
+		if a.seen.Before(cutoff) && len(a.times) == 0 && a.best < col.cfg.FloodHalfOpen {
+			delete(col.floods, k)
+		}
+	}
+}
+
 // Findings returns every finding, sorted by first evidence frame, then
 // subject, then kind. It may be called more than once.
 func (col *Collector) Findings() []result.Finding {
-	type keyed struct {
-		frame int64
-		f     result.Finding
-	}
-	var all []keyed
+	all := slices.Clone(col.pastScans)
 	emit := func(g *group, f result.Finding) {
-		all = append(all, keyed{g.sortKey(), f})
+		all = append(all, keyedFinding{g.sortKey(), f})
 	}
-	scanners := col.scanFindings(func(g *group, f result.Finding) { emit(g, f) })
-	flooded := col.floodFindings(func(g *group, f result.Finding) { emit(g, f) })
+	scanners := col.scanFindings(emit)
+	flooded := col.floodFindings(emit)
 	col.attemptFindings(scanners, flooded, emit)
 	col.retransFindings(emit)
 	col.halfClosedFindings(emit)
 	col.timeWaitFindings(emit)
+	for a := range col.pastScanners {
+		scanners[a] = true
+	}
 	col.resetFindings(scanners, emit)
-	slices.SortStableFunc(all, func(a, b keyed) int {
+	slices.SortStableFunc(all, func(a, b keyedFinding) int {
 		switch {
 		case a.frame != b.frame:
 			return cmpInt(a.frame, b.frame)

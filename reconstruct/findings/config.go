@@ -89,6 +89,19 @@ type Config struct {
 	// server (spoofed floods use millions); beyond it the count is a lower
 	// bound and details.sources_capped is true. Default 65536.
 	MaxFloodSources int
+
+	// Horizon bounds the collector's memory to a window of capture time.
+	// A scanning source, a TIME_WAIT side or a SYN flood target that has
+	// not been handed a connection for this long is settled: a source is
+	// judged (a scanner's finding is kept, a benign source's failed
+	// attempts join their servers' findings) and forgotten, and a side or
+	// server that never reached its threshold is forgotten; if it becomes
+	// active again it starts afresh. The TIME_WAIT and flood peaks are
+	// swept up to Horizon before the latest connection's last packet. The
+	// tracker can hand a connection out up to its IdleTimeout (1 h) after
+	// the connection's packets, so Horizon must exceed that timeout to
+	// keep late connections in time order. Default 2 h.
+	Horizon time.Duration
 }
 
 // DefaultConfig returns the configuration with every default filled in.
@@ -119,6 +132,7 @@ func (c *Config) setDefaults() {
 	setDur(&c.FloodWindow, 10*time.Second)
 	setInt(&c.FloodHalfOpen, 100)
 	setInt(&c.MaxFloodSources, 65536)
+	setDur(&c.Horizon, 2*time.Hour)
 	if c.HalfClosedMinAge < 0 {
 		c.HalfClosedMinAge = 0
 	}

@@ -8,8 +8,40 @@
 // Collector.Findings into Result.Findings at the end. Classification of a
 // connection is a pure function of the closed flow.Conn; the collector keeps
 // only compact aggregates per group (counts, capped evidence lists, 8-16
-// bytes per failed attempt, half-open handshake or TIME_WAIT endpoint for
-// the time-window sweeps). All times are capture time.
+// bytes per recent half-open handshake or TIME_WAIT endpoint for the
+// time-window sweeps). All times are capture time.
+//
+// # Memory
+//
+// The collector's state follows the busiest Config.Horizon (2 h) of
+// capture time, not the length of the capture; what grows with the length
+// is only what is reported (one aggregate per future finding). Its clock is
+// the latest last packet of the connections added, and every Horizon/8 it
+// settles what is older than one Horizon:
+//
+//   - A source (scan detectors) with no connection added for Horizon is
+//     judged on what it did so far. A scanner's finding is kept; a benign
+//     source's failed attempts are merged into their servers' aggregates
+//     (with the set of distinct sources, for details.sources); then the
+//     source, its target set and walks are forgotten. A source that comes
+//     back starts a new walk and window, so a scanner active on several
+//     days separated by quiet nights is reported once per stretch of
+//     activity, and a benign verdict is not carried across a quiet
+//     stretch.
+//   - The TIME_WAIT peak of each side and the busiest FloodWindow of each
+//     server are swept up to the cutoff; the intervals and first-SYN times
+//     no later instant can involve are dropped. A side or server that has
+//     been idle for Horizon without reaching its threshold is forgotten
+//     (its counts restart if it becomes active again).
+//   - syn_retransmitted keeps a histogram of the added latencies (rounded
+//     to the millisecond), so its median stays exact.
+//
+// Connections reach the collector when the tracker hands them out: after
+// the linger (30 s) for closed ones, after the idle timeout (1 h) for
+// unanswered or abandoned ones. Horizon must exceed that lag; a connection
+// handed out later than Horizon still counts everywhere but no longer moves
+// a peak before the cutoff. Captures shorter than Horizon are judged
+// exactly as if everything were kept.
 //
 // # Common fields
 //
@@ -120,7 +152,9 @@
 //     the targets in the window.
 //
 // Crawlers, health checkers and proxies succeed most of the time and are
-// not flagged; midstream connections never count. A scanner's failed
+// not flagged; midstream connections never count. A source is judged per
+// stretch of activity: after Horizon without connections it is settled
+// (see Memory) and may be reported again later. A scanner's failed
 // probes are not repeated as syn_unanswered, syn_rejected or
 // synack_unanswered findings. Evidence: the SYNs of the failed attempts.
 // Details: detector (trw, threshold or both), pattern (horizontal: many

@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -11,11 +12,18 @@ import (
 )
 
 // floodAgg aggregates half-open handshakes towards one server host:port.
+// The busiest FloodWindow is found incrementally: first-SYN times are kept
+// (8 bytes per half-open) only while a window ending after the settled
+// frontier can still hold them; the best window ending before it is final.
 type floodAgg struct {
 	group
-	times         []int64 // first-SYN times, unix nanoseconds (8 bytes per half-open)
+	times         []int64 // first-SYN times after settled-FloodWindow, unix nanoseconds
 	sources       map[netip.Addr]struct{}
 	sourcesCapped bool
+	settled       int64 // unix nanoseconds; best covers the windows ending before it
+	best          int   // most half-opens in one window ending before settled
+	bestStart     int64 // first half-open of that window
+	seen          time.Time
 }
 
 func (col *Collector) addFlood(c *flow.Conn, o outcome) {
@@ -25,14 +33,19 @@ func (col *Collector) addFlood(c *flow.Conn, o outcome) {
 	server := c.EP[flow.Server].Addr
 	a := col.floods[server]
 	if a == nil {
-		a = &floodAgg{sources: make(map[netip.Addr]struct{})}
+		a = &floodAgg{sources: make(map[netip.Addr]struct{}), settled: math.MinInt64}
 		col.floods[server] = a
 	}
+	a.seen = col.captureEnd
 	at := c.Start
 	if ts := synTimes(&c.EP[flow.Client]); len(ts) > 0 {
 		at = ts[0]
 	}
-	a.times = append(a.times, at.UnixNano())
+	// A half-open older than the frontier's windows (handed out more than
+	// Horizon late) no longer changes the peak.
+	if t := at.UnixNano(); a.settled == math.MinInt64 || t > a.settled-col.cfg.FloodWindow.Nanoseconds() {
+		a.times = append(a.times, t)
+	}
 	src := c.EP[flow.Client].Addr.Addr()
 	if _, ok := a.sources[src]; !ok {
 		if len(a.sources) < col.cfg.MaxFloodSources {
@@ -46,6 +59,59 @@ func (col *Collector) addFlood(c *flow.Conn, o outcome) {
 	a.addConn(&col.cfg, c, fr)
 }
 
+// busiest slides the window over the sorted times and returns the most
+// half-opens in one window (start, end] ending at a time t with
+// from <= t < to, and the first time of that window, if that exceeds above
+// (else above, 0). Every time within window before such a t must be in ts.
+func busiest(ts []int64, window, from, to int64, above int) (best int, start int64) {
+	best = above
+	lo := 0
+	for hi := range ts {
+		if ts[hi] >= to {
+			break
+		}
+		for ts[lo] <= ts[hi]-window {
+			lo++
+		}
+		if n := hi - lo + 1; n > best && ts[hi] >= from {
+			best, start = n, ts[lo]
+		}
+	}
+	return best, start
+}
+
+// settle makes the peak final for the windows ending before to and drops
+// the times no later window can hold.
+func (a *floodAgg) settle(to, window int64) {
+	if to <= a.settled {
+		return
+	}
+	slices.Sort(a.times)
+	if n, start := busiest(a.times, window, a.settled, to, a.best); n > a.best {
+		a.best, a.bestStart = n, start
+	}
+	i := 0
+	for i < len(a.times) && a.times[i] <= to-window {
+		i++
+	}
+	keep := append(a.times[:0], a.times[i:]...)
+	if cap(keep) > 64 && cap(keep) > 4*len(keep) {
+		keep = slices.Clone(keep)
+	}
+	a.times, a.settled = keep, to
+}
+
+// peakSoFar returns the busiest window's count and first time, without
+// settling.
+func (a *floodAgg) peakSoFar(window int64) (int, int64) {
+	ts := slices.Clone(a.times)
+	slices.Sort(ts)
+	if n, start := busiest(ts, window, a.settled, math.MaxInt64, a.best); n > a.best {
+		return n, start
+	}
+	return a.best, a.bestStart
+}
+
 // floodFindings reports servers that received at least FloodHalfOpen
 // half-open handshakes within FloodWindow and returns the set of them.
 func (col *Collector) floodFindings(emit func(*group, result.Finding)) map[netip.AddrPort]bool {
@@ -53,20 +119,10 @@ func (col *Collector) floodFindings(emit func(*group, result.Finding)) map[netip
 	window := col.cfg.FloodWindow.Nanoseconds()
 	for _, server := range sortedAddrPorts(col.floods) {
 		a := col.floods[server]
-		if len(a.times) < col.cfg.FloodHalfOpen {
+		if a.count < int64(col.cfg.FloodHalfOpen) {
 			continue
 		}
-		ts := slices.Clone(a.times)
-		slices.Sort(ts)
-		var best, bestAt, lo int
-		for hi := range ts {
-			for ts[lo] <= ts[hi]-window {
-				lo++
-			}
-			if n := hi - lo + 1; n > best {
-				best, bestAt = n, lo
-			}
-		}
+		best, bestStart := a.peakSoFar(window)
 		if best < col.cfg.FloodHalfOpen {
 			continue
 		}
@@ -80,7 +136,7 @@ func (col *Collector) floodFindings(emit func(*group, result.Finding)) map[netip
 			"window_seconds": ws,
 			"peak":           best,
 			"peak_rate":      rate,
-			"peak_start":     time.Unix(0, ts[bestAt]).UTC(),
+			"peak_start":     time.Unix(0, bestStart).UTC(),
 		}
 		if a.sourcesCapped {
 			d["sources_capped"] = true

@@ -16,7 +16,7 @@ var t0 = time.Date(2024, 5, 1, 12, 0, 0, 0, time.UTC)
 // sim drives a flow.Tracker with hand-made segments and feeds every
 // finished connection to a Collector, as the orchestrator does.
 type sim struct {
-	t     *testing.T
+	t     testing.TB
 	tr    *flow.Tracker
 	col   *Collector
 	frame int64
@@ -24,7 +24,7 @@ type sim struct {
 	conns int
 }
 
-func newSim(t *testing.T, cfg Config) *sim {
+func newSim(t testing.TB, cfg Config) *sim {
 	t.Helper()
 	s := &sim{t: t, col: NewCollector(cfg)}
 	s.tr = flow.NewTracker(flow.Config{MSL: cfg.MSL}, func(c *flow.Conn) {

@@ -17,8 +17,11 @@ type retransAgg struct {
 	group
 	synRetrans    int64
 	synackRetrans int64
-	extra         []float64 // seconds the retransmissions added, one per connection
-	maxConnect    float64   // longest first-SYN-to-ESTABLISHED time, seconds
+	// extra counts connections by the seconds (rounded to the millisecond)
+	// their retransmissions added: a histogram, so the median is exact
+	// while the state stays bounded by the distinct delays.
+	extra      map[float64]int64
+	maxConnect float64 // longest first-SYN-to-ESTABLISHED time, seconds
 }
 
 func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
@@ -31,7 +34,7 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 	}
 	a := col.retrans[sv.Addr]
 	if a == nil {
-		a = &retransAgg{}
+		a = &retransAgg{extra: make(map[float64]int64)}
 		col.retrans[sv.Addr] = a
 	}
 	fr := synFrames(col.scratch[:0], c, flow.Client)
@@ -40,7 +43,7 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 	a.addConn(&col.cfg, c, fr)
 	a.synRetrans += int64(max(cl.SYNs-1, 0))
 	a.synackRetrans += int64(max(sv.SYNs-1, 0))
-	a.extra = append(a.extra, secs(retransmitSpan(cl)+retransmitSpan(sv)))
+	a.extra[secs(retransmitSpan(cl)+retransmitSpan(sv))]++
 	if ts := synTimes(cl); len(ts) > 0 {
 		for i := range c.Transitions {
 			t := &c.Transitions[i]
@@ -55,35 +58,52 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 func (col *Collector) retransFindings(emit func(*group, result.Finding)) {
 	for _, server := range sortedAddrPorts(col.retrans) {
 		a := col.retrans[server]
-		ex := slices.Clone(a.extra)
-		slices.Sort(ex)
-		med := median(ex)
+		mx, med := histMaxMedian(a.extra)
 		subj := hostPortString(server)
 		d := map[string]any{
 			"connections":            a.count,
 			"syn_retransmissions":    a.synRetrans,
 			"synack_retransmissions": a.synackRetrans,
-			"extra_latency_max":      ex[len(ex)-1],
+			"extra_latency_max":      mx,
 			"extra_latency_median":   med,
 			"connect_latency_max":    a.maxConnect,
 		}
 		sum := fmt.Sprintf("%s: %s completed only after retransmitting the SYN or SYN-ACK (%d SYN, %d SYN-ACK retransmissions), adding up to %s to connect (median %s): packet loss or a full accept queue",
-			subj, plural(a.count, "handshake"), a.synRetrans, a.synackRetrans, fmtSecs(ex[len(ex)-1]), fmtSecs(med))
+			subj, plural(a.count, "handshake"), a.synRetrans, a.synackRetrans, fmtSecs(mx), fmtSecs(med))
 		sev := raise(Low, a.count, col.cfg.ManyConnections)
 		emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, d))
 	}
 }
 
-// median of sorted values (0 when empty).
-func median(v []float64) float64 {
-	n := len(v)
-	switch {
-	case n == 0:
-		return 0
-	case n%2 == 1:
-		return v[n/2]
+// histMaxMedian returns the largest value and the median of the values
+// counted in h (0, 0 when empty); the median of an even number of values
+// is the mean of the middle two, rounded to the millisecond.
+func histMaxMedian(h map[float64]int64) (mx, med float64) {
+	vals := make([]float64, 0, len(h))
+	var n int64
+	for v, c := range h {
+		vals = append(vals, v)
+		n += c
 	}
-	return round3((v[n/2-1] + v[n/2]) / 2)
+	if n == 0 {
+		return 0, 0
+	}
+	slices.Sort(vals)
+	// nth returns the i-th smallest value (0-based).
+	nth := func(i int64) float64 {
+		for _, v := range vals {
+			if i < h[v] {
+				return v
+			}
+			i -= h[v]
+		}
+		return vals[len(vals)-1]
+	}
+	mx = vals[len(vals)-1]
+	if n%2 == 1 {
+		return mx, nth(n / 2)
+	}
+	return mx, round3((nth(n/2-1) + nth(n/2)) / 2)
 }
 
 // fmtSecs prints seconds the way summaries use them ("3 s", "0.25 s").

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -31,24 +32,28 @@ func (c *contact) before(o *contact) bool {
 
 // source aggregates one client host's connection attempts for the scan
 // detectors. The group holds the failed attempts (their streams and SYN
-// frames are the scan's evidence).
+// frames are the scan's evidence). A source is settled once no connection
+// of it was handed out for Config.Horizon (see Collector.retireSource).
 type source struct {
 	group
 	attempts  int64
 	successes int64
 	targets   map[target]*contact
+	fails     map[failKey]*attemptAgg // failed handshakes, for the per-server findings
+	seen      time.Time               // collector clock when its last connection was added
 }
 
-func (col *Collector) addSource(c *flow.Conn, o outcome) {
+func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 	if o == outNone {
-		return // midstream or roles guessed: no first contact to judge
+		return nil // midstream or roles guessed: no first contact to judge
 	}
 	src := c.EP[flow.Client].Addr.Addr()
 	s := col.sources[src]
 	if s == nil {
-		s = &source{targets: make(map[target]*contact)}
+		s = &source{targets: make(map[target]*contact, 1)}
 		col.sources[src] = s
 	}
+	s.seen = col.captureEnd
 	s.attempts++
 	failed := o.failed()
 	if !failed {
@@ -75,6 +80,23 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) {
 		col.scratch = fr
 		s.addConn(&col.cfg, c, fr)
 	}
+	return s
+}
+
+// retireSource settles a source idle for Config.Horizon: it is judged on
+// the attempts seen so far; a scanner's finding is kept (and the source
+// remembered as a scanner for the reset findings), a benign source's
+// failed attempts join their servers' aggregates. The caller forgets the
+// source; if it comes back it starts a fresh walk and window.
+func (col *Collector) retireSource(a netip.Addr, s *source) {
+	if s.count > 0 {
+		if v := col.judge(s); v.scan() {
+			col.pastScans = append(col.pastScans, keyedFinding{s.group.sortKey(), col.scanFinding(a, s, &v)})
+			col.pastScanners[a] = true
+			return
+		}
+	}
+	col.retireAttempts(a, s)
 }
 
 // scanVerdict is what the detectors concluded about one source.
@@ -94,6 +116,11 @@ type scanVerdict struct {
 	ports       int // distinct ports contacted
 	failedTgts  int // host:port targets never reached
 	failedHosts int // hosts with a failed target
+}
+
+// scan reports whether some detector fired.
+func (v *scanVerdict) scan() bool {
+	return v.trwHosts || v.trwPorts || v.addrScan || v.portScan
 }
 
 // timed is one target in time order for the window and walk passes.
@@ -206,8 +233,9 @@ func windowCount(evs []timed, window int64, need int, ratio float64) (bool, int)
 	return fired, best
 }
 
-// scanFindings reports every source the detectors call a scanner and
-// returns the set of them.
+// scanFindings reports every tracked source the detectors call a scanner
+// and returns the set of them (sources settled earlier were reported by
+// retireSource).
 func (col *Collector) scanFindings(emit func(*group, result.Finding)) map[netip.Addr]bool {
 	srcs := make([]netip.Addr, 0, len(col.sources))
 	for a, s := range col.sources {
@@ -220,9 +248,7 @@ func (col *Collector) scanFindings(emit func(*group, result.Finding)) map[netip.
 	for _, a := range srcs {
 		s := col.sources[a]
 		v := col.judge(s)
-		trw := v.trwHosts || v.trwPorts
-		thr := v.addrScan || v.portScan
-		if !trw && !thr {
+		if !v.scan() {
 			continue
 		}
 		scanners[a] = true

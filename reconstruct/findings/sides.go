@@ -2,6 +2,7 @@ package findings
 
 import (
 	"fmt"
+	"math"
 	"net/netip"
 	"slices"
 	"time"
@@ -97,18 +98,24 @@ func dominantState(n *[tcpstate.NumStates]int64) string {
 }
 
 // sideAgg aggregates one side (server host:port, or client host towards a
-// server) for TIME_WAIT accounting: every connection counts, TIME_WAIT
-// intervals are kept (16 bytes each) for the peak sweep.
+// server) for TIME_WAIT accounting: every connection counts. The peak of
+// concurrent TIME_WAIT endpoints is swept incrementally: intervals are kept
+// (16 bytes each) only while they may still overlap instants after the
+// settled frontier; the peak before it is final.
 type sideAgg struct {
 	group                // connections whose endpoint entered TIME_WAIT
 	conns       int64    // all connections of the side
 	activeClose int64    // connections this side closed first (FIN or RST)
 	established int64    // endpoints still ESTABLISHED when handed out
 	atEnd       int64    // endpoints still in TIME_WAIT when handed out
-	tw          []twSpan // TIME_WAIT intervals
+	tw          []twSpan // TIME_WAIT intervals ending after settled
+	settled     int64    // unix nanoseconds; peakN covers the instants before it
+	peakN       int64    // most TIME_WAIT endpoints at one instant before settled
+	peakAt      int64    // first instant peakN was reached
+	seen        time.Time
 }
 
-type twSpan struct{ enter, exit int64 } // unix nanoseconds
+type twSpan struct{ enter, exit int64 } // unix nanoseconds, [enter, exit)
 
 func (col *Collector) addTimeWait(c *flow.Conn) {
 	// Only connections that were established count, so failed probes (a
@@ -121,9 +128,10 @@ func (col *Collector) addTimeWait(c *flow.Conn) {
 		key := sideOf(c, r)
 		a := col.sides[key]
 		if a == nil {
-			a = &sideAgg{}
+			a = &sideAgg{settled: math.MinInt64}
 			col.sides[key] = a
 		}
+		a.seen = col.captureEnd
 		a.conns++
 		if c.ClosedBy == int8(r) || c.ClosedBy == 2 {
 			a.activeClose++
@@ -137,7 +145,11 @@ func (col *Collector) addTimeWait(c *flow.Conn) {
 		if c.EP[r].State == tcpstate.TimeWait {
 			a.atEnd++
 		}
-		a.tw = append(a.tw, twSpan{enter.UnixNano(), exit.UnixNano()})
+		// An interval that ended before the frontier (a connection handed
+		// out more than Horizon late) no longer changes the peak.
+		if sp := (twSpan{enter.UnixNano(), exit.UnixNano()}); sp.exit > a.settled {
+			a.tw = append(a.tw, sp)
+		}
 		fr := finFrames(col.scratch[:0], c, flow.Client)
 		fr = finFrames(fr, c, flow.Server)
 		col.scratch = fr
@@ -145,9 +157,43 @@ func (col *Collector) addTimeWait(c *flow.Conn) {
 	}
 }
 
-// peak sweeps the TIME_WAIT intervals and returns the largest number open
-// at one moment and when it was first reached.
-func peak(spans []twSpan) (n int64, at int64) {
+// settle makes the peak final for the instants before to and drops the
+// intervals that ended by then.
+func (a *sideAgg) settle(to int64) {
+	if to <= a.settled {
+		return
+	}
+	if n, at := peak(a.tw, a.settled, to, a.peakN); n > a.peakN {
+		a.peakN, a.peakAt = n, at
+	}
+	keep := a.tw[:0]
+	for _, sp := range a.tw {
+		if sp.exit > to {
+			keep = append(keep, sp)
+		}
+	}
+	clear(a.tw[len(keep):])
+	if cap(keep) > 64 && cap(keep) > 4*len(keep) {
+		keep = slices.Clone(keep)
+	}
+	a.tw, a.settled = keep, to
+}
+
+// peakSoFar returns the largest number of TIME_WAIT endpoints open at one
+// moment and when it was first reached, without settling.
+func (a *sideAgg) peakSoFar() (n, at int64) {
+	if n, at := peak(a.tw, a.settled, math.MaxInt64, a.peakN); n > a.peakN {
+		return n, at
+	}
+	return a.peakN, a.peakAt
+}
+
+// peak sweeps the intervals and returns the largest number open at one
+// instant t with from <= t < to, and the first such t, if that number
+// exceeds above (else above, 0). Every interval open at an instant of
+// [from, to) must be among spans. An interval counts at its enter time
+// but not at its exit time.
+func peak(spans []twSpan, from, to, above int64) (n int64, at int64) {
 	type ev struct {
 		t     int64
 		delta int64
@@ -164,9 +210,13 @@ func peak(spans []twSpan) (n int64, at int64) {
 		return cmpInt(a.delta, b.delta)
 	})
 	var cur int64
+	n = above
 	for _, e := range evs {
+		if e.t >= to {
+			break
+		}
 		cur += e.delta
-		if cur > n {
+		if cur > n && e.t >= from {
 			n, at = cur, e.t
 		}
 	}
@@ -176,7 +226,7 @@ func peak(spans []twSpan) (n int64, at int64) {
 func (col *Collector) timeWaitFindings(emit func(*group, result.Finding)) {
 	for _, key := range sortedSides(col.sides) {
 		a := col.sides[key]
-		pk, at := peak(a.tw)
+		pk, at := a.peakSoFar()
 		if pk < col.cfg.TimeWaitThreshold && a.atEnd < col.cfg.TimeWaitThreshold {
 			continue
 		}
