@@ -37,8 +37,8 @@ func Connection(c *flow.Conn) result.Connection {
 	}
 	for i, t := range c.Transitions {
 		rc.Transitions[i] = result.Transition{
-			Frame: t.Frame, Time: t.Time.UTC(), Endpoint: t.Endpoint.String(),
-			From: t.From.String(), To: t.To.String(), Cause: t.Cause,
+			Frame: t.Frame, Time: t.Time(), Endpoint: t.Endpoint.String(),
+			From: t.From.String(), To: t.To.String(), Cause: t.Cause(),
 		}
 	}
 	orig, resp := c.Zeek.Sizes()
@@ -54,7 +54,7 @@ func Connection(c *flow.Conn) result.Connection {
 func ptr[T any](v T) *T { return &v }
 
 func endpoint(e *flow.Endpoint) result.Endpoint {
-	since := e.Since.UTC()
+	since := e.Since()
 	return result.Endpoint{
 		Addr:         e.Addr.Addr().Unmap().String(),
 		Port:         e.Addr.Port(),

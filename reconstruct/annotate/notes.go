@@ -41,7 +41,7 @@ func (n *Notes) Connection(c *flow.Conn) {
 		b.WriteString(" -> ")
 		b.WriteString(t.To.String())
 		b.WriteString(" (")
-		b.WriteString(t.Cause)
+		b.WriteString(t.Cause())
 		b.WriteString(")")
 		n.add(t.Frame, b.String())
 	}

@@ -118,7 +118,11 @@ func finFrames(dst []int64, c *flow.Conn, r flow.Role) []int64 {
 // synTimes returns the recorded SYN (or SYN-ACK) send times of endpoint r.
 func synTimes(ep *flow.Endpoint) []time.Time {
 	n := min(ep.SYNs, flow.MaxSYNTimes)
-	return ep.SYNTimes[:n]
+	ts := make([]time.Time, n)
+	for i := range ts {
+		ts[i] = ep.SYNTime(i)
+	}
+	return ts
 }
 
 // retryIntervals returns the seconds between consecutive recorded SYNs.
@@ -149,7 +153,7 @@ func retransmitSpan(ep *flow.Endpoint) time.Duration {
 // reset and the state it was in before, ok false when none did.
 func resetBy(c *flow.Conn) (r flow.Role, from tcpstate.State, frame int64, ok bool) {
 	for i := range c.Transitions {
-		if t := &c.Transitions[i]; t.Cause == "sent RST" {
+		if t := &c.Transitions[i]; t.Cause() == "sent RST" {
 			return t.Endpoint, t.From, t.Frame, true
 		}
 	}
@@ -167,11 +171,11 @@ func timeWaitInterval(c *flow.Conn, r flow.Role, msl time.Duration) (enter, exit
 		}
 		switch {
 		case t.To == tcpstate.TimeWait && !ok:
-			enter, ok = t.Time, true
+			enter, ok = t.Time(), true
 			exit = enter.Add(2 * msl)
 		case ok && t.From == tcpstate.TimeWait:
-			if t.Time.Before(exit) {
-				exit = t.Time
+			if t.Time().Before(exit) {
+				exit = t.Time()
 			}
 			return enter, exit, true
 		}

@@ -48,7 +48,7 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 		for i := range c.Transitions {
 			t := &c.Transitions[i]
 			if t.Endpoint == flow.Client && t.To == tcpstate.Established {
-				a.maxConnect = max(a.maxConnect, secs(t.Time.Sub(ts[0])))
+				a.maxConnect = max(a.maxConnect, secs(t.Time().Sub(ts[0])))
 				break
 			}
 		}

@@ -30,7 +30,7 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 		if w.State != tcpstate.CloseWait || w.SentFIN || !f.SentFIN {
 			continue
 		}
-		age := c.End.Sub(f.FINTime)
+		age := c.End.Sub(f.FINTime())
 		if age < col.cfg.HalfClosedMinAge {
 			continue
 		}
@@ -44,8 +44,8 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 		col.scratch = fr
 		a.addConn(&col.cfg, c, fr)
 		a.maxAge = max(a.maxAge, age)
-		if a.firstFIN.IsZero() || f.FINTime.Before(a.firstFIN) {
-			a.firstFIN = f.FINTime
+		if a.firstFIN.IsZero() || f.FINTime().Before(a.firstFIN) {
+			a.firstFIN = f.FINTime()
 		}
 		if w.PayloadAfterPeerFIN > 0 {
 			a.dataAfterFIN++

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"math"
 	"net/netip"
 	"time"
 
@@ -34,10 +35,11 @@ const MaxFlagFrames = 4
 type Endpoint struct {
 	Addr  netip.AddrPort
 	State tcpstate.State
-	// Since is the time of the endpoint's last state change (or of the
-	// connection's first packet when it never changed).
-	Since      time.Time
+	// SinceFrame is the frame of the endpoint's last state change (or of
+	// the connection's first packet when it never changed); Since returns
+	// its time.
 	SinceFrame int64
+	since      int64 // unix nanoseconds
 
 	Packets      int64
 	PayloadBytes int64
@@ -47,10 +49,11 @@ type Endpoint struct {
 	SentFIN bool
 	SentRST bool
 	// SYNs counts SYN (client) or SYN-ACK (server) transmissions with the
-	// same ISN; SYNTimes keeps the first MaxSYNTimes of their times.
+	// same ISN; SYNFrames keeps the frames of the first MaxSYNTimes and
+	// SYNTime their times.
 	SYNs      int
-	SYNTimes  [MaxSYNTimes]time.Time
 	SYNFrames [MaxSYNTimes]int64
+	synAt     [MaxSYNTimes]int64 // unix nanoseconds
 	// FINs and RSTs count every FIN and RST segment sent (retransmissions
 	// and unacceptable resets included); the first MaxFlagFrames frame
 	// numbers of each are kept.
@@ -58,9 +61,10 @@ type Endpoint struct {
 	FINFrames [MaxFlagFrames]int64
 	RSTs      int
 	RSTFrames [MaxFlagFrames]int64
-	// FINTime is when the endpoint first sent FIN (valid when SentFIN).
-	FINTime  time.Time
+	// FINFrame is the frame of the endpoint's first FIN (valid when
+	// SentFIN); FINTime returns its time.
 	FINFrame int64
+	finAt    int64 // unix nanoseconds
 	// PayloadAfterPeerFIN counts payload bytes this endpoint sent after
 	// the peer's FIN (data flowing on a half-closed connection).
 	PayloadAfterPeerFIN int64
@@ -74,8 +78,8 @@ type Endpoint struct {
 	ackKnown bool
 	window   uint32 // last advertised window, scaled
 	winKnown bool
-	wscale   int8 // window scale offered in the SYN, -1 when none
-	timeWait time.Time
+	wscale   int8           // window scale offered in the SYN, -1 when none
+	timeWait int64          // unix nanoseconds: when TIME_WAIT ends
 	holes    [maxHoles]hole // sequence ranges skipped and not seen yet
 	nholes   uint8
 }
@@ -123,13 +127,81 @@ func (e *Endpoint) fillHoles(start, end tcpstate.Seq) {
 	}
 }
 
-// Transition is one state change of one endpoint.
+// Since returns the time of the endpoint's last state change.
+func (e *Endpoint) Since() time.Time { return fromNanos(e.since) }
+
+// SYNTime returns the time of the endpoint's i-th SYN (or SYN-ACK),
+// 0 <= i < min(SYNs, MaxSYNTimes).
+func (e *Endpoint) SYNTime(i int) time.Time { return fromNanos(e.synAt[i]) }
+
+// FINTime returns when the endpoint first sent FIN (valid when SentFIN).
+func (e *Endpoint) FINTime() time.Time { return fromNanos(e.finAt) }
+
+// Times are kept as unix nanoseconds: 8 bytes and no pointer, where a
+// time.Time takes 24 and holds a *Location the collector scans. Times
+// outside int64 nanoseconds (years before 1678 or after 2261, such as the
+// zero time of a pcapng simple packet block) are clamped; the zero time
+// round-trips.
+func toNanos(t time.Time) int64 {
+	switch sec := t.Unix(); {
+	case sec <= math.MinInt64/int64(time.Second):
+		return math.MinInt64
+	case sec >= math.MaxInt64/int64(time.Second):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == math.MinInt64 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// Transition is one state change of one endpoint (24 bytes).
 type Transition struct {
 	Frame    int64
-	Time     time.Time
+	at       int64 // unix nanoseconds
 	Endpoint Role
 	From, To tcpstate.State
-	Cause    string
+	cause    cause
+}
+
+// Time returns when the transition happened (capture time).
+func (t *Transition) Time() time.Time { return fromNanos(t.at) }
+
+// Cause returns what moved the endpoint, e.g. "received FIN".
+func (t *Transition) Cause() string { return t.cause.String() }
+
+// cause names what moved an endpoint: one of the machine's (role, event)
+// pairs, or a passive-observer rule below them.
+type cause uint8
+
+const (
+	causeMidstream cause = cause(2*tcpstate.NumEvents) + iota
+	causeSimultaneousClose
+	causeReused
+	numCauses
+)
+
+var causeText = [numCauses]string{
+	"sent SYN", "sent SYN-ACK", "sent ACK of SYN", "sent FIN", "sent ACK of FIN", "sent RST", "2*MSL elapsed",
+	"received SYN", "received SYN-ACK", "received ACK of SYN", "received FIN", "received ACK of FIN", "received RST", "2*MSL elapsed",
+	causeMidstream:         "midstream pickup",
+	causeSimultaneousClose: "sent FIN before receiving peer's FIN",
+	causeReused:            "4-tuple reused by a new connection",
+}
+
+func eventCause(r tcpstate.Role, e tcpstate.Event) cause {
+	return cause(int(r)*tcpstate.NumEvents + int(e))
+}
+
+func (c cause) String() string {
+	if c < numCauses {
+		return causeText[c]
+	}
+	return "cause(" + string(rune('0'+c%10)) + ")"
 }
 
 // Anomalies counts what a correct pair of stacks would not produce, as seen
@@ -172,9 +244,10 @@ type Conn struct {
 
 	base      [2]uint32 // Wireshark base sequence numbers per Dir
 	baseKnown [2]bool
-	doneAt    time.Time // when both endpoints became final; zero while open
-	lastSeen  time.Time
-	listener  bool // the server's SYN-ACK was counted for its listener
+	doneAt    int64 // unix nanoseconds when both endpoints became final, valid when done
+	done      bool
+	lastSeen  int64 // unix nanoseconds
+	listener  bool  // the server's SYN-ACK was counted for its listener
 	evicted   bool
 	gen       uint32 // incremented each time the Conn is recycled
 }

@@ -17,24 +17,25 @@ func (t *Tracker) Advance(now time.Time) {
 		return
 	}
 	t.now = now
-	for len(t.timeWaits) > 0 && !t.timeWaits[0].at.After(now) {
+	nowN := toNanos(now)
+	for len(t.timeWaits) > 0 && t.timeWaits[0].at <= nowN {
 		tm := t.timeWaits[0]
 		t.timeWaits[0] = timer{}
 		t.timeWaits = t.timeWaits[1:]
 		c, ep := tm.conn, &tm.conn.EP[tm.role]
-		if c.gen != tm.gen || ep.State != tcpstate.TimeWait || !ep.timeWait.Equal(tm.at) || t.conns[c.Key.packed()] != c {
+		if c.gen != tm.gen || ep.State != tcpstate.TimeWait || ep.timeWait != tm.at || t.conns[c.Key.packed()] != c {
 			continue // restarted, left TIME_WAIT, or already handed out
 		}
-		seg := decode.Segment{Time: tm.at} // clock-driven: no frame (0)
+		seg := decode.Segment{Time: fromNanos(tm.at)} // clock-driven: no frame (0)
 		t.apply(c, tm.role, tcpstate.RoleRecv, tcpstate.EvTimeout, &seg)
-		if c.doneAt.IsZero() && c.Done() {
-			c.doneAt = tm.at
+		if !c.done && c.Done() {
+			c.done, c.doneAt = true, tm.at
 			t.lingering = append(t.lingering, lingerRef{c, c.gen})
 		}
 	}
 	for len(t.lingering) > 0 {
 		ref := t.lingering[0]
-		if ref.conn.gen == ref.gen && ref.conn.doneAt.Add(t.cfg.Linger).After(now) {
+		if ref.conn.gen == ref.gen && ref.conn.doneAt+int64(t.cfg.Linger) > nowN {
 			break
 		}
 		t.lingering[0] = lingerRef{}
@@ -43,18 +44,18 @@ func (t *Tracker) Advance(now time.Time) {
 			t.finish(ref.conn)
 		}
 	}
-	t.tombQueue = t.expireTombs(t.tombQueue, now.Add(-t.cfg.TombstoneTTL))
-	t.openTombQueue = t.expireTombs(t.openTombQueue, now.Add(-t.cfg.IdleTimeout))
+	t.tombQueue = t.expireTombs(t.tombQueue, nowN-int64(t.cfg.TombstoneTTL))
+	t.openTombQueue = t.expireTombs(t.openTombQueue, nowN-int64(t.cfg.IdleTimeout))
 	if now.Sub(t.lastSweep) >= t.cfg.IdleTimeout/8 {
 		t.lastSweep = now
-		t.sweepIdle(now)
+		t.sweepIdle(nowN)
 	}
 }
 
-func (t *Tracker) sweepIdle(now time.Time) {
+func (t *Tracker) sweepIdle(now int64) {
 	var idle []*Conn
 	for _, c := range t.conns {
-		if now.Sub(c.lastSeen) >= t.cfg.IdleTimeout {
+		if now-c.lastSeen >= int64(t.cfg.IdleTimeout) {
 			idle = append(idle, c)
 		}
 	}
@@ -67,11 +68,11 @@ func (t *Tracker) sweepIdle(now time.Time) {
 
 // expireTombs drops the tombstones of q (in time order) last seen at or
 // before cutoff and returns the rest of the queue.
-func (t *Tracker) expireTombs(q []tombRef, cutoff time.Time) []tombRef {
-	for len(q) > 0 && !q[0].at.After(cutoff) {
+func (t *Tracker) expireTombs(q []tombRef, cutoff int64) []tombRef {
+	for len(q) > 0 && q[0].at <= cutoff {
 		ref := q[0]
 		q = q[1:]
-		if tb, ok := t.tombs[ref.key.packed()]; ok && tb.at.Equal(ref.at) {
+		if tb, ok := t.tombs[ref.key.packed()]; ok && tb.at == ref.at {
 			delete(t.tombs, ref.key.packed())
 		}
 	}
@@ -115,8 +116,8 @@ func (t *Tracker) evict() {
 		all = append(all, c)
 	}
 	sort.Slice(all, func(i, j int) bool {
-		if !all[i].lastSeen.Equal(all[j].lastSeen) {
-			return all[i].lastSeen.Before(all[j].lastSeen)
+		if all[i].lastSeen != all[j].lastSeen {
+			return all[i].lastSeen < all[j].lastSeen
 		}
 		return all[i].Stream < all[j].Stream
 	})

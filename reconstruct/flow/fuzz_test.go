@@ -67,7 +67,7 @@ func checkConn(t *testing.T, c *Conn) {
 	}
 	for _, tr := range c.Transitions {
 		if int(tr.From) >= tcpstate.NumStates || int(tr.To) >= tcpstate.NumStates || tr.From == tr.To {
-			t.Fatalf("stream %d: bad transition %v -> %v (%s)", c.Stream, tr.From, tr.To, tr.Cause)
+			t.Fatalf("stream %d: bad transition %v -> %v (%s)", c.Stream, tr.From, tr.To, tr.Cause())
 		}
 	}
 	if c.FirstFrame > c.LastFrame {

@@ -60,7 +60,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			s.isn, s.isnKnown = seq, true
 		}
 		if s.SYNs < MaxSYNTimes {
-			s.SYNTimes[s.SYNs] = seg.Time
+			s.synAt[s.SYNs] = toNanos(seg.Time)
 			s.SYNFrames[s.SYNs] = seg.Frame
 		}
 		s.SYNs++
@@ -113,7 +113,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		case !s.SentFIN:
 			s.SentFIN = true
 			s.finSeq = fs
-			s.FINTime = seg.Time
+			s.finAt = toNanos(seg.Time)
 			s.FINFrame = seg.Frame
 			if c.ClosedBy < 0 {
 				c.ClosedBy = int8(sr)
@@ -125,15 +125,15 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 				// peer's, so the endpoint had not received it yet. It was
 				// still synchronized when it closed (FIN_WAIT_1) and the
 				// peer's FIN reaches it now (CLOSING).
-				t.setState(c, sr, tcpstate.FinWait1, seg, "sent FIN before receiving peer's FIN")
-				t.setState(c, sr, tcpstate.Closing, seg, "received FIN")
+				t.setState(c, sr, tcpstate.FinWait1, seg, causeSimultaneousClose)
+				t.setState(c, sr, tcpstate.Closing, seg, eventCause(tcpstate.RoleRecv, tcpstate.EvFIN))
 			} else {
 				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvFIN, seg)
 			}
 			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvFIN, seg)
 		case r.State == tcpstate.TimeWait:
 			// A retransmitted FIN restarts the peer's 2*MSL timer.
-			r.timeWait = seg.Time.Add(2 * t.cfg.MSL)
+			r.timeWait = toNanos(seg.Time.Add(2 * t.cfg.MSL))
 			t.timeWaits = append(t.timeWaits, timer{at: r.timeWait, conn: c, gen: c.gen, role: rr})
 		}
 	}

@@ -77,11 +77,11 @@ type tomb struct {
 	stream    int64
 	base      [2]uint32
 	baseKnown [2]bool
-	at        time.Time
+	at        int64 // unix nanoseconds of the connection's last packet
 }
 
 type timer struct {
-	at   time.Time
+	at   int64 // unix nanoseconds
 	conn *Conn
 	gen  uint32 // the conn's generation when queued: a recycled conn is stale
 	role Role
@@ -94,7 +94,7 @@ type lingerRef struct {
 
 type tombRef struct {
 	key Key
-	at  time.Time
+	at  int64
 }
 
 // Tracker turns segments into connections.
@@ -164,7 +164,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 		// (RFC 9293 §3.10.7.4, RFC 6191).
 		for r := range c.EP {
 			if c.EP[r].State == tcpstate.TimeWait {
-				t.setState(c, Role(r), tcpstate.Closed, seg, "4-tuple reused by a new connection")
+				t.setState(c, Role(r), tcpstate.Closed, seg, causeReused)
 			}
 		}
 		t.finish(c)
@@ -189,15 +189,15 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 		c.LastFrame = seg.Frame
 	}
 	c.End = seg.Time
-	c.lastSeen = seg.Time
+	c.lastSeen = toNanos(seg.Time)
 	if seg.Quoted {
 		return c.Stream
 	}
 	c.QuotedOnly = false
 	t.updateBase(c, dir, seg)
 	t.step(c, dir, seg)
-	if c.doneAt.IsZero() && c.Done() {
-		c.doneAt = seg.Time
+	if !c.done && c.Done() {
+		c.done, c.doneAt = true, toNanos(seg.Time)
 		t.lingering = append(t.lingering, lingerRef{c, c.gen})
 	}
 	return c.Stream
@@ -263,7 +263,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 			d = 1 - d
 		}
 		c.EP[r].Addr = key.Src(d)
-		c.EP[r].Since = seg.Time
+		c.EP[r].since = toNanos(seg.Time)
 		c.EP[r].SinceFrame = seg.Frame
 		c.EP[r].wscale = -1
 	}
@@ -272,7 +272,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		// Midstream pickup: the handshake happened before the capture.
 		c.Midstream = true
 		for r := range c.EP {
-			t.setState(c, Role(r), tcpstate.Established, seg, "midstream pickup")
+			t.setState(c, Role(r), tcpstate.Established, seg, causeMidstream)
 		}
 	}
 	t.conns[key.packed()] = c
@@ -318,7 +318,7 @@ const ephemeralBase = 32768
 
 func serverPort(p uint16) bool { return p < 1024 || zeek.LikelyServerPort(p) }
 
-func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segment, cause string) {
+func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segment, why cause) {
 	ep := &c.EP[r]
 	if ep.State == to {
 		return
@@ -328,13 +328,13 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 		c.Transitions = make([]Transition, 0, 8)
 	}
 	c.Transitions = append(c.Transitions, Transition{
-		Frame: seg.Frame, Time: seg.Time, Endpoint: r, From: ep.State, To: to, Cause: cause,
+		Frame: seg.Frame, at: toNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why,
 	})
 	ep.State = to
-	ep.Since = seg.Time
+	ep.since = toNanos(seg.Time)
 	ep.SinceFrame = seg.Frame
 	if to == tcpstate.TimeWait {
-		ep.timeWait = seg.Time.Add(2 * t.cfg.MSL)
+		ep.timeWait = toNanos(seg.Time.Add(2 * t.cfg.MSL))
 		t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, conn: c, gen: c.gen, role: r})
 	}
 }
@@ -344,18 +344,11 @@ func (t *Tracker) apply(c *Conn, r Role, role tcpstate.Role, ev tcpstate.Event, 
 	next, res := tcpstate.Next(c.EP[r].State, role, ev)
 	switch res {
 	case tcpstate.Moved:
-		t.setState(c, r, next, seg, cause(role, ev))
+		t.setState(c, r, next, seg, eventCause(role, ev))
 	case tcpstate.Invalid:
 		c.Anomalies.InvalidEvents++
 	}
 }
-
-var causes = [2][tcpstate.NumEvents]string{
-	{"sent SYN", "sent SYN-ACK", "sent ACK of SYN", "sent FIN", "sent ACK of FIN", "sent RST", "2*MSL elapsed"},
-	{"received SYN", "received SYN-ACK", "received ACK of SYN", "received FIN", "received ACK of FIN", "received RST", "2*MSL elapsed"},
-}
-
-func cause(r tcpstate.Role, e tcpstate.Event) string { return causes[r][e] }
 
 // legalFlags reports whether a flag combination (PSH, ECE, CWR, NS
 // ignored) is one a TCP stack sends.
