@@ -83,7 +83,7 @@ func (col *Collector) addAttempt(s *source, c *flow.Conn, o outcome) {
 		s.fails[key] = a
 	}
 	fr := col.scratch[:0]
-	ep := &c.EP[flow.Client]
+	side := flow.Client
 	switch k {
 	case SYNUnanswered:
 		fr = synFrames(fr, c, flow.Client)
@@ -91,15 +91,16 @@ func (col *Collector) addAttempt(s *source, c *flow.Conn, o outcome) {
 		fr = synFrames(fr, c, flow.Client)
 		fr = rstFrames(fr, c, flow.Server)
 	case SYNACKUnanswered:
-		ep = &c.EP[flow.Server]
+		side = flow.Server
 		fr = synFrames(fr, c, flow.Server)
 	}
 	col.scratch = fr
 	a.addConn(&col.cfg, c, fr)
+	ep := &c.EP[side]
 	a.packets += int64(ep.SYNs)
 	if r := ep.SYNs - 1; r > a.maxRetries || a.count == 1 {
 		a.maxRetries = max(r, 0)
-		a.intervals = retryIntervals(ep)
+		a.intervals = retryIntervals(c, side)
 	}
 }
 

@@ -97,37 +97,30 @@ func everSynchronized(c *flow.Conn, r flow.Role) bool {
 // or SYN-ACK (server), retransmissions included (the first
 // flow.MaxSYNTimes of them).
 func synFrames(dst []int64, c *flow.Conn, r flow.Role) []int64 {
-	ep := &c.EP[r]
-	return append(dst, ep.SYNFrames[:min(ep.SYNs, flow.MaxSYNTimes)]...)
+	return c.AppendSYNFrames(dst, r)
 }
 
 // rstFrames appends the frames in which endpoint r sent a reset (the first
 // flow.MaxFlagFrames of them).
 func rstFrames(dst []int64, c *flow.Conn, r flow.Role) []int64 {
-	ep := &c.EP[r]
-	return append(dst, ep.RSTFrames[:min(ep.RSTs, flow.MaxFlagFrames)]...)
+	return c.AppendRSTFrames(dst, r)
 }
 
 // finFrames appends the frames in which endpoint r sent a FIN,
 // retransmissions included (the first flow.MaxFlagFrames of them).
 func finFrames(dst []int64, c *flow.Conn, r flow.Role) []int64 {
-	ep := &c.EP[r]
-	return append(dst, ep.FINFrames[:min(ep.FINs, flow.MaxFlagFrames)]...)
+	return c.AppendFINFrames(dst, r)
 }
 
 // synTimes returns the recorded SYN (or SYN-ACK) send times of endpoint r.
-func synTimes(ep *flow.Endpoint) []time.Time {
-	n := min(ep.SYNs, flow.MaxSYNTimes)
-	ts := make([]time.Time, n)
-	for i := range ts {
-		ts[i] = ep.SYNTime(i)
-	}
-	return ts
+func synTimes(c *flow.Conn, r flow.Role) []time.Time {
+	var buf [flow.MaxSYNTimes]time.Time
+	return c.AppendSYNTimes(buf[:0], r)
 }
 
 // retryIntervals returns the seconds between consecutive recorded SYNs.
-func retryIntervals(ep *flow.Endpoint) []float64 {
-	ts := synTimes(ep)
+func retryIntervals(c *flow.Conn, r flow.Role) []float64 {
+	ts := synTimes(c, r)
 	if len(ts) < 2 {
 		return nil
 	}
@@ -141,8 +134,8 @@ func retryIntervals(ep *flow.Endpoint) []float64 {
 // retransmitSpan is the time between the first and the last recorded SYN
 // (or SYN-ACK) of an endpoint: what its retransmissions added to the
 // connect time.
-func retransmitSpan(ep *flow.Endpoint) time.Duration {
-	ts := synTimes(ep)
+func retransmitSpan(c *flow.Conn, r flow.Role) time.Duration {
+	ts := synTimes(c, r)
 	if len(ts) < 2 {
 		return 0
 	}

@@ -38,7 +38,7 @@ func (col *Collector) addFlood(c *flow.Conn, o outcome) {
 	}
 	a.seen = col.captureEnd
 	at := c.Start
-	if ts := synTimes(&c.EP[flow.Client]); len(ts) > 0 {
+	if ts := synTimes(c, flow.Client); len(ts) > 0 {
 		at = ts[0]
 	}
 	// A half-open older than the frontier's windows (handed out more than

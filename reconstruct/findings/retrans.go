@@ -43,8 +43,8 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 	a.addConn(&col.cfg, c, fr)
 	a.synRetrans += int64(max(cl.SYNs-1, 0))
 	a.synackRetrans += int64(max(sv.SYNs-1, 0))
-	a.extra[secs(retransmitSpan(cl)+retransmitSpan(sv))]++
-	if ts := synTimes(cl); len(ts) > 0 {
+	a.extra[secs(retransmitSpan(c, flow.Client)+retransmitSpan(c, flow.Server))]++
+	if ts := synTimes(c, flow.Client); len(ts) > 0 {
 		for i := range c.Transitions {
 			t := &c.Transitions[i]
 			if t.Endpoint == flow.Client && t.To == tcpstate.Established {

@@ -62,7 +62,7 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 	dst := c.EP[flow.Server].Addr
 	t := target{dst.Addr(), dst.Port()}
 	at := c.Start
-	if ts := synTimes(&c.EP[flow.Client]); len(ts) > 0 {
+	if ts := synTimes(c, flow.Client); len(ts) > 0 {
 		at = ts[0]
 	}
 	now := contact{at: at.UnixNano(), stream: c.Stream, failed: failed, ok: !failed}

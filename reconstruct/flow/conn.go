@@ -49,18 +49,21 @@ type Endpoint struct {
 	SentFIN bool
 	SentRST bool
 	// SYNs counts SYN (client) or SYN-ACK (server) transmissions with the
-	// same ISN; SYNFrames keeps the frames of the first MaxSYNTimes and
-	// SYNTime their times.
-	SYNs      int
-	SYNFrames [MaxSYNTimes]int64
-	synAt     [MaxSYNTimes]int64 // unix nanoseconds
+	// same ISN; Conn.SYNFrames and Conn.SYNTimes give the frames and times
+	// of the first MaxSYNTimes.
+	SYNs int
 	// FINs and RSTs count every FIN and RST segment sent (retransmissions
-	// and unacceptable resets included); the first MaxFlagFrames frame
-	// numbers of each are kept.
-	FINs      int
-	FINFrames [MaxFlagFrames]int64
-	RSTs      int
-	RSTFrames [MaxFlagFrames]int64
+	// and unacceptable resets included); Conn.FINFrames and Conn.RSTFrames
+	// give the frames of the first MaxFlagFrames of each.
+	FINs int
+	RSTs int
+
+	// Evidence frames as offsets from the connection's first frame and
+	// SYN times as microseconds from its start: 4 bytes each.
+	synFrame [MaxSYNTimes]uint32
+	synAt    [MaxSYNTimes]uint32
+	finFrame [MaxFlagFrames]uint32
+	rstFrame [MaxFlagFrames]uint32
 	// FINFrame is the frame of the endpoint's first FIN (valid when
 	// SentFIN); FINTime returns its time.
 	FINFrame int64
@@ -130,9 +133,6 @@ func (e *Endpoint) fillHoles(start, end tcpstate.Seq) {
 // Since returns the time of the endpoint's last state change.
 func (e *Endpoint) Since() time.Time { return fromNanos(e.since) }
 
-// SYNTime returns the time of the endpoint's i-th SYN (or SYN-ACK),
-// 0 <= i < min(SYNs, MaxSYNTimes).
-func (e *Endpoint) SYNTime(i int) time.Time { return fromNanos(e.synAt[i]) }
 
 // FINTime returns when the endpoint first sent FIN (valid when SentFIN).
 func (e *Endpoint) FINTime() time.Time { return fromNanos(e.finAt) }
@@ -157,6 +157,53 @@ func fromNanos(n int64) time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, n).UTC()
+}
+
+// AppendSYNFrames appends the frames of endpoint r's first MaxSYNTimes
+// SYNs (the client's) or SYN-ACKs (the server's), retransmissions included.
+func (c *Conn) AppendSYNFrames(dst []int64, r Role) []int64 {
+	ep := &c.EP[r]
+	return c.appendFrames(dst, ep.synFrame[:min(ep.SYNs, MaxSYNTimes)])
+}
+
+// AppendSYNTimes appends the times of those SYNs or SYN-ACKs.
+func (c *Conn) AppendSYNTimes(dst []time.Time, r Role) []time.Time {
+	ep := &c.EP[r]
+	for _, us := range ep.synAt[:min(ep.SYNs, MaxSYNTimes)] {
+		dst = append(dst, c.Start.Add(time.Duration(us)*time.Microsecond).UTC())
+	}
+	return dst
+}
+
+// AppendFINFrames appends the frames of endpoint r's first MaxFlagFrames
+// FINs, retransmissions included.
+func (c *Conn) AppendFINFrames(dst []int64, r Role) []int64 {
+	ep := &c.EP[r]
+	return c.appendFrames(dst, ep.finFrame[:min(ep.FINs, MaxFlagFrames)])
+}
+
+// AppendRSTFrames appends the frames of endpoint r's first MaxFlagFrames
+// resets.
+func (c *Conn) AppendRSTFrames(dst []int64, r Role) []int64 {
+	ep := &c.EP[r]
+	return c.appendFrames(dst, ep.rstFrame[:min(ep.RSTs, MaxFlagFrames)])
+}
+
+func (c *Conn) appendFrames(dst []int64, offs []uint32) []int64 {
+	for _, o := range offs {
+		dst = append(dst, c.FirstFrame+int64(o))
+	}
+	return dst
+}
+
+// frameOffset and sinceStart pack a frame and a time relative to the
+// connection's first frame and start (saturating).
+func (c *Conn) frameOffset(f int64) uint32 {
+	return uint32(min(max(f-c.FirstFrame, 0), math.MaxUint32))
+}
+
+func (c *Conn) sinceStart(t time.Time) uint32 {
+	return uint32(min(max(t.Sub(c.Start)/time.Microsecond, 0), math.MaxUint32))
 }
 
 // Transition is one state change of one endpoint (24 bytes).

@@ -39,7 +39,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 	if f&decode.RST != 0 {
 		s.SentRST = true
 		if s.RSTs < MaxFlagFrames {
-			s.RSTFrames[s.RSTs] = seg.Frame
+			s.rstFrame[s.RSTs] = c.frameOffset(seg.Frame)
 		}
 		s.RSTs++
 		if c.ClosedBy < 0 {
@@ -60,8 +60,8 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			s.isn, s.isnKnown = seq, true
 		}
 		if s.SYNs < MaxSYNTimes {
-			s.synAt[s.SYNs] = toNanos(seg.Time)
-			s.SYNFrames[s.SYNs] = seg.Frame
+			s.synAt[s.SYNs] = c.sinceStart(seg.Time)
+			s.synFrame[s.SYNs] = c.frameOffset(seg.Frame)
 		}
 		s.SYNs++
 		s.SentSYN = true
@@ -102,7 +102,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 
 	if f&decode.FIN != 0 {
 		if s.FINs < MaxFlagFrames {
-			s.FINFrames[s.FINs] = seg.Frame
+			s.finFrame[s.FINs] = c.frameOffset(seg.Frame)
 		}
 		s.FINs++
 		fs := seq.Add(uint32(seg.PayloadLen))
