@@ -133,7 +133,6 @@ func (e *Endpoint) fillHoles(start, end tcpstate.Seq) {
 // Since returns the time of the endpoint's last state change.
 func (e *Endpoint) Since() time.Time { return fromNanos(e.since) }
 
-
 // FINTime returns when the endpoint first sent FIN (valid when SentFIN).
 func (e *Endpoint) FINTime() time.Time { return fromNanos(e.finAt) }
 
