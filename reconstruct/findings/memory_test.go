@@ -19,7 +19,7 @@ func (col *Collector) retained() int {
 	n := len(col.sources) + len(col.attempts) + len(col.retrans) + len(col.halfClosed) +
 		len(col.sides) + len(col.resets) + len(col.floods) + len(col.pastScans)
 	for _, s := range col.sources {
-		n += len(s.targets) + len(s.fails)
+		n += s.numTargets() + len(s.fails)
 	}
 	for _, a := range col.sides {
 		n += len(a.tw)

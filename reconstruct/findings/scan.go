@@ -38,9 +38,15 @@ type source struct {
 	group
 	attempts  int64
 	successes int64
-	targets   map[target]*contact
-	fails     map[failKey]*attemptAgg // failed handshakes, for the per-server findings
-	seen      time.Time               // collector clock when its last connection was added
+	// The first target lives inline: most sources (ordinary clients)
+	// contact one server, and a map costs hundreds of bytes. targets holds
+	// every target once there are two or more.
+	one     target
+	oneC    contact
+	hasOne  bool
+	targets map[target]*contact
+	fails   map[failKey]*attemptAgg // failed handshakes, for the per-server findings
+	seen    time.Time               // collector clock when its last connection was added
 }
 
 func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
@@ -50,7 +56,7 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 	src := c.EP[flow.Client].Addr.Addr()
 	s := col.sources[src]
 	if s == nil {
-		s = &source{targets: make(map[target]*contact, 1)}
+		s = &source{}
 		col.sources[src] = s
 	}
 	s.seen = col.captureEnd
@@ -66,8 +72,8 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 		at = ts[0]
 	}
 	now := contact{at: at.UnixNano(), stream: c.Stream, failed: failed, ok: !failed}
-	if old := s.targets[t]; old == nil {
-		s.targets[t] = &now
+	if old := s.lookup(t); old == nil {
+		s.insert(t, now)
 	} else {
 		ok := old.ok || now.ok
 		if now.before(old) {
@@ -131,10 +137,8 @@ type timed struct {
 
 func (col *Collector) judge(s *source) scanVerdict {
 	var v scanVerdict
-	all := make([]timed, 0, len(s.targets))
-	for k, t := range s.targets {
-		all = append(all, timed{t, k})
-	}
+	all := make([]timed, 0, s.numTargets())
+	s.each(func(k target, t *contact) { all = append(all, timed{t, k}) })
 	slices.SortFunc(all, func(a, b timed) int {
 		if a.t.before(b.t) {
 			return -1
@@ -345,10 +349,60 @@ func (col *Collector) scanFinding(a netip.Addr, s *source, v *scanVerdict) resul
 // portsOf returns the distinct ports the source tried on host h.
 func (s *source) portsOf(h netip.Addr) []uint16 {
 	var ps []uint16
-	for t := range s.targets {
+	s.each(func(t target, _ *contact) {
 		if t.host == h {
 			ps = append(ps, t.port)
 		}
-	}
+	})
 	return ps
+}
+
+// lookup returns the contact with target t, or nil.
+func (s *source) lookup(t target) *contact {
+	if s.targets != nil {
+		return s.targets[t]
+	}
+	if s.hasOne && s.one == t {
+		return &s.oneC
+	}
+	return nil
+}
+
+// insert adds a new target.
+func (s *source) insert(t target, c contact) {
+	switch {
+	case !s.hasOne && s.targets == nil:
+		s.one, s.oneC, s.hasOne = t, c, true
+	case s.targets == nil:
+		first := s.oneC
+		s.targets = map[target]*contact{s.one: &first}
+		s.hasOne = false
+		fallthrough
+	default:
+		s.targets[t] = &c
+	}
+}
+
+// numTargets is the number of distinct targets.
+func (s *source) numTargets() int {
+	if s.targets != nil {
+		return len(s.targets)
+	}
+	if s.hasOne {
+		return 1
+	}
+	return 0
+}
+
+// each calls f for every target (in no particular order).
+func (s *source) each(f func(target, *contact)) {
+	if s.targets == nil {
+		if s.hasOne {
+			f(s.one, &s.oneC)
+		}
+		return
+	}
+	for t, c := range s.targets {
+		f(t, c)
+	}
 }
