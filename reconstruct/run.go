@@ -102,7 +102,9 @@ type pipeline struct {
 	writeErr    error
 	first, last time.Time
 	fileErrors  int
-	unsupported []uint16 // link types already warned about
+	unsupported []uint16       // link types already warned about
+	cur         capture.Packet // the packet being handled, for panic warnings
+	panics      int
 }
 
 func newPipeline(cfg Config, w Sink) *pipeline {
@@ -175,8 +177,37 @@ func (p *pipeline) connection(c *flow.Conn) {
 }
 
 // read consumes the source. It returns a filter error or a source error
-// that is not a *capture.FileError; file problems become warnings.
+// that is not a *capture.FileError; file problems become warnings. A panic
+// while handling one packet (a bug met on hostile input) becomes a warning
+// naming the frame, that packet is skipped and reading goes on, so the
+// report of everything else is still written.
 func (p *pipeline) read(ctx context.Context, src capture.Source) error {
+	for {
+		done, err := p.readGuarded(ctx, src)
+		if done {
+			return err
+		}
+	}
+}
+
+// readGuarded runs readLoop, turning a panic into a warning; done is false
+// when reading should resume after the packet that panicked.
+func (p *pipeline) readGuarded(ctx context.Context, src capture.Source) (done bool, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.panics++
+			p.warn(fmt.Sprintf("%s: frame %d: internal error, packet skipped: %v", p.cur.File, p.cur.Frame, v))
+			done, err = p.panics >= maxPanics, nil
+		}
+	}()
+	return true, p.readLoop(ctx, src)
+}
+
+// maxPanics stops reading after this many packets panicked: something is
+// wrong with every packet, not with one.
+const maxPanics = 100
+
+func (p *pipeline) readLoop(ctx context.Context, src capture.Source) error {
 	cfg := &p.cfg
 	for ctx.Err() == nil {
 		if cfg.Count > 0 && p.r.Capture.Packets >= cfg.Count {
@@ -212,6 +243,7 @@ func (p *pipeline) read(ctx context.Context, src capture.Source) error {
 				continue
 			}
 		}
+		p.cur = pkt
 		p.packet(pkt)
 	}
 	return nil
