@@ -103,7 +103,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error (progress is shown only when standard error is a terminal)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.DurationVar(&o.idle, "idle-timeout", time.Hour, "hand out a connection idle this long (capture time)")
-	fs.IntVar(&o.maxConns, "max-conns", 2_000_000, "bound on tracked connections; the least recently active are evicted and counted")
+	fs.IntVar(&o.maxConns, "max-conns", 1_000_000, "bound on connections (and on remembered finished 4-tuples) tracked at once; the least recently active are evicted and counted")
 	return fs
 }
 

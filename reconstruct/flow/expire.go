@@ -72,8 +72,8 @@ func (t *Tracker) expireTombs(q []tombRef, cutoff int64) []tombRef {
 	for len(q) > 0 && q[0].at <= cutoff {
 		ref := q[0]
 		q = q[1:]
-		if tb, ok := t.tombs[ref.key.packed()]; ok && tb.at == ref.at {
-			delete(t.tombs, ref.key.packed())
+		if tb, ok := t.tombs[ref.key]; ok && tb.at == ref.at {
+			delete(t.tombs, ref.key)
 		}
 	}
 	return q
@@ -86,12 +86,25 @@ func (t *Tracker) finish(c *Conn) {
 	if t.conns[c.Key.packed()] == c {
 		delete(t.conns, c.Key.packed())
 	}
+	mk := c.Key.packed()
 	tb := tomb{stream: c.Stream, base: c.base, baseKnown: c.baseKnown, at: c.lastSeen}
-	t.tombs[c.Key.packed()] = tb
+	t.tombs[mk] = tb
 	if c.Done() {
-		t.tombQueue = append(t.tombQueue, tombRef{key: c.Key, at: tb.at})
+		t.tombQueue = append(t.tombQueue, tombRef{key: mk, at: tb.at})
 	} else {
-		t.openTombQueue = append(t.openTombQueue, tombRef{key: c.Key, at: tb.at})
+		t.openTombQueue = append(t.openTombQueue, tombRef{key: mk, at: tb.at})
+	}
+	for len(t.tombs) > t.cfg.MaxConns && len(t.tombQueue)+len(t.openTombQueue) > 0 {
+		// Over the bound: forget the oldest tombstone of either queue.
+		q := &t.tombQueue
+		if len(*q) == 0 || len(t.openTombQueue) > 0 && t.openTombQueue[0].at < (*q)[0].at {
+			q = &t.openTombQueue
+		}
+		ref := (*q)[0]
+		*q = (*q)[1:]
+		if old, ok := t.tombs[ref.key]; ok && old.at == ref.at {
+			delete(t.tombs, ref.key)
+		}
 	}
 	t.emit(c)
 	t.recycle(c)

@@ -30,7 +30,10 @@ type Config struct {
 	TombstoneTTL time.Duration
 	// MaxConns bounds the table; when full the least recently active
 	// connections are handed out early and counted as evicted.
-	// Default 2,000,000.
+	// A connection record takes about 1.1 KB, so the default bound keeps
+	// the table near 1.1 GB. The tombstones of finished 4-tuples are
+	// bounded by the same number (the oldest are dropped first).
+	// Default 1,000,000.
 	MaxConns int
 	// Reuse recycles a connection's memory once the emit callback has
 	// returned: emit must then keep nothing of the *Conn. Off by default.
@@ -54,7 +57,7 @@ func (c *Config) setDefaults() {
 		c.TombstoneTTL = 5 * time.Minute
 	}
 	if c.MaxConns <= 0 {
-		c.MaxConns = 2_000_000
+		c.MaxConns = 1_000_000
 	}
 }
 
@@ -93,7 +96,7 @@ type lingerRef struct {
 }
 
 type tombRef struct {
-	key Key
+	key mapKey
 	at  int64
 }
 
@@ -324,8 +327,9 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 		return
 	}
 	if c.Transitions == nil {
-		// A connection's life is about eight state changes: one allocation.
-		c.Transitions = make([]Transition, 0, 8)
+		// Room for a handshake's worth of state changes; a full open and
+		// close (about eleven) grows it twice.
+		c.Transitions = make([]Transition, 0, 4)
 	}
 	c.Transitions = append(c.Transitions, Transition{
 		Frame: seg.Frame, at: toNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why,

@@ -279,3 +279,17 @@ func TestContentGaps(t *testing.T) {
 		})
 	}
 }
+
+// TestTombstonesBounded: with more finished 4-tuples than MaxConns, the
+// oldest tombstones are forgotten so the tombstone table stays bounded.
+func TestTombstonesBounded(t *testing.T) {
+	tr := NewTracker(Config{MaxConns: 50}, func(*Conn) {})
+	for i := range 1000 {
+		seg := decode.Segment{Frame: int64(i + 1), Time: t0.Add(time.Duration(i) * time.Millisecond),
+			Src: netip.AddrPortFrom(cli.Addr(), uint16(10000+i)), Dst: srv, Flags: S, Seq: 7, HeaderLen: 20, WScale: -1}
+		tr.Add(&seg)
+	}
+	if len(tr.tombs) > 50 || tr.Open() > 50 {
+		t.Errorf("%d tombstones, %d open; bound is 50", len(tr.tombs), tr.Open())
+	}
+}
