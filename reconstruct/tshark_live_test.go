@@ -34,7 +34,7 @@ func runTshark(t *testing.T, tshark, capFile string) []tsharkRow {
 		if err1 != nil || err2 != nil {
 			t.Fatalf("tshark output %q", line)
 		}
-		rows = append(rows, tsharkRow{fr, st})
+		rows = append(rows, tsharkRow{Frame: fr, Stream: st})
 	}
 	return rows
 }

@@ -1,11 +1,8 @@
 package reconstruct
 
 import (
-	"bufio"
-	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -20,31 +17,9 @@ var wiresharkLeftOut = map[string]string{
 	"sv__filestore-5408.pcap":      "frame 87 is an sFlow datagram whose samples quote five TCP headers; tshark numbers them, wirestat does not decode sFlow",
 }
 
-type tsharkRow struct{ frame, stream int64 }
+type tsharkRow = testenv.TsharkRow
 
-func readTsharkTSV(t *testing.T, path string) []tsharkRow {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	var rows []tsharkRow
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		cols := strings.Split(sc.Text(), "\t")
-		if len(cols) < 2 || cols[1] == "" {
-			continue
-		}
-		fr, err1 := strconv.ParseInt(cols[0], 10, 64)
-		st, err2 := strconv.ParseInt(strings.SplitN(cols[1], ",", 2)[0], 10, 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("%s: bad row %q", path, sc.Text())
-		}
-		rows = append(rows, tsharkRow{fr, st})
-	}
-	return rows
-}
+func readTsharkTSV(t *testing.T, path string) []tsharkRow { return testenv.TsharkRows(t, path) }
 
 // TestWiresharkStreams checks that every TCP frame of every capture in the
 // Wireshark oracle lands in the connection with tshark 4.0's tcp.stream
@@ -81,23 +56,23 @@ func compareStreams(t *testing.T, capFile string, want []tsharkRow) (agree, tota
 	bad := 0
 	for _, w := range want {
 		total++
-		got, ok := a.assigned[w.frame]
-		if ok && got == w.stream {
+		got, ok := a.assigned[w.Frame]
+		if ok && got == w.Stream {
 			agree++
 			continue
 		}
 		if bad < 5 {
 			if !ok {
-				t.Errorf("frame %d: tshark stream %d, wirestat saw no TCP", w.frame, w.stream)
+				t.Errorf("frame %d: tshark stream %d, wirestat saw no TCP", w.Frame, w.Stream)
 			} else {
-				t.Errorf("frame %d: tshark stream %d, wirestat stream %d", w.frame, w.stream, got)
+				t.Errorf("frame %d: tshark stream %d, wirestat stream %d", w.Frame, w.Stream, got)
 			}
 		}
 		bad++
 	}
 	wantFrames := map[int64]bool{}
 	for _, w := range want {
-		wantFrames[w.frame] = true
+		wantFrames[w.Frame] = true
 	}
 	for fr := range a.assigned {
 		if !wantFrames[fr] && bad < 5 {
@@ -108,12 +83,12 @@ func compareStreams(t *testing.T, capFile string, want []tsharkRow) (agree, tota
 	// First and last frame per stream.
 	span := map[int64][2]int64{}
 	for _, w := range want {
-		s, ok := span[w.stream]
+		s, ok := span[w.Stream]
 		if !ok {
-			s = [2]int64{w.frame, w.frame}
+			s = [2]int64{w.Frame, w.Frame}
 		}
-		s[0], s[1] = min(s[0], w.frame), max(s[1], w.frame)
-		span[w.stream] = s
+		s[0], s[1] = min(s[0], w.Frame), max(s[1], w.Frame)
+		span[w.Stream] = s
 	}
 	seen := map[int64]bool{}
 	for _, c := range a.conns {

@@ -1,13 +1,11 @@
 package capture
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/binary"
 	"io"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -34,25 +32,13 @@ func oracleCaptures(t *testing.T) []string {
 	return out
 }
 
-// maxTsharkFrame returns the largest frame number in column 1 of a
-// .tshark.tsv file.
+// maxTsharkFrame returns the largest frame number of a .tshark.tsv file.
 func maxTsharkFrame(t *testing.T, path string) int64 {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
+	var m int64
+	for _, r := range testenv.TsharkRows(t, path) {
+		m = max(m, r.Frame)
 	}
-	defer f.Close()
-	var maxFrame int64
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		col, _, _ := strings.Cut(sc.Text(), "\t")
-		n, err := strconv.ParseInt(col, 10, 64)
-		if err != nil {
-			t.Fatalf("%s: bad frame number %q", path, col)
-		}
-		maxFrame = max(maxFrame, n)
-	}
-	return maxFrame
+	return m
 }
 
 func TestWiresharkOracleCaptures(t *testing.T) {

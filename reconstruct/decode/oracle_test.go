@@ -1,14 +1,11 @@
 package decode
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
@@ -43,24 +40,11 @@ func readFrames(t testing.TB, path string) []frameData {
 	}
 }
 
-// tsharkTCPFrames returns column 1 of a .tshark.tsv file: the frames
-// tshark decodes as TCP.
+// tsharkTCPFrames returns the frames tshark decodes as TCP.
 func tsharkTCPFrames(t testing.TB, path string) []int64 {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	var out []int64
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		col, _, _ := strings.Cut(sc.Text(), "\t")
-		n, err := strconv.ParseInt(col, 10, 64)
-		if err != nil {
-			t.Fatalf("%s: bad frame number %q", path, col)
-		}
-		out = append(out, n)
+	for _, r := range testenv.TsharkRows(t, path) {
+		out = append(out, r.Frame)
 	}
 	return out
 }

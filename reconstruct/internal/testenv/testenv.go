@@ -6,6 +6,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -62,4 +64,34 @@ func Root(t testing.TB) {
 	if os.Geteuid() != 0 {
 		t.Skip("needs root (network namespaces, packet capture); run as root to include it")
 	}
+}
+
+// TsharkRow is one line of a stored tshark listing: a frame tshark decodes
+// as TCP and its tcp.stream (the first one, for frames carrying several).
+type TsharkRow struct {
+	Frame, Stream int64
+}
+
+// TsharkRows reads a .tshark.tsv file of the Wireshark oracle
+// (frame.number, tcp.stream, ... tab-separated, no header).
+func TsharkRows(t testing.TB, path string) []TsharkRow {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []TsharkRow
+	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+		cols := strings.Split(line, "\t")
+		if len(cols) < 2 || cols[1] == "" {
+			continue
+		}
+		fr, err1 := strconv.ParseInt(cols[0], 10, 64)
+		st, err2 := strconv.ParseInt(strings.SplitN(cols[1], ",", 2)[0], 10, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: bad row %q", path, line)
+		}
+		rows = append(rows, TsharkRow{fr, st})
+	}
+	return rows
 }
