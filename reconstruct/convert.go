@@ -9,12 +9,20 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 )
 
+// closedBy values, shared by every row rather than allocated per row.
+var (
+	closedByClient = "client"
+	closedByServer = "server"
+	closedByBoth   = "both"
+)
+
 // Connection converts a finished flow.Conn to its report row.
 func Connection(c *flow.Conn) result.Connection {
+	since := new([2]time.Time) // one allocation for both endpoints' Since
 	rc := result.Connection{
 		Stream:        c.Stream,
-		Client:        endpoint(&c.EP[flow.Client]),
-		Server:        endpoint(&c.EP[flow.Server]),
+		Client:        endpoint(&c.EP[flow.Client], &since[0]),
+		Server:        endpoint(&c.EP[flow.Server], &since[1]),
 		RolesInferred: c.RolesInferred,
 		FirstFrame:    c.FirstFrame,
 		LastFrame:     c.LastFrame,
@@ -29,11 +37,11 @@ func Connection(c *flow.Conn) result.Connection {
 	}
 	switch c.ClosedBy {
 	case int8(flow.Client):
-		rc.ClosedBy = ptr("client")
+		rc.ClosedBy = &closedByClient
 	case int8(flow.Server):
-		rc.ClosedBy = ptr("server")
+		rc.ClosedBy = &closedByServer
 	case 2:
-		rc.ClosedBy = ptr("both")
+		rc.ClosedBy = &closedByBoth
 	}
 	for i, t := range c.Transitions {
 		rc.Transitions[i] = result.Transition{
@@ -51,15 +59,13 @@ func Connection(c *flow.Conn) result.Connection {
 	return rc
 }
 
-func ptr[T any](v T) *T { return &v }
-
-func endpoint(e *flow.Endpoint) result.Endpoint {
-	since := e.Since()
+func endpoint(e *flow.Endpoint, since *time.Time) result.Endpoint {
+	*since = e.Since()
 	return result.Endpoint{
 		Addr:         e.Addr.Addr().Unmap().String(),
 		Port:         e.Addr.Port(),
 		State:        e.State.String(),
-		Since:        &since,
+		Since:        since,
 		Packets:      e.Packets,
 		PayloadBytes: e.PayloadBytes,
 		IPBytes:      e.IPBytes,
