@@ -150,6 +150,7 @@ for name in "${FILES[@]}"; do
 	f=$name.pcap
 	row "$name" "wirestat (text)" "$WS -r $f"
 	row "$name" "wirestat (json)" "$WS -r $f -F json"
+	row "$name" "wirestat --workers 2" "$WS --workers 2 -r $f"
 	row "$name" "floor (read+decode+map)" "$FLOOR -r $f"
 	row "$name" "wirestat (stdin)" "cat $f | $WS -r -"
 	((have_tcpdump)) && row "$name" "tcpdump" "tcpdump -r $f -w /dev/null"

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
@@ -33,6 +34,11 @@ type Config struct {
 	Filter string
 	// Flow configures the connection table (MSL, timeouts, limits).
 	Flow flow.Config
+	// Workers is 1 (default: one goroutine does everything) or 2: reading
+	// and decoding run in one goroutine and connection tracking, findings
+	// and report rows in another, fed in capture order, so the output is
+	// the same byte for byte.
+	Workers int
 	// Reassemble measures missed bytes by payload reassembly
 	// (gopacket/tcpassembly, package continuity) instead of sequence-number
 	// hole tracking.
@@ -72,7 +78,12 @@ type Config struct {
 // compile.
 func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.Result, error) {
 	p := newPipeline(cfg, w)
-	if err := p.read(ctx, src); errors.Is(err, ErrFilter) {
+	if cfg.Workers > 1 {
+		p.startTracking()
+	}
+	err := p.read(ctx, src)
+	p.stopTracking()
+	if errors.Is(err, ErrFilter) {
 		return nil, err
 	} else if err != nil {
 		return p.finish(), err
@@ -105,7 +116,23 @@ type pipeline struct {
 	unsupported []uint16       // link types already warned about
 	cur         capture.Packet // the packet being handled, for panic warnings
 	panics      int
+	warnMu      sync.Mutex // warn is called from both goroutines with Workers 2
+
+	// With Workers 2: segments travel in batches to the tracking goroutine.
+	batch   *segBatch
+	batches chan *segBatch
+	free    chan *segBatch
+	tracked chan struct{} // closed when the tracking goroutine is done
 }
+
+// segBatch carries decoded segments, and with Reassemble their payload
+// bytes, from the reading goroutine to the tracking goroutine.
+type segBatch struct {
+	segs    []decode.Segment
+	payload []byte
+}
+
+const batchSize = 512
 
 func newPipeline(cfg Config, w Sink) *pipeline {
 	p := &pipeline{
@@ -151,6 +178,8 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 }
 
 func (p *pipeline) warn(msg string) {
+	p.warnMu.Lock()
+	defer p.warnMu.Unlock()
 	p.r.Capture.Warnings = append(p.r.Capture.Warnings, msg)
 	if p.cfg.Warn != nil {
 		p.cfg.Warn(msg)
@@ -276,12 +305,10 @@ func (p *pipeline) packet(pkt capture.Packet) {
 		if seg.BadHeaderLen {
 			c.BadTCPHeaders++
 		}
-		stream := p.tracker.Add(seg)
-		if p.cont != nil {
-			p.cont.Add(seg)
-		}
-		if p.cfg.Assigned != nil {
-			p.cfg.Assigned(seg.Frame, stream)
+		if p.batches != nil {
+			p.queue(seg)
+		} else {
+			p.track(seg)
 		}
 	case decode.NotTCP:
 		c.OtherPackets++
@@ -300,6 +327,86 @@ func (p *pipeline) packet(pkt capture.Packet) {
 			p.warn(fmt.Sprintf("%s: frame %d: link type %d is not supported; its frames are counted as decode errors", pkt.File, pkt.Frame, pkt.LinkType))
 		}
 	}
+}
+
+// track hands one decoded segment to the tracker (and the continuity
+// assembler).
+func (p *pipeline) track(seg *decode.Segment) {
+	stream := p.tracker.Add(seg)
+	if p.cont != nil {
+		p.cont.Add(seg)
+	}
+	if p.cfg.Assigned != nil {
+		p.cfg.Assigned(seg.Frame, stream)
+	}
+}
+
+// startTracking runs tracking in its own goroutine (Workers 2).
+func (p *pipeline) startTracking() {
+	p.batches = make(chan *segBatch, 8)
+	p.free = make(chan *segBatch, 10)
+	p.tracked = make(chan struct{})
+	go func() {
+		defer close(p.tracked)
+		for b := range p.batches {
+			p.trackBatch(b)
+			b.segs, b.payload = b.segs[:0], b.payload[:0]
+			p.free <- b
+		}
+	}()
+}
+
+// trackBatch tracks one batch; a panic becomes a warning and skips the
+// rest of the batch, as a panic on one packet does in the reading loop.
+func (p *pipeline) trackBatch(b *segBatch) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.warn(fmt.Sprintf("internal error tracking connections, %d segments skipped: %v", len(b.segs), v))
+		}
+	}()
+	for i := range b.segs {
+		p.track(&b.segs[i])
+	}
+}
+
+// queue copies a segment into the current batch and sends full batches.
+func (p *pipeline) queue(seg *decode.Segment) {
+	if p.batch == nil {
+		select {
+		case p.batch = <-p.free:
+		default:
+			p.batch = &segBatch{segs: make([]decode.Segment, 0, batchSize)}
+		}
+	}
+	b := p.batch
+	b.segs = append(b.segs, *seg)
+	if p.cont != nil {
+		// The payload aliases the read buffer: copy it for the other
+		// goroutine.
+		start := len(b.payload)
+		b.payload = append(b.payload, seg.Payload...)
+		b.segs[len(b.segs)-1].Payload = b.payload[start:len(b.payload):len(b.payload)]
+	} else {
+		b.segs[len(b.segs)-1].Payload = nil
+	}
+	if len(b.segs) == batchSize {
+		p.batches <- b
+		p.batch = nil
+	}
+}
+
+// stopTracking sends the last batch and waits for the tracking goroutine.
+func (p *pipeline) stopTracking() {
+	if p.batches == nil {
+		return
+	}
+	if p.batch != nil && len(p.batch.segs) > 0 {
+		p.batches <- p.batch
+	}
+	p.batch = nil
+	close(p.batches)
+	<-p.tracked
+	p.batches = nil
 }
 
 // finish hands out the connections still open as of the end of the

@@ -57,6 +57,7 @@ type options struct {
 	filter       string
 	annotate     string
 	reassemble   bool
+	workers      int
 	thresholds   files
 	thrFile      string
 	listThr      bool
@@ -95,6 +96,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
 	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints (most interesting first); -1 for all")
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
+	fs.IntVar(&o.workers, "workers", 1, "1, or 2 to read and decode in one goroutine while another tracks connections (same output)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
 	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
 	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
@@ -172,6 +174,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		Filter:     o.filter,
 		Count:      o.count,
 		Reassemble: o.reassemble,
+		Workers:    o.workers,
 		Version:    version(),
 		Flow: flow.Config{
 			MSL:         time.Duration(o.msl * float64(time.Second)),

@@ -65,6 +65,7 @@ func TestExitCodes(t *testing.T) {
 		{"threshold lowers the bar", []string{"-r", demo(t), "--findings-only", "--threshold", "flood-half-open=1"}, exitOK, "syn_flood", ""},
 		{"unknown threshold", []string{"-r", demo(t), "--threshold", "nope=1"}, exitUsage, "", "unknown threshold"},
 		{"bad threshold file", []string{"-r", demo(t), "--thresholds-file", filepath.Join(dir, "missing.conf")}, exitUsage, "", "--thresholds-file"},
+		{"two workers", []string{"-r", demo(t), "--workers", "2", "-F", "csv"}, exitOK, "CLOSE_WAIT", ""},
 		{"truncated keeps results", []string{"-r", trunc, "-F", "csv"}, exitOK, "TIME_WAIT", "trunc.pcap: offset"},
 	}
 	for _, tt := range tests {

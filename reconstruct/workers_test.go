@@ -1,0 +1,60 @@
+package reconstruct
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
+	"github.com/wirestat/wirestat/reconstruct/report"
+)
+
+// render runs the pipeline over files and returns the json report.
+func render(t *testing.T, cfg Config, files ...string) []byte {
+	t.Helper()
+	src, err := capture.Open(files, capture.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	var buf bytes.Buffer
+	w, err := report.ForFormat("json", &buf, report.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Sources = files
+	r, err := Run(context.Background(), src, cfg, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(r); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestWorkersSameOutput: with Workers 2 the report is byte for byte the
+// one of a single goroutine, on every shipped capture and Zeek trace, with
+// and without payload reassembly.
+func TestWorkersSameOutput(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	caps, _ := filepath.Glob(filepath.Join(root, "pcaps", "*.pcap"))
+	zdir := filepath.Join(filepath.Dir(root), "shared", "oracles", "zeek")
+	if d := os.Getenv("WIRESTAT_SHARED"); d != "" {
+		zdir = filepath.Join(d, "oracles", "zeek")
+	}
+	traces, _ := filepath.Glob(filepath.Join(zdir, "*", "*.pcap*"))
+	caps = append(caps, traces...)
+	for _, c := range caps {
+		for _, reassemble := range []bool{false, true} {
+			one := render(t, Config{Reassemble: reassemble}, c)
+			two := render(t, Config{Reassemble: reassemble, Workers: 2}, c)
+			if !bytes.Equal(one, two) {
+				t.Errorf("%s (reassemble=%v): Workers 2 output differs from Workers 1", c, reassemble)
+			}
+		}
+	}
+}
