@@ -2,9 +2,9 @@ module github.com/wirestat/wirestat
 
 go 1.26.8
 
-require golang.org/x/sys v0.50.0
-
 require (
-	github.com/google/gopacket v1.1.19 // indirect
-	golang.org/x/net v0.62.0 // indirect
+	github.com/google/gopacket v1.1.19
+	golang.org/x/sys v0.50.0
 )
+
+require golang.org/x/net v0.62.0 // indirect
