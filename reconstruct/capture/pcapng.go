@@ -231,10 +231,7 @@ func (f *fileReader) nextBlock(s *source) (Packet, error) {
 				return Packet{}, err
 			}
 			if isCountedNonPacket(btype) {
-				s.frames++
-				if s.frames&1023 == 0 {
-					s.shared.Store(s.frames)
-				}
+				s.countFrame()
 			}
 		}
 	}
@@ -279,20 +276,7 @@ func (f *fileReader) readEPB(s *source, start int64, btype, total uint32) (Packe
 		return Packet{}, err
 	}
 	ifc := &f.ifaces[id]
-	s.frames++
-	if s.frames&1023 == 0 {
-		s.shared.Store(s.frames)
-	}
-	return Packet{
-		Data:          data,
-		Timestamp:     stamp(ifc, ts),
-		CaptureLength: int(caplen),
-		Length:        int(max(origlen, caplen)),
-		LinkType:      ifc.link,
-		Frame:         s.frames,
-		File:          f.name,
-		Offset:        start,
-	}, nil
+	return s.packet(f, start, data, stamp(ifc, ts), caplen, origlen, ifc.link), nil
 }
 
 // readSPB reads a simple packet block whose 8-byte header has been consumed.
@@ -324,17 +308,6 @@ func (f *fileReader) readSPB(s *source, start int64, total uint32) (Packet, erro
 	if err := f.finishBlock(start, total, 12+caplen); err != nil {
 		return Packet{}, err
 	}
-	s.frames++
-	if s.frames&1023 == 0 {
-		s.shared.Store(s.frames)
-	}
-	return Packet{
-		Data:          data,
-		CaptureLength: int(caplen),
-		Length:        int(max(origlen, caplen)),
-		LinkType:      ifc.link,
-		Frame:         s.frames,
-		File:          f.name,
-		Offset:        start,
-	}, nil
+	// A simple packet block has no timestamp.
+	return s.packet(f, start, data, time.Time{}, caplen, origlen, ifc.link), nil
 }

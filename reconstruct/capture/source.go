@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sync/atomic"
+	"time"
 )
 
 // DefaultMaxPacket is the default for Options.MaxPacket: the largest
@@ -159,6 +160,29 @@ func (s *source) Close() error {
 		return err
 	}
 	return nil
+}
+
+// countFrame counts a frame, publishing the count for Progress every 1024.
+func (s *source) countFrame() {
+	s.frames++
+	if s.frames&1023 == 0 {
+		s.shared.Store(s.frames)
+	}
+}
+
+// packet numbers a frame and describes it.
+func (s *source) packet(f *fileReader, start int64, data []byte, ts time.Time, caplen, origlen uint32, link uint16) Packet {
+	s.countFrame()
+	return Packet{
+		Data:          data,
+		Timestamp:     ts,
+		CaptureLength: int(caplen),
+		Length:        int(max(origlen, caplen)),
+		LinkType:      link,
+		Frame:         s.frames,
+		File:          f.name,
+		Offset:        start,
+	}
 }
 
 // packetBuf returns the shared packet buffer resized to n bytes. n has been
@@ -370,20 +394,7 @@ func (f *fileReader) nextPcap(s *source) (Packet, error) {
 	if !f.nano {
 		frac *= 1000
 	}
-	s.frames++
-	if s.frames&1023 == 0 {
-		s.shared.Store(s.frames)
-	}
-	return Packet{
-		Data:          data,
-		Timestamp:     unixUTC(sec, frac),
-		CaptureLength: int(caplen),
-		Length:        int(max(origlen, caplen)),
-		LinkType:      f.link,
-		Frame:         s.frames,
-		File:          f.name,
-		Offset:        start,
-	}, nil
+	return s.packet(f, start, data, unixUTC(sec, frac), caplen, origlen, f.link), nil
 }
 
 func (f *fileReader) next(s *source) (Packet, error) {
