@@ -2,7 +2,10 @@
 
 package e2e
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Ports used by the scenarios. Client ports are bound explicitly so that the
 // endpoints, and therefore the expected states, are the same on every run.
@@ -20,7 +23,26 @@ const synRetransmit = 1300 * time.Millisecond
 // Scenarios returns every scenario shipped in pcaps/, in the order they are
 // generated; the last three are finding scenarios (see FindingScenarios).
 func Scenarios() []Scenario {
-	return append([]Scenario{
+	base := baseScenarios()
+	return append(append(base, ipv6Variants(base, "close-by-server", "close-wait", "refused", "rst-abort")...), findingSamples()...)
+}
+
+// ipv6Variants repeats the named IPv4 scenarios over IPv6 ("<name>-ipv6").
+func ipv6Variants(all []Scenario, names ...string) []Scenario {
+	var out []Scenario
+	for _, sc := range all {
+		if slices.Contains(names, sc.Name) {
+			sc.Name += "-ipv6"
+			sc.Doc += " (IPv6)"
+			sc.IPv6 = true
+			out = append(out, sc)
+		}
+	}
+	return out
+}
+
+func baseScenarios() []Scenario {
+	return []Scenario{
 		{
 			Name: "close-by-client",
 			Doc:  "client sends a request, gets a reply and closes first; four-way close",
@@ -285,7 +307,7 @@ func Scenarios() []Scenario {
 			},
 			Run: demo,
 		},
-	}, findingSamples()...)
+	}
 }
 
 // closeByClient: request, reply, the client closes, the server closes on EOF.
