@@ -86,7 +86,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs := flag.NewFlagSet("wirestat", flag.ContinueOnError)
 	fs.Var(&o.reads, "r", "read packets from `FILE` (pcap or pcapng, optionally gzip; - for stdin); repeatable")
 	fs.StringVar(&o.iface, "i", "", "capture live on `IFACE`; Ctrl-C ends the capture and writes the report")
-	fs.StringVar(&o.format, "F", "text", "output `format`: text, json, jsonl, csv, zeek")
+	fs.StringVar(&o.format, "F", "text", "output `format`: text, json, jsonl, csv, zeek, html")
 	fs.StringVar(&o.format, "format", "text", "same as -F")
 	fs.StringVar(&o.out, "o", "", "write the report to `FILE` instead of standard output")
 	fs.StringVar(&o.save, "w", "", "live capture: also save the packets to `FILE` (pcap)")

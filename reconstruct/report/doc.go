@@ -1,7 +1,8 @@
 // Package report writes Results in the formats of the wirestat report
-// contract (../shared/docs/REPORT.md): text (a netstat-like table), json,
-// jsonl, csv and zeek (a Zeek conn.log). ForFormat picks a Writer with a
-// plain switch. Writers stream: the reconstructor calls Connection for each
+// contract (schema wirestat.report/v1, described in the README): text (a
+// netstat-like table), json, jsonl, csv, zeek (a Zeek conn.log) and html
+// (one self-contained page). ForFormat picks a Writer with a plain switch.
+// Writers stream: the reconstructor calls Connection for each
 // connection as it finishes and Close once with the final Result, so memory
 // stays bounded by open connections rather than by the capture. Close also
 // accepts a whole Result: connections still in r.Connections are written

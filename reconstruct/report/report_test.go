@@ -88,6 +88,7 @@ func TestGolden(t *testing.T) {
 		{"web.jsonl", "jsonl", Options{Tool: tool}},
 		{"web.csv", "csv", Options{}},
 		{"web.conn.log", "zeek", Options{CaptureStart: t0}},
+		{"web.html", "html", Options{Tool: tool}},
 		{"empty.txt", "text", Options{}},
 		{"empty.json", "json", Options{Tool: tool}},
 		{"empty.conn.log", "zeek", Options{}},

@@ -53,13 +53,13 @@ var DefaultTool = result.Tool{Name: "wirestat", Version: "devel"}
 var ErrUnknownFormat = errors.New("unknown report format")
 
 // formats lists the valid format names, the default first.
-var formats = [...]string{"text", "json", "jsonl", "csv", "zeek"}
+var formats = [...]string{"text", "json", "jsonl", "csv", "zeek", "html"}
 
 // Formats returns the format names ForFormat accepts, the default first.
 func Formats() []string { return formats[:] }
 
 // ForFormat returns a Writer producing format on w: text (the default when
-// format is empty), json, jsonl, csv or zeek. Names are case-insensitive. An
+// format is empty), json, jsonl, csv, zeek or html. Names are case-insensitive. An
 // unknown name yields an error wrapping ErrUnknownFormat that lists the
 // valid names.
 //
@@ -81,6 +81,8 @@ func ForFormat(format string, w io.Writer, opt Options) (Writer, error) {
 		return newCSVWriter(w, opt), nil
 	case "zeek":
 		return newZeekWriter(w, opt), nil
+	case "html":
+		return newHTMLWriter(w, opt), nil
 	}
 	return nil, fmt.Errorf("%w %q (valid: %s)", ErrUnknownFormat, format, strings.Join(formats[:], ", "))
 }
