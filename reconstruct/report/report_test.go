@@ -434,3 +434,22 @@ func TestTextFindingsOnlyNone(t *testing.T) {
 		t.Errorf("got %q, want %q", out, "no findings\n")
 	}
 }
+
+// TestTextListenersLimited: past the row limit the text report lists the
+// busiest listeners and says how many it left out.
+func TestTextListenersLimited(t *testing.T) {
+	r := testResult()
+	r.Listeners = nil
+	for i := range 10 {
+		r.Listeners = append(r.Listeners, result.Listener{Addr: "10.0.0.9", Port: uint16(1000 + i), FirstFrame: int64(i + 1), Connections: int64(i)})
+	}
+	out := string(render(t, "text", Options{TopN: 3}, nil, r))
+	for _, want := range []string{"10.0.0.9:1009", "10.0.0.9:1008", "10.0.0.9:1007", "... 7 more listeners not shown"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text report lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "10.0.0.9:1000 ") {
+		t.Errorf("the least busy listener is listed:\n%s", out)
+	}
+}

@@ -204,7 +204,7 @@ func (tw *textWriter) Close(r *result.Result) error {
 		tw.writeHeader(bw, r)
 		tw.writeEndpoints(bw, start)
 		tw.writeStates(bw)
-		writeListeners(bw, r.Listeners)
+		writeListeners(bw, r.Listeners, tw.limit)
 		writeFindings(bw, r.Findings, false)
 		writeStats(bw, &r.Capture)
 	}
@@ -383,10 +383,25 @@ func appendRight(b []byte, s string, width int) []byte {
 	return append(b, s...)
 }
 
-func writeListeners(bw *bufio.Writer, ls []result.Listener) {
+// writeListeners prints the listeners in first-frame order; beyond limit
+// (when positive) it prints the busiest limit of them and a note.
+func writeListeners(bw *bufio.Writer, ls []result.Listener, limit int) {
 	if len(ls) == 0 {
 		return
 	}
+	hidden := 0
+	if limit > 0 && len(ls) > limit {
+		busiest := slices.Clone(ls)
+		slices.SortStableFunc(busiest, func(a, b result.Listener) int { return cmp.Compare(b.Connections, a.Connections) })
+		busiest = busiest[:limit]
+		slices.SortStableFunc(busiest, func(a, b result.Listener) int { return cmp.Compare(a.FirstFrame, b.FirstFrame) })
+		hidden, ls = len(ls)-limit, busiest
+	}
+	defer func() {
+		if hidden > 0 {
+			bw.WriteString("... " + strconv.Itoa(hidden) + " more listeners not shown (use -F json or --top N)\n")
+		}
+	}()
 	bw.WriteString("\nListeners\n")
 	t := newTab(bw)
 	t.Write([]byte("Address\tFirst frame\tConnections\n"))
