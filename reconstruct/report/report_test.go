@@ -453,3 +453,22 @@ func TestTextListenersLimited(t *testing.T) {
 		t.Errorf("the least busy listener is listed:\n%s", out)
 	}
 }
+
+// TestTextFindingsLimited: past the row limit the text report prints the
+// most severe findings and counts the rest.
+func TestTextFindingsLimited(t *testing.T) {
+	r := testResult()
+	r.Findings = nil
+	for i, sev := range []string{"low", "high", "low", "medium", "info"} {
+		r.Findings = append(r.Findings, result.Finding{Kind: "reset", Severity: sev, Subject: "10.0.0." + strconv.Itoa(i), Summary: "s", Count: 1})
+	}
+	out := string(render(t, "text", Options{TopN: 2, FindingsOnly: true}, nil, r))
+	for _, want := range []string{"[high] reset 10.0.0.1", "[medium] reset 10.0.0.3", "... 3 more findings not shown"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "[low]") {
+		t.Errorf("a low finding is printed past the limit:\n%s", out)
+	}
+}

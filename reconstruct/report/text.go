@@ -195,7 +195,7 @@ func (tw *textWriter) Close(r *result.Result) error {
 	}
 	bw := bufio.NewWriter(tw.out)
 	if tw.opt.FindingsOnly {
-		writeFindings(bw, r.Findings, true)
+		writeFindings(bw, r.Findings, true, tw.limit)
 	} else {
 		start := tw.start
 		if r.Capture.First != nil {
@@ -205,7 +205,7 @@ func (tw *textWriter) Close(r *result.Result) error {
 		tw.writeEndpoints(bw, start)
 		tw.writeStates(bw)
 		writeListeners(bw, r.Listeners, tw.limit)
-		writeFindings(bw, r.Findings, false)
+		writeFindings(bw, r.Findings, false, tw.limit)
 		writeStats(bw, &r.Capture)
 	}
 	if err := bw.Flush(); err != nil {
@@ -441,7 +441,23 @@ func appendList(b []byte, xs []int64) []byte {
 
 // writeFindings prints one block per finding. With always set it prints
 // "no findings" when there are none; otherwise it prints nothing then.
-func writeFindings(bw *bufio.Writer, fs []result.Finding, always bool) {
+// severityRank orders severities, most severe first.
+func severityRank(s string) int {
+	switch s {
+	case "high":
+		return 0
+	case "medium":
+		return 1
+	case "low":
+		return 2
+	}
+	return 3
+}
+
+// writeFindings prints the findings in their order; beyond limit (when
+// positive) it prints the most severe limit of them (larger counts first
+// within a severity) and says how many it left out.
+func writeFindings(bw *bufio.Writer, fs []result.Finding, always bool, limit int) {
 	if len(fs) == 0 {
 		if always {
 			bw.WriteString("no findings\n")
@@ -452,6 +468,26 @@ func writeFindings(bw *bufio.Writer, fs []result.Finding, always bool) {
 		bw.WriteString("\n")
 	}
 	bw.WriteString("Findings\n")
+	if limit > 0 && len(fs) > limit {
+		idx := make([]int, len(fs))
+		for i := range idx {
+			idx[i] = i
+		}
+		slices.SortStableFunc(idx, func(a, b int) int {
+			if c := cmp.Compare(severityRank(fs[a].Severity), severityRank(fs[b].Severity)); c != 0 {
+				return c
+			}
+			return cmp.Compare(fs[b].Count, fs[a].Count)
+		})
+		idx = idx[:limit]
+		slices.Sort(idx)
+		kept := make([]result.Finding, len(idx))
+		for i, j := range idx {
+			kept[i] = fs[j]
+		}
+		defer bw.WriteString("... " + strconv.Itoa(len(fs)-limit) + " more findings not shown, less severe (use -F json or --top N)\n")
+		fs = kept
+	}
 	b := make([]byte, 0, 256)
 	for i := range fs {
 		f := &fs[i]
