@@ -94,7 +94,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
 	fs.Float64Var(&o.msl, "msl", 60, "maximum segment lifetime in `seconds`; TIME_WAIT lasts 2*MSL (Linux 60, Windows 120)")
 	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
-	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints (most interesting first); -1 for all")
+	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints, listeners and findings (most interesting first); -1 for all")
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.IntVar(&o.workers, "workers", 1, "1, or 2 to read and decode in one goroutine while another tracks connections (same output)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
