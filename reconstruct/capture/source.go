@@ -209,8 +209,9 @@ func (s *source) openFile(name string) (*fileReader, error) {
 			rc.Close()
 			return nil, &FileError{File: name, Err: newProblem(ErrNotCapture, "bad gzip header: %v", err)}
 		}
-		fr.gz = zr
-		br = bufio.NewReaderSize(zr, readBufferSize)
+		// Decompress in a goroutine of its own, ahead of the parsing.
+		fr.pre = newPrefetchReader(zr)
+		br = bufio.NewReaderSize(fr.pre, readBufferSize)
 	}
 	fr.r = br
 	if err := fr.readHeader(); err != nil {
@@ -224,7 +225,7 @@ func (s *source) openFile(name string) (*fileReader, error) {
 type fileReader struct {
 	name   string
 	closer io.Closer
-	gz     *gzip.Reader
+	pre    *prefetchReader // decompression ahead of r (gzip inputs)
 	r      *bufio.Reader
 	off    int64 // bytes consumed from r
 	big    bool  // big-endian file or section
@@ -243,15 +244,14 @@ type iface struct {
 	offset  int64  // if_tsoffset, seconds
 }
 
+// close releases the input. A decompressing goroutine is told to stop and
+// ends by itself: at once when closing the file fails its read, or at its
+// next read or hand-off (standard input cannot be closed under it).
 func (f *fileReader) close() error {
-	var err error
-	if f.gz != nil {
-		err = f.gz.Close()
+	if f.pre != nil {
+		f.pre.stop()
 	}
-	if cerr := f.closer.Close(); err == nil {
-		err = cerr
-	}
-	return err
+	return f.closer.Close()
 }
 
 func (f *fileReader) fail(off int64, err error) error {
