@@ -202,7 +202,14 @@ func (s *source) openFile(name string) (*fileReader, error) {
 		return nil, &FileError{File: name, Err: err}
 	}
 	fr := &fileReader{name: name, closer: rc}
-	br := bufio.NewReaderSize(countingReader{rc, &s.done}, readBufferSize)
+	var in io.Reader = countingReader{rc, &s.done}
+	if name == "-" {
+		// A pipe: read it in a goroutine of its own, ahead of parsing, so
+		// the copy from the writer overlaps with the work.
+		fr.pipe = newPrefetchReader(in)
+		in = fr.pipe
+	}
+	br := bufio.NewReaderSize(in, readBufferSize)
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, err := gzip.NewReader(br)
 		if err != nil {
@@ -226,6 +233,7 @@ type fileReader struct {
 	name   string
 	closer io.Closer
 	pre    *prefetchReader // decompression ahead of r (gzip inputs)
+	pipe   *prefetchReader // standard input read ahead of r
 	r      *bufio.Reader
 	off    int64 // bytes consumed from r
 	big    bool  // big-endian file or section
@@ -248,8 +256,10 @@ type iface struct {
 // ends by itself: at once when closing the file fails its read, or at its
 // next read or hand-off (standard input cannot be closed under it).
 func (f *fileReader) close() error {
-	if f.pre != nil {
-		f.pre.stop()
+	for _, p := range []*prefetchReader{f.pre, f.pipe} {
+		if p != nil {
+			p.stop()
+		}
 	}
 	return f.closer.Close()
 }
