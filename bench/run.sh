@@ -51,6 +51,7 @@ log "building wirestat, wirestat-gen and the floor"
 go build -o "$BIN/wirestat" ./cmd/wirestat
 go build -o "$BIN/wirestat-gen" ./cmd/wirestat-gen
 go build -o "$BIN/floor" ./bench/floor
+go build -o "$BIN/synflood" ./bench/synflood
 WS=$BIN/wirestat
 GEN=$BIN/wirestat-gen
 FLOOR=$BIN/floor
@@ -237,6 +238,30 @@ for f in span48h span72h span144h compact; do
 done
 cd "$ROOT"
 
+# Half-open flood: millions of SYNs nobody answers, every one a connection
+# in SYN_SENT at once; with the default table bound and a smaller one.
+FLOOD_SYNS=2000000
+[[ $QUICK == 1 ]] && FLOOD_SYNS=400000
+if [[ ! -f $OUT/flood.pcap ]]; then
+	"$BIN/synflood" -n "$FLOOD_SYNS" -o "$OUT/flood.pcap"
+	echo "-packets $FLOOD_SYNS" >"$OUT/flood.pcap.args"
+fi
+FLOOD_ROWS=$TMP/flood
+: >"$FLOOD_ROWS"
+cd "$OUT"
+for bound in default 200000; do
+	cmd="$WS -q -r flood.pcap -F json --findings-only"
+	[[ $bound != default ]] && cmd="$cmd --max-conns $bound"
+	RUNS_SAVED=$RUNS
+	RUNS=1
+	measure "flood $bound" "$cmd"
+	RUNS=$RUNS_SAVED
+	evicted=$(sh -c "$cmd" | awk -F': ' '/"evicted_connections"/ {gsub(/,/, "", $2); print $2}')
+	printf '| %s | `%s` | %s | %s | %s |
+' "$bound" "${cmd#$WS }" "$MED_S" "$MED_MB" "$evicted" >>"$FLOOD_ROWS"
+done
+cd "$ROOT"
+
 # The report.
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 machine="$(nproc) cores, $cpu, $(go version | awk '{print $3}'), Linux $(uname -r), $(date -u +%Y-%m-%d)"
@@ -286,6 +311,12 @@ machine="$(nproc) cores, $cpu, $(go version | awk '{print $3}'), Linux $(uname -
 	echo "| \`wirestat -r F\` (text, $open_s s / $open10_s s) | $open_mb | $open10_mb | $bpc |"
 	echo "| \`wirestat -r F -F jsonl\` | $openj_mb | $open10j_mb | $bpcj |"
 	echo "| floor (map of 4-tuples) | $openf_mb | $open10f_mb | $bpcf |"
+	echo
+	echo "### Half-open flood: $(packets "$OUT/flood.pcap") SYNs, none answered (bench/synflood), one run"
+	echo
+	echo "| --max-conns | command | s | peak RSS MB | evicted connections |"
+	echo "|---|---|---:|---:|---:|"
+	cat "$FLOOD_ROWS"
 	echo
 	echo "### Long span: does peak RSS follow the busiest moment?"
 	echo
