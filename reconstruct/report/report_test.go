@@ -389,7 +389,8 @@ func TestTextTopN(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			out := string(render(t, "text", Options{TopN: tc.topN}, manyConnections(tc.conns), &result.Result{}))
+			conns := manyConnections(tc.conns)
+			out := string(render(t, "text", Options{TopN: tc.topN}, conns, &result.Result{Summary: summarise(conns)}))
 			table := out[strings.Index(out, "Endpoints\n"):]
 			table = table[:strings.Index(table, "\n\n")]
 			lines := strings.Split(table, "\n")[2:] // title, column header
@@ -471,4 +472,15 @@ func TestTextFindingsLimited(t *testing.T) {
 	if strings.Contains(out, "[low]") {
 		t.Errorf("a low finding is printed past the limit:\n%s", out)
 	}
+}
+
+// summarise counts endpoint states per role, as the reconstructor fills
+// Result.Summary for the connections it streams.
+func summarise(conns []result.Connection) result.Summary {
+	sum := result.Summary{ClientStates: map[string]int64{}, ServerStates: map[string]int64{}}
+	for _, c := range conns {
+		sum.ClientStates[c.Client.State]++
+		sum.ServerStates[c.Server.State]++
+	}
+	return sum
 }

@@ -99,14 +99,13 @@ func (h *rowHeap) Pop() any {
 }
 
 type textWriter struct {
-	out    io.Writer
-	opt    Options
-	limit  int // rows kept; negative means all
-	rows   rowHeap
-	total  int64 // endpoints seen
-	conns  int64
-	counts [2]map[string]int64 // per role: client, server
-	start  int64               // earliest connection start, Unix ns
+	out   io.Writer
+	opt   Options
+	limit int // rows kept; negative means all
+	rows  rowHeap
+	total int64 // endpoints seen
+	conns int64
+	start int64 // earliest connection start, Unix ns
 }
 
 func newTextWriter(w io.Writer, opt Options) *textWriter {
@@ -115,11 +114,10 @@ func newTextWriter(w io.Writer, opt Options) *textWriter {
 		limit = DefaultTopN
 	}
 	return &textWriter{
-		out:    w,
-		opt:    opt,
-		limit:  limit,
-		counts: [2]map[string]int64{{}, {}},
-		start:  math.MaxInt64,
+		out:   w,
+		opt:   opt,
+		limit: limit,
+		start: math.MaxInt64,
 	}
 }
 
@@ -140,11 +138,6 @@ func (tw *textWriter) Connection(c *result.Connection) error {
 
 func (tw *textWriter) add(c *result.Connection, ep *result.Endpoint, local, foreign string, server bool) {
 	tw.total++
-	role := 0
-	if server {
-		role = 1
-	}
-	tw.counts[role][ep.State]++
 	row := endpointRow{
 		stream:  c.Stream,
 		first:   c.FirstFrame,
@@ -203,7 +196,7 @@ func (tw *textWriter) Close(r *result.Result) error {
 		}
 		tw.writeHeader(bw, r)
 		tw.writeEndpoints(bw, start)
-		tw.writeStates(bw)
+		writeStates(bw, &r.Summary)
 		writeListeners(bw, r.Listeners, tw.limit)
 		writeFindings(bw, r.Findings, false, tw.limit)
 		writeStats(bw, &r.Capture)
@@ -329,14 +322,16 @@ func (tw *textWriter) writeEndpoints(bw *bufio.Writer, start int64) {
 	}
 }
 
-func (tw *textWriter) writeStates(bw *bufio.Writer) {
+// writeStates prints the Result's counts of endpoint states per role, the
+// largest first.
+func writeStates(bw *bufio.Writer, sum *result.Summary) {
 	type stateCount struct {
 		n     int64
 		role  string
 		state string
 	}
 	var all []stateCount
-	for role, m := range tw.counts {
+	for role, m := range [2]map[string]int64{sum.ClientStates, sum.ServerStates} {
 		name := "client"
 		if role == 1 {
 			name = "server"
