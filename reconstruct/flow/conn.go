@@ -329,17 +329,3 @@ func (c *Conn) Done() bool {
 	}
 	return c.EP[Client].State == tcpstate.Closed || c.EP[Server].State == tcpstate.Closed
 }
-
-// HandshakeDone reports whether both endpoints reached a synchronized state.
-func (c *Conn) HandshakeDone() bool {
-	return c.EP[Client].SentSYN && c.EP[Server].SentSYN && !c.Midstream && c.everSynchronized()
-}
-
-func (c *Conn) everSynchronized() bool {
-	for _, t := range c.Transitions {
-		if t.To == tcpstate.Established {
-			return true
-		}
-	}
-	return false
-}

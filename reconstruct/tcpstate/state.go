@@ -66,15 +66,6 @@ func ParseState(s string) (State, bool) {
 // endpoint's view (ESTABLISHED or any closing state).
 func (s State) Synchronized() bool { return s >= Established && s < numStates }
 
-// Closing reports whether the endpoint has sent or received a FIN.
-func (s State) Closing() bool { return s >= FinWait1 && s < numStates }
-
-// Handshake reports whether the endpoint is in the middle of opening.
-func (s State) Handshake() bool { return s == SynSent || s == SynReceived }
-
-// Final reports whether the endpoint is gone (CLOSED).
-func (s State) Final() bool { return s == Closed }
-
 func itoa(n int) string {
 	var b [20]byte
 	i := len(b)
