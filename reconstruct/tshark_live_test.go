@@ -2,11 +2,8 @@ package reconstruct
 
 import (
 	"bytes"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
@@ -14,7 +11,7 @@ import (
 
 // runTshark asks the installed tshark for the stream number of every TCP
 // frame of capFile.
-func runTshark(t *testing.T, tshark, capFile string) []tsharkRow {
+func runTshark(t *testing.T, tshark, capFile string) []testenv.TsharkRow {
 	t.Helper()
 	cmd := exec.Command(tshark, "-n", "-r", capFile, "-Y", "tcp", "-T", "fields", "-e", "frame.number", "-e", "tcp.stream")
 	var stderr bytes.Buffer
@@ -23,20 +20,7 @@ func runTshark(t *testing.T, tshark, capFile string) []tsharkRow {
 	if err != nil {
 		t.Fatalf("tshark -r %s: %v: %s", capFile, err, stderr.String())
 	}
-	var rows []tsharkRow
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		cols := strings.Split(line, "\t")
-		if len(cols) < 2 || cols[1] == "" {
-			continue
-		}
-		fr, err1 := strconv.ParseInt(cols[0], 10, 64)
-		st, err2 := strconv.ParseInt(strings.SplitN(cols[1], ",", 2)[0], 10, 64)
-		if err1 != nil || err2 != nil {
-			t.Fatalf("tshark output %q", line)
-		}
-		rows = append(rows, tsharkRow{Frame: fr, Stream: st})
-	}
-	return rows
+	return testenv.ParseTsharkRows(t, "tshark -r "+capFile, out)
 }
 
 // zeekTracesLeftOut carry TCP inside tunnels wirestat does not decapsulate,
@@ -55,21 +39,7 @@ var zeekTracesLeftOut = map[string]string{
 // against it, as TestWiresharkStreams does with stored tshark output.
 func TestTsharkStreamsLive(t *testing.T) {
 	tshark := testenv.Tool(t, "tshark")
-	root := testenv.RepoRoot(t)
-	caps, _ := filepath.Glob(filepath.Join(root, "pcaps", "*.pcap"))
-	zdir := filepath.Join(filepath.Dir(root), "shared", "oracles", "zeek")
-	if d := os.Getenv("WIRESTAT_SHARED"); d != "" {
-		zdir = filepath.Join(d, "oracles", "zeek")
-	}
-	traces, _ := filepath.Glob(filepath.Join(zdir, "*", "*.pcap*"))
-	if len(traces) == 0 {
-		t.Logf("no Zeek traces at %s: checking pcaps/ only", zdir)
-	}
-	for _, tr := range traces {
-		if _, skip := zeekTracesLeftOut[filepath.Base(filepath.Dir(tr))]; !skip {
-			caps = append(caps, tr)
-		}
-	}
+	caps := captureFiles(t, zeekTracesLeftOut)
 	var agree, total int
 	for _, c := range caps {
 		name := filepath.Base(filepath.Dir(c)) + "/" + filepath.Base(c)
@@ -79,4 +49,23 @@ func TestTsharkStreamsLive(t *testing.T) {
 		})
 	}
 	t.Logf("live tshark stream agreement: %d/%d TCP frames in %d captures", agree, total, len(caps))
+}
+
+// captureFiles lists the shipped captures and the Zeek oracle's traces
+// (those absent from leftOut, by case folder), the set the cross-checks
+// run over.
+func captureFiles(t *testing.T, leftOut map[string]string) []string {
+	t.Helper()
+	caps, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "pcaps", "*.pcap"))
+	zdir := filepath.Join(testenv.SharedDir(t), "oracles", "zeek")
+	traces, _ := filepath.Glob(filepath.Join(zdir, "*", "*.pcap*"))
+	if len(traces) == 0 {
+		t.Logf("no Zeek traces at %s: shipped captures only", zdir)
+	}
+	for _, tr := range traces {
+		if _, skip := leftOut[filepath.Base(filepath.Dir(tr))]; !skip {
+			caps = append(caps, tr)
+		}
+	}
+	return caps
 }

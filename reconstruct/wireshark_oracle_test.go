@@ -17,10 +17,6 @@ var wiresharkLeftOut = map[string]string{
 	"sv__filestore-5408.pcap":      "frame 87 is an sFlow datagram whose samples quote five TCP headers; tshark numbers them, wirestat does not decode sFlow",
 }
 
-type tsharkRow = testenv.TsharkRow
-
-func readTsharkTSV(t *testing.T, path string) []tsharkRow { return testenv.TsharkRows(t, path) }
-
 // TestWiresharkStreams checks that every TCP frame of every capture in the
 // Wireshark oracle lands in the connection with tshark 4.0's tcp.stream
 // number, and that each stream's first and last frames agree.
@@ -37,7 +33,7 @@ func TestWiresharkStreams(t *testing.T) {
 			if why, ok := wiresharkLeftOut[capName]; ok {
 				t.Skip(why)
 			}
-			a, n := compareStreams(t, filepath.Join(dir, capName), readTsharkTSV(t, tsv))
+			a, n := compareStreams(t, filepath.Join(dir, capName), testenv.TsharkRows(t, tsv))
 			agree, total = agree+a, total+n
 		})
 	}
@@ -47,7 +43,7 @@ func TestWiresharkStreams(t *testing.T) {
 // compareStreams checks every TCP frame of capFile against tshark's stream
 // number and each stream's first and last frames; it returns the frames
 // that agree and the frames compared.
-func compareStreams(t *testing.T, capFile string, want []tsharkRow) (agree, total int) {
+func compareStreams(t *testing.T, capFile string, want []testenv.TsharkRow) (agree, total int) {
 	t.Helper()
 	a := analyse(t, Config{}, capFile)
 	if a.err != nil {

@@ -3,12 +3,9 @@ package reconstruct
 import (
 	"bytes"
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
-	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
 	"github.com/wirestat/wirestat/reconstruct/report"
 )
 
@@ -40,14 +37,7 @@ func render(t *testing.T, cfg Config, files ...string) []byte {
 // one of a single goroutine, on every shipped capture and Zeek trace, with
 // and without payload reassembly.
 func TestWorkersSameOutput(t *testing.T) {
-	root := testenv.RepoRoot(t)
-	caps, _ := filepath.Glob(filepath.Join(root, "pcaps", "*.pcap"))
-	zdir := filepath.Join(filepath.Dir(root), "shared", "oracles", "zeek")
-	if d := os.Getenv("WIRESTAT_SHARED"); d != "" {
-		zdir = filepath.Join(d, "oracles", "zeek")
-	}
-	traces, _ := filepath.Glob(filepath.Join(zdir, "*", "*.pcap*"))
-	caps = append(caps, traces...)
+	caps := captureFiles(t, nil)
 	for _, c := range caps {
 		for _, reassemble := range []bool{false, true} {
 			one := render(t, Config{Reassemble: reassemble}, c)

@@ -31,16 +31,21 @@ func RepoRoot(t testing.TB) string {
 	}
 }
 
+// SharedDir returns where the shared material is expected: $WIRESTAT_SHARED,
+// or shared/ beside the repository. It may not exist.
+func SharedDir(t testing.TB) string {
+	t.Helper()
+	if d := os.Getenv("WIRESTAT_SHARED"); d != "" {
+		return d
+	}
+	return filepath.Join(filepath.Dir(RepoRoot(t)), "shared")
+}
+
 // Shared returns the path of a file or folder inside the shared material
-// (../shared beside the repository, or $WIRESTAT_SHARED), skipping the test
-// when it is absent.
+// (see SharedDir), skipping the test when it is absent.
 func Shared(t testing.TB, elem ...string) string {
 	t.Helper()
-	base := os.Getenv("WIRESTAT_SHARED")
-	if base == "" {
-		base = filepath.Join(filepath.Dir(RepoRoot(t)), "shared")
-	}
-	p := filepath.Join(append([]string{base}, elem...)...)
+	p := filepath.Join(append([]string{SharedDir(t)}, elem...)...)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("shared oracle material %s not present (set WIRESTAT_SHARED or place shared/ beside the repository)", p)
 	}
@@ -80,6 +85,14 @@ func TsharkRows(t testing.TB, path string) []TsharkRow {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ParseTsharkRows(t, path, data)
+}
+
+// ParseTsharkRows parses tshark's "-T fields -e frame.number -e tcp.stream"
+// output; name says where it came from in failures. Frames without a
+// stream are skipped.
+func ParseTsharkRows(t testing.TB, name string, data []byte) []TsharkRow {
+	t.Helper()
 	var rows []TsharkRow
 	for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
 		cols := strings.Split(line, "\t")
@@ -89,7 +102,7 @@ func TsharkRows(t testing.TB, path string) []TsharkRow {
 		fr, err1 := strconv.ParseInt(cols[0], 10, 64)
 		st, err2 := strconv.ParseInt(strings.SplitN(cols[1], ",", 2)[0], 10, 64)
 		if err1 != nil || err2 != nil {
-			t.Fatalf("%s: bad row %q", path, line)
+			t.Fatalf("%s: bad row %q", name, line)
 		}
 		rows = append(rows, TsharkRow{fr, st})
 	}
