@@ -28,10 +28,7 @@ func (t *Tracker) Advance(now time.Time) {
 		}
 		seg := decode.Segment{Time: fromNanos(tm.at)} // clock-driven: no frame (0)
 		t.apply(c, tm.role, tcpstate.RoleRecv, tcpstate.EvTimeout, &seg)
-		if !c.done && c.Done() {
-			c.done, c.doneAt = true, tm.at
-			t.lingering = append(t.lingering, lingerRef{c, c.gen})
-		}
+		t.checkDone(c, tm.at)
 	}
 	for len(t.lingering) > 0 {
 		ref := t.lingering[0]

@@ -133,8 +133,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvFIN, seg)
 		case r.State == tcpstate.TimeWait:
 			// A retransmitted FIN restarts the peer's 2*MSL timer.
-			r.timeWait = toNanos(seg.Time.Add(2 * t.cfg.MSL))
-			t.timeWaits = append(t.timeWaits, timer{at: r.timeWait, conn: c, gen: c.gen, role: rr})
+			t.startTimeWait(c, rr, seg.Time)
 		}
 	}
 	t.track(s, seg)

@@ -160,7 +160,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	key, dir := Canon(seg.Src, seg.Dst)
 	mk := key.packed()
 	c := t.conns[mk]
-	if c != nil && pureSYN(seg) && c.baseKnown[dir] && c.base[dir] != seg.Seq {
+	if c != nil && startsNewStream(c.base, c.baseKnown, dir, seg) {
 		// Wireshark: a pure SYN with a new sequence number starts a new
 		// stream on the same 4-tuple (port reuse). An endpoint still in
 		// TIME_WAIT accepts the new SYN and the old connection is gone
@@ -175,7 +175,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	} else if c == nil {
 		stream := int64(-1)
 		if tb, ok := t.tombs[mk]; ok {
-			if !(pureSYN(seg) && tb.baseKnown[dir] && tb.base[dir] != seg.Seq) {
+			if !startsNewStream(tb.base, tb.baseKnown, dir, seg) {
 				stream = tb.stream
 				t.stats.Continued++
 			}
@@ -199,10 +199,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	c.QuotedOnly = false
 	t.updateBase(c, dir, seg)
 	t.step(c, dir, seg)
-	if !c.done && c.Done() {
-		c.done, c.doneAt = true, toNanos(seg.Time)
-		t.lingering = append(t.lingering, lingerRef{c, c.gen})
-	}
+	t.checkDone(c, toNanos(seg.Time))
 	return c.Stream
 }
 
@@ -338,9 +335,31 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 	ep.since = toNanos(seg.Time)
 	ep.SinceFrame = seg.Frame
 	if to == tcpstate.TimeWait {
-		ep.timeWait = toNanos(seg.Time.Add(2 * t.cfg.MSL))
-		t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, conn: c, gen: c.gen, role: r})
+		t.startTimeWait(c, r, seg.Time)
 	}
+}
+
+// startTimeWait (re)starts endpoint r's 2*MSL timer at time at.
+func (t *Tracker) startTimeWait(c *Conn, r Role, at time.Time) {
+	ep := &c.EP[r]
+	ep.timeWait = toNanos(at.Add(2 * t.cfg.MSL))
+	t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, conn: c, gen: c.gen, role: r})
+}
+
+// checkDone starts the linger of a connection whose endpoints are all gone
+// (at, unix nanoseconds), once.
+func (t *Tracker) checkDone(c *Conn, at int64) {
+	if !c.done && c.Done() {
+		c.done, c.doneAt = true, at
+		t.lingering = append(t.lingering, lingerRef{c, c.gen})
+	}
+}
+
+// startsNewStream applies Wireshark's rule: a pure SYN whose sequence
+// number differs from the known base sequence number of its direction
+// starts a new stream on the same 4-tuple.
+func startsNewStream(base [2]uint32, known [2]bool, dir Dir, seg *decode.Segment) bool {
+	return pureSYN(seg) && known[dir] && base[dir] != seg.Seq
 }
 
 // apply runs one event through the machine for endpoint r.
