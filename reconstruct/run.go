@@ -158,14 +158,9 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 	}
 	fcfg := cfg.Findings
 	fcfg.MSL = msl
-	// A connection reaches the collector at most an idle timeout after its
-	// last packet: the collector's window must outlast that.
-	idle := cfg.Flow.IdleTimeout
-	if idle <= 0 {
-		idle = time.Hour
-	}
-	if h := idle + idle/8 + 10*time.Minute; fcfg.Horizon > 0 && fcfg.Horizon < h || fcfg.Horizon == 0 && h > 2*time.Hour {
-		fcfg.Horizon = h
+	fcfg.IdleTimeout = cfg.Flow.IdleTimeout
+	if fcfg.IdleTimeout <= 0 {
+		fcfg.IdleTimeout = flow.DefaultIdleTimeout
 	}
 	p.col = findings.NewCollector(fcfg)
 	if cfg.Reassemble {

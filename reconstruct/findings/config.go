@@ -100,8 +100,13 @@ type Config struct {
 	// swept up to Horizon before the latest connection's last packet. The
 	// tracker can hand a connection out up to its IdleTimeout (1 h) after
 	// the connection's packets, so Horizon must exceed that timeout to
-	// keep late connections in time order. Default 2 h.
+	// keep late connections in time order. Default 2 h, and never less
+	// than IdleTimeout + IdleTimeout/8 + 10 min.
 	Horizon time.Duration
+	// IdleTimeout is the tracker's idle timeout (flow.Config.IdleTimeout):
+	// how long after its last packet a connection can reach the collector.
+	// It is not a threshold; it only raises Horizon.
+	IdleTimeout time.Duration
 }
 
 // DefaultConfig returns the configuration with every default filled in.
@@ -133,6 +138,9 @@ func (c *Config) setDefaults() {
 	setInt(&c.FloodHalfOpen, 100)
 	setInt(&c.MaxFloodSources, 65536)
 	setDur(&c.Horizon, 2*time.Hour)
+	if least := c.IdleTimeout + c.IdleTimeout/8 + 10*time.Minute; c.Horizon < least {
+		c.Horizon = least
+	}
 	if c.HalfClosedMinAge < 0 {
 		c.HalfClosedMinAge = 0
 	}

@@ -19,15 +19,19 @@ type Setting struct {
 	Default string // the default, as Set accepts it
 }
 
-// Settings lists every threshold with its default, in Config's order. MSL
-// is left out: it follows the tracker's --msl.
+// notSetting names the Config fields that follow the tracker's own
+// options (--msl, --idle-timeout) rather than being thresholds.
+var notSetting = map[string]bool{"MSL": true, "IdleTimeout": true}
+
+// Settings lists every threshold with its default, in Config's order
+// (the fields of notSetting are left out).
 func Settings() []Setting {
 	def := reflect.ValueOf(DefaultConfig())
 	t := def.Type()
 	var out []Setting
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.Name == "MSL" {
+		if notSetting[f.Name] {
 			continue
 		}
 		s := Setting{Name: kebab(f.Name)}
@@ -54,7 +58,7 @@ func (c *Config) Set(name, value string) error {
 	v := reflect.ValueOf(c).Elem()
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
-		if kebab(f.Name) != name || f.Name == "MSL" {
+		if kebab(f.Name) != name || notSetting[f.Name] {
 			continue
 		}
 		fv := v.Field(i)

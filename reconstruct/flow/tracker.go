@@ -51,7 +51,7 @@ func (c *Config) setDefaults() {
 		c.Linger = 30 * time.Second
 	}
 	if c.IdleTimeout <= 0 {
-		c.IdleTimeout = time.Hour
+		c.IdleTimeout = DefaultIdleTimeout
 	}
 	if c.TombstoneTTL <= 0 {
 		c.TombstoneTTL = 5 * time.Minute
@@ -60,6 +60,9 @@ func (c *Config) setDefaults() {
 		c.MaxConns = 1_000_000
 	}
 }
+
+// DefaultIdleTimeout is Config.IdleTimeout's default.
+const DefaultIdleTimeout = time.Hour
 
 // Listener is a host:port that answered a SYN with a SYN-ACK.
 type Listener struct {
