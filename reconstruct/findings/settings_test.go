@@ -42,3 +42,23 @@ func TestSettings(t *testing.T) {
 		t.Errorf("Load: %v, flood %d", err, c.FloodHalfOpen)
 	}
 }
+
+// TestHorizonOutlastsIdleTimeout: connections reach the collector up to an
+// idle timeout late, so the horizon never ends before that.
+func TestHorizonOutlastsIdleTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  Config
+		want time.Duration
+	}{
+		{Config{}, 2 * time.Hour},
+		{Config{IdleTimeout: time.Hour}, 2 * time.Hour},
+		{Config{IdleTimeout: 4 * time.Hour}, 4*time.Hour + 30*time.Minute + 10*time.Minute},
+		{Config{IdleTimeout: time.Hour, Horizon: time.Minute}, time.Hour + 7*time.Minute + 30*time.Second + 10*time.Minute},
+	} {
+		c := tc.cfg
+		c.setDefaults()
+		if c.Horizon != tc.want {
+			t.Errorf("%+v: horizon %v, want %v", tc.cfg, c.Horizon, tc.want)
+		}
+	}
+}
