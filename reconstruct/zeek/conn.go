@@ -38,7 +38,6 @@ type endpoint struct {
 	isnKnown   bool
 	start      tcpstate.Seq // ISN (or first seq - 1 for a partial start)
 	last       tcpstate.Seq // highest seq sent or acknowledged by the peer
-	lastKnown  bool
 	highEnd    tcpstate.Seq // highest seq+len of payload sent
 	highKnown  bool
 	finSeen    bool
@@ -333,7 +332,6 @@ func (c *Conn) trackSeq(s uint8, seg *decode.Segment, syn, fin, rst bool) {
 			me.start = seq - 1
 		}
 		me.last = me.start.Add(1)
-		me.lastKnown = true
 	}
 	if syn && seg.Has(decode.ACK) {
 		me.synAckAck = tcpstate.Seq(seg.Ack)
