@@ -412,6 +412,9 @@ func (p *pipeline) finish() *result.Result {
 	if !p.cfg.At.IsZero() {
 		end = p.cfg.At
 	}
+	if p.cont != nil {
+		p.cont.FlushAll()
+	}
 	p.tracker.Flush(end)
 	r.Capture.First, r.Capture.Last = timePtr(p.first), timePtr(p.last)
 	r.Listeners = []result.Listener{}

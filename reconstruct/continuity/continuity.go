@@ -28,6 +28,10 @@ type Assembler struct {
 	tcp    layers.TCP
 	hdr    [20]byte
 	missed map[flow.Key]int64
+	// flushedTo is the latest cutoff already flushed: a stream idle before
+	// an earlier cutoff was given up on then.
+	flushedTo time.Time
+	allDone   bool // FlushAll ran: every gap is settled
 }
 
 // New returns an Assembler. maxPagesPerConn bounds the out-of-order data
@@ -101,10 +105,20 @@ func (a *Assembler) Add(seg *decode.Segment) {
 // (among them the connection being reported) and returns, and forgets, the
 // bytes skipped on the 4-tuple k so far.
 func (a *Assembler) Take(k flow.Key, idleBefore time.Time) int64 {
-	a.asm.FlushOlderThan(idleBefore)
+	if !a.allDone && idleBefore.After(a.flushedTo) {
+		a.asm.FlushOlderThan(idleBefore)
+		a.flushedTo = idleBefore
+	}
 	n := a.missed[k]
 	delete(a.missed, k)
 	return n
+}
+
+// FlushAll gives up on every remaining gap at once, as the capture ends,
+// so the connections handed out then need no flush each.
+func (a *Assembler) FlushAll() {
+	a.asm.FlushAll()
+	a.allDone = true
 }
 
 func addrPort(e, p gopacket.Endpoint) netip.AddrPort {
