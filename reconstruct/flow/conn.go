@@ -295,7 +295,7 @@ type Conn struct {
 	lastSeen  int64 // unix nanoseconds
 	listener  bool  // the server's SYN-ACK was counted for its listener
 	evicted   bool
-	gen       uint32 // incremented each time the Conn is recycled
+	id        uint32 // the tracker's number for this connection record: timers name it
 }
 
 // Role returns the role of the sender in direction d.

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"fmt"
 	"sort"
 	"time"
 
@@ -22,23 +23,20 @@ func (t *Tracker) Advance(now time.Time) {
 		tm := t.timeWaits[0]
 		t.timeWaits[0] = timer{}
 		t.timeWaits = t.timeWaits[1:]
-		c, ep := tm.conn, &tm.conn.EP[tm.role]
-		if c.gen != tm.gen || ep.State != tcpstate.TimeWait || ep.timeWait != tm.at || t.conns[c.Key.packed()] != c {
-			continue // restarted, left TIME_WAIT, or already handed out
+		c := t.lookup(tm.key, tm.id)
+		if c == nil || c.EP[tm.role].State != tcpstate.TimeWait || c.EP[tm.role].timeWait != tm.at {
+			continue // handed out, replaced, restarted or left TIME_WAIT
 		}
 		seg := decode.Segment{Time: fromNanos(tm.at)} // clock-driven: no frame (0)
 		t.apply(c, tm.role, tcpstate.RoleRecv, tcpstate.EvTimeout, &seg)
 		t.checkDone(c, tm.at)
 	}
-	for len(t.lingering) > 0 {
+	for len(t.lingering) > 0 && t.lingering[0].at+int64(t.cfg.Linger) <= nowN {
 		ref := t.lingering[0]
-		if ref.conn.gen == ref.gen && ref.conn.doneAt+int64(t.cfg.Linger) > nowN {
-			break
-		}
 		t.lingering[0] = lingerRef{}
 		t.lingering = t.lingering[1:]
-		if ref.conn.gen == ref.gen && t.conns[ref.conn.Key.packed()] == ref.conn {
-			t.finish(ref.conn)
+		if c := t.lookup(ref.key, ref.id); c != nil {
+			t.finish(c)
 		}
 	}
 	t.tombQueue = t.expireTombs(t.tombQueue, nowN-int64(t.cfg.TombstoneTTL))
@@ -47,20 +45,111 @@ func (t *Tracker) Advance(now time.Time) {
 		t.lastSweep = now
 		t.sweepIdle(nowN)
 	}
+	if cold := int64(t.cfg.ColdAfter); cold >= 0 && nowN-t.lastCold >= cold {
+		t.lastCold = nowN
+		for mk, c := range t.conns {
+			if nowN-c.lastSeen >= cold {
+				t.freeze(mk, c)
+			}
+		}
+	}
 }
 
 func (t *Tracker) sweepIdle(now int64) {
-	var idle []*Conn
-	for _, c := range t.conns {
-		if now-c.lastSeen >= int64(t.cfg.IdleTimeout) {
-			idle = append(idle, c)
+	idle := t.collect(func(lastSeen int64) bool { return now-lastSeen >= int64(t.cfg.IdleTimeout) })
+	sortByStream(idle)
+	for _, r := range idle {
+		t.stats.IdleExpired++
+		t.finish(t.resolve(r))
+	}
+}
+
+// connRef is a connection in the table, live (conn) or frozen (key).
+type connRef struct {
+	conn       *Conn
+	key        mapKey
+	stream     int64
+	firstFrame int64
+	lastSeen   int64
+}
+
+// collect returns the connections, live and frozen, whose last packet
+// time passes keep.
+func (t *Tracker) collect(keep func(lastSeen int64) bool) []connRef {
+	var out []connRef
+	for mk, c := range t.conns {
+		if keep(c.lastSeen) {
+			out = append(out, connRef{conn: c, key: mk, stream: c.Stream, firstFrame: c.FirstFrame, lastSeen: c.lastSeen})
 		}
 	}
-	sortByStream(idle)
-	for _, c := range idle {
-		t.stats.IdleExpired++
-		t.finish(c)
+	for mk, f := range t.frozen {
+		if ls := f.lastSeen(); keep(ls) {
+			out = append(out, connRef{key: mk, stream: f.stream(), firstFrame: f.firstFrame(), lastSeen: ls})
+		}
 	}
+	return out
+}
+
+// resolve returns the live connection r names, thawing it if frozen.
+func (t *Tracker) resolve(r connRef) *Conn {
+	if r.conn != nil {
+		return r.conn
+	}
+	return t.thaw(r.key)
+}
+
+// alloc returns a Conn record from the free list, or a new one.
+func (t *Tracker) alloc() *Conn {
+	if n := len(t.free); n > 0 {
+		c := t.free[n-1]
+		t.free = t.free[:n-1]
+		return c
+	}
+	return &Conn{}
+}
+
+// freeze packs the live connection c (key mk) into a frozen record and
+// frees its Conn.
+func (t *Tracker) freeze(mk mapKey, c *Conn) {
+	t.scratch = c.appendFrozen(t.scratch[:0])
+	t.frozen[mk] = frozenConn(append(make([]byte, 0, len(t.scratch)), t.scratch...))
+	delete(t.conns, mk)
+	if len(t.free) < maxFree {
+		t.free = append(t.free, c)
+	}
+}
+
+// thaw makes the frozen connection of mk live again; nil when there is
+// none.
+func (t *Tracker) thaw(mk mapKey) *Conn {
+	f, ok := t.frozen[mk]
+	if !ok {
+		return nil
+	}
+	delete(t.frozen, mk)
+	c := t.alloc()
+	if err := c.readFrozen(mk.unpacked(), f); err != nil {
+		// Only a bug can corrupt a record the tracker wrote.
+		panic(fmt.Sprintf("flow: frozen connection unreadable: %v", err))
+	}
+	c.Zeek.SetPorts(t.cfg.ZeekPorts)
+	t.conns[mk] = c
+	return c
+}
+
+// lookup returns the connection of mk if it is the one numbered id,
+// thawing it if frozen; nil when it was handed out or replaced.
+func (t *Tracker) lookup(mk mapKey, id uint32) *Conn {
+	if c := t.conns[mk]; c != nil {
+		if c.id == id {
+			return c
+		}
+		return nil
+	}
+	if f, ok := t.frozen[mk]; ok && f.id() == id {
+		return t.thaw(mk)
+	}
+	return nil
 }
 
 // expireTombs drops the tombstones of q (in time order) last seen at or
@@ -114,25 +203,22 @@ func (t *Tracker) recycle(c *Conn) {
 	if !t.cfg.Reuse || len(t.free) >= maxFree {
 		return
 	}
-	c.gen++ // queued timers and linger entries for it are now stale
 	t.free = append(t.free, c)
 }
 
 // evict makes room when the table is full: the least recently active tenth
 // of the connections is handed out early.
 func (t *Tracker) evict() {
-	all := make([]*Conn, 0, len(t.conns))
-	for _, c := range t.conns {
-		all = append(all, c)
-	}
+	all := t.collect(func(int64) bool { return true })
 	sort.Slice(all, func(i, j int) bool {
 		if all[i].lastSeen != all[j].lastSeen {
 			return all[i].lastSeen < all[j].lastSeen
 		}
-		return all[i].Stream < all[j].Stream
+		return all[i].stream < all[j].stream
 	})
 	n := len(all)/10 + 1
-	for _, c := range all[:n] {
+	for _, r := range all[:n] {
+		c := t.resolve(r)
 		c.evicted = true
 		t.stats.Evicted++
 		t.finish(c)
@@ -144,24 +230,25 @@ func (t *Tracker) evict() {
 // first).
 func (t *Tracker) Flush(end time.Time) {
 	t.Advance(end)
-	rest := make([]*Conn, 0, len(t.conns))
-	for _, c := range t.conns {
-		rest = append(rest, c)
-	}
+	rest := t.collect(func(int64) bool { return true })
 	sortByStream(rest)
-	for _, c := range rest {
-		delete(t.conns, c.Key.packed())
+	for i, r := range rest {
+		// Drop each reference as the connection goes, so its memory is
+		// free while the rest are handed out.
+		rest[i] = connRef{}
+		c := t.resolve(r)
+		delete(t.conns, r.key)
 		t.emit(c)
 		t.recycle(c)
 	}
 	t.timeWaits, t.lingering = nil, nil
 }
 
-func sortByStream(cs []*Conn) {
+func sortByStream(cs []connRef) {
 	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].Stream != cs[j].Stream {
-			return cs[i].Stream < cs[j].Stream
+		if cs[i].stream != cs[j].stream {
+			return cs[i].stream < cs[j].stream
 		}
-		return cs[i].FirstFrame < cs[j].FirstFrame
+		return cs[i].firstFrame < cs[j].firstFrame
 	})
 }

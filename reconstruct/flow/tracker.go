@@ -35,6 +35,11 @@ type Config struct {
 	// bounded by the same number (the oldest are dropped first).
 	// Default 1,000,000.
 	MaxConns int
+	// ColdAfter freezes a connection with no packet for this long of
+	// capture time into a compact record (about a fifth of a live one),
+	// thawed losslessly when it is needed again. Default 2 s; negative
+	// never freezes.
+	ColdAfter time.Duration
 	// Reuse recycles a connection's memory once the emit callback has
 	// returned: emit must then keep nothing of the *Conn. Off by default.
 	Reuse bool
@@ -56,6 +61,9 @@ func (c *Config) setDefaults() {
 	if c.TombstoneTTL <= 0 {
 		c.TombstoneTTL = 5 * time.Minute
 	}
+	if c.ColdAfter == 0 {
+		c.ColdAfter = DefaultColdAfter
+	}
 	if c.MaxConns <= 0 {
 		c.MaxConns = 1_000_000
 	}
@@ -63,6 +71,9 @@ func (c *Config) setDefaults() {
 
 // DefaultIdleTimeout is Config.IdleTimeout's default.
 const DefaultIdleTimeout = time.Hour
+
+// DefaultColdAfter is Config.ColdAfter's default.
+const DefaultColdAfter = 2 * time.Second
 
 // Listener is a host:port that answered a SYN with a SYN-ACK.
 type Listener struct {
@@ -86,16 +97,21 @@ type tomb struct {
 	at        int64 // unix nanoseconds of the connection's last packet
 }
 
+// timer is a TIME_WAIT deadline of one endpoint. It names its connection
+// by 4-tuple and id, so it outlives the connection's freezing, and a timer
+// whose connection is gone or was replaced is stale.
 type timer struct {
 	at   int64 // unix nanoseconds
-	conn *Conn
-	gen  uint32 // the conn's generation when queued: a recycled conn is stale
+	key  mapKey
+	id   uint32
 	role Role
 }
 
+// lingerRef is a finished connection waiting out Config.Linger.
 type lingerRef struct {
-	conn *Conn
-	gen  uint32
+	at  int64 // unix nanoseconds: when the connection finished (Conn.doneAt)
+	key mapKey
+	id  uint32
 }
 
 type tombRef struct {
@@ -107,6 +123,7 @@ type tombRef struct {
 type Tracker struct {
 	cfg           Config
 	conns         map[mapKey]*Conn
+	frozen        map[mapKey]frozenConn // connections without packets for ColdAfter
 	tombs         map[mapKey]tomb
 	tombQueue     []tombRef   // tombstones of finished connections, by time
 	openTombQueue []tombRef   // tombstones of connections handed out open, by time
@@ -115,6 +132,9 @@ type Tracker struct {
 	free          []*Conn     // recycled connections (Config.Reuse)
 	listeners     map[netip.AddrPort]*Listener
 	nextStream    int64
+	nextID        uint32
+	lastCold      int64    // unix nanoseconds of the last freezing pass
+	scratch       []byte   // freezing buffer
 	emit          func(*Conn)
 	now           time.Time
 	lastSweep     time.Time
@@ -128,6 +148,7 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 	return &Tracker{
 		cfg:       cfg,
 		conns:     make(map[mapKey]*Conn),
+		frozen:    make(map[mapKey]frozenConn),
 		tombs:     make(map[mapKey]tomb),
 		listeners: make(map[netip.AddrPort]*Listener),
 		emit:      emit,
@@ -137,8 +158,11 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 // Stats returns the tracker's counters.
 func (t *Tracker) Stats() Stats { return t.stats }
 
-// Open returns the number of connections in the table.
-func (t *Tracker) Open() int { return len(t.conns) }
+// Open returns the number of connections in the table, frozen or not.
+func (t *Tracker) Open() int { return len(t.conns) + len(t.frozen) }
+
+// Frozen returns the number of connections in the table that are frozen.
+func (t *Tracker) Frozen() int { return len(t.frozen) }
 
 // Listeners returns the listeners seen, ordered by first frame.
 func (t *Tracker) Listeners() []Listener {
@@ -163,6 +187,9 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	key, dir := Canon(seg.Src, seg.Dst)
 	mk := key.packed()
 	c := t.conns[mk]
+	if c == nil {
+		c = t.thaw(mk)
+	}
 	if c != nil && startsNewStream(c.base, c.baseKnown, dir, seg) {
 		// Wireshark: a pure SYN with a new sequence number starts a new
 		// stream on the same 4-tuple (port reuse). An endpoint still in
@@ -230,7 +257,7 @@ func (t *Tracker) updateBase(c *Conn, dir Dir, seg *decode.Segment) {
 }
 
 func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *Conn {
-	if len(t.conns) >= t.cfg.MaxConns {
+	if t.Open() >= t.cfg.MaxConns {
 		t.evict()
 	}
 	if stream < 0 {
@@ -238,15 +265,10 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		t.nextStream++
 	}
 	t.stats.Connections++
-	var c *Conn
-	if n := len(t.free); n > 0 {
-		c = t.free[n-1]
-		t.free = t.free[:n-1]
-	} else {
-		c = &Conn{}
-	}
+	c := t.alloc()
+	t.nextID++
 	*c = Conn{
-		gen:         c.gen + 1,
+		id:          t.nextID,
 		Transitions: c.Transitions[:0],
 		Key:         key,
 		Stream:      stream,
@@ -346,7 +368,7 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 func (t *Tracker) startTimeWait(c *Conn, r Role, at time.Time) {
 	ep := &c.EP[r]
 	ep.timeWait = toNanos(at.Add(2 * t.cfg.MSL))
-	t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, conn: c, gen: c.gen, role: r})
+	t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, key: c.Key.packed(), id: c.id, role: r})
 }
 
 // checkDone starts the linger of a connection whose endpoints are all gone
@@ -354,7 +376,7 @@ func (t *Tracker) startTimeWait(c *Conn, r Role, at time.Time) {
 func (t *Tracker) checkDone(c *Conn, at int64) {
 	if !c.done && c.Done() {
 		c.done, c.doneAt = true, at
-		t.lingering = append(t.lingering, lingerRef{c, c.gen})
+		t.lingering = append(t.lingering, lingerRef{at: at, key: c.Key.packed(), id: c.id})
 	}
 }
 

@@ -1,0 +1,234 @@
+package flow
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/internal/varint"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+)
+
+// A connection with no packet for Config.ColdAfter of capture time is
+// frozen: its record is packed into a byte string of varints (frames and
+// times as offsets from the connection's own, sequence numbers from each
+// side's ISN), about a fifth of a live record, and its *Conn goes back to
+// the free list. A packet for it, one of its timers, eviction, the idle
+// sweep or the end of the capture thaws it, losslessly: the report is the
+// same byte for byte whether or not a connection was ever frozen.
+//
+// The record starts with a fixed header (last packet time, stream, first
+// frame and id) that the tracker reads without thawing.
+
+const frozenHeader = 28
+
+type frozenConn []byte
+
+func (f frozenConn) lastSeen() int64   { return int64(varint.NewReader(f[0:8]).U64()) }
+func (f frozenConn) stream() int64     { return int64(varint.NewReader(f[8:16]).U64()) }
+func (f frozenConn) firstFrame() int64 { return int64(varint.NewReader(f[16:24]).U64()) }
+func (f frozenConn) id() uint32        { return varint.NewReader(f[24:28]).U32() }
+
+// appendFrozen appends c's record to b. Everything but the 4-tuple (the
+// map key holds it) is written.
+func (c *Conn) appendFrozen(b []byte) []byte {
+	b = varint.AppendU64(b, uint64(c.lastSeen))
+	b = varint.AppendU64(b, uint64(c.Stream))
+	b = varint.AppendU64(b, uint64(c.FirstFrame))
+	b = varint.AppendU32(b, c.id)
+	b = varint.AppendBools(b, c.ClientDir != 0, c.RolesInferred, c.Midstream, c.QuotedOnly,
+		c.zeekFirst != 0, c.done, c.listener, c.evicted)
+	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1])
+	b = varint.AppendI(b, c.LastFrame-c.FirstFrame)
+	b = varint.AppendI(b, c.Start.Unix())
+	b = varint.AppendU(b, uint64(c.Start.Nanosecond()))
+	b = varint.AppendI(b, c.End.Unix()-c.Start.Unix())
+	b = varint.AppendU(b, uint64(c.End.Nanosecond()))
+	b = varint.AppendI(b, c.MissedBytes)
+	b = append(b, byte(c.ClosedBy))
+	a := &c.Anomalies
+	for _, v := range [...]int{a.InvalidEvents, a.IllegalFlags, a.OutOfWindowRST, a.BadSYNACK} {
+		b = varint.AppendI(b, int64(v))
+	}
+	b = varint.AppendU32(b, c.base[0])
+	b = varint.AppendU32(b, c.base[1])
+	b = varint.AppendI(b, c.doneAt-c.lastSeen)
+	for i := range c.EP {
+		b = c.EP[i].appendFrozen(b, c)
+	}
+	b = varint.AppendU(b, uint64(len(c.Transitions)))
+	at := c.lastSeen
+	for i := range c.Transitions {
+		tr := &c.Transitions[i]
+		b = varint.AppendI(b, tr.Frame-c.FirstFrame)
+		b = varint.AppendI(b, tr.at-at)
+		at = tr.at
+		b = append(b, byte(tr.Endpoint), byte(tr.From), byte(tr.To), byte(tr.cause))
+	}
+	return c.Zeek.AppendFrozen(b)
+}
+
+func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
+	b = append(b, byte(e.State))
+	b = varint.AppendBools(b, e.SentSYN, e.SentFIN, e.SentRST, e.isnKnown, e.nxtKnown, e.ackKnown, e.winKnown)
+	b = varint.AppendI(b, e.SinceFrame-c.FirstFrame)
+	b = varint.AppendI(b, e.since-c.lastSeen)
+	for _, v := range [...]int64{e.Packets, e.PayloadBytes, e.IPBytes, int64(e.SYNs), int64(e.FINs), int64(e.RSTs)} {
+		b = varint.AppendI(b, v)
+	}
+	for _, s := range [...][]uint32{e.synFrame[:], e.synAt[:], e.finFrame[:], e.rstFrame[:]} {
+		b = appendTrimmed(b, s)
+	}
+	b = varint.AppendI(b, e.FINFrame-c.FirstFrame)
+	b = varint.AppendI(b, e.finAt-c.lastSeen)
+	b = varint.AppendI(b, e.PayloadAfterPeerFIN)
+	b = varint.AppendU32(b, uint32(e.isn))
+	for _, s := range [...]tcpstate.Seq{e.finSeq, e.sndNxt, e.ackSent} {
+		b = varint.AppendU(b, uint64(uint32(s-e.isn)))
+	}
+	b = varint.AppendU(b, uint64(e.window))
+	b = append(b, byte(e.wscale))
+	b = varint.AppendI(b, e.timeWait-c.lastSeen)
+	b = append(b, e.nholes)
+	for _, h := range e.holes[:min(e.nholes, maxHoles)] {
+		b = varint.AppendU(b, uint64(uint32(h.start-e.isn)))
+		b = varint.AppendU(b, uint64(uint32(h.end-e.isn)))
+	}
+	return b
+}
+
+// appendTrimmed appends s up to its last non-zero element, with its count.
+func appendTrimmed(b []byte, s []uint32) []byte {
+	n := len(s)
+	for n > 0 && s[n-1] == 0 {
+		n--
+	}
+	b = append(b, byte(n))
+	for _, v := range s[:n] {
+		b = varint.AppendU(b, uint64(v))
+	}
+	return b
+}
+
+func readTrimmed(r *varint.Reader, s []uint32) {
+	n := int(r.Byte())
+	if n > len(s) {
+		r.Fail()
+		return
+	}
+	for i := range s {
+		s[i] = 0
+		if i < n {
+			s[i] = uint32(r.U())
+		}
+	}
+}
+
+// readFrozen restores c, the connection of key, from its record. c's
+// transition buffer is reused; its other contents are overwritten.
+func (c *Conn) readFrozen(key Key, f frozenConn) error {
+	if len(f) < frozenHeader {
+		return varint.ErrCorrupt
+	}
+	*c = Conn{Transitions: c.Transitions[:0], Key: key}
+	r := varint.NewReader(f)
+	c.lastSeen = int64(r.U64())
+	c.Stream = int64(r.U64())
+	c.FirstFrame = int64(r.U64())
+	c.id = r.U32()
+	var clientDir, zeekFirst bool
+	r.Bools(&clientDir, &c.RolesInferred, &c.Midstream, &c.QuotedOnly, &zeekFirst, &c.done, &c.listener, &c.evicted)
+	if clientDir {
+		c.ClientDir = DirBA
+	}
+	if zeekFirst {
+		c.zeekFirst = DirBA
+	}
+	r.Bools(&c.baseKnown[0], &c.baseKnown[1])
+	c.LastFrame = c.FirstFrame + r.I()
+	startSec := r.I()
+	c.Start = time.Unix(startSec, int64(r.U())).UTC()
+	c.End = time.Unix(startSec+r.I(), int64(r.U())).UTC()
+	c.MissedBytes = r.I()
+	c.ClosedBy = int8(r.Byte())
+	a := &c.Anomalies
+	for _, v := range [...]*int{&a.InvalidEvents, &a.IllegalFlags, &a.OutOfWindowRST, &a.BadSYNACK} {
+		*v = int(r.I())
+	}
+	c.base[0], c.base[1] = r.U32(), r.U32()
+	c.doneAt = c.lastSeen + r.I()
+	for i := range c.EP {
+		c.EP[i].readFrozen(r, c)
+	}
+	c.EP[Client].Addr = key.Src(c.ClientDir)
+	c.EP[Server].Addr = key.Src(1 - c.ClientDir)
+	n := r.U()
+	if n > uint64(len(f)) { // each transition takes at least six bytes
+		r.Fail()
+	}
+	at := c.lastSeen
+	for range n {
+		if r.Err() != nil {
+			break
+		}
+		tr := Transition{Frame: c.FirstFrame + r.I()}
+		tr.at = at + r.I()
+		at = tr.at
+		tr.Endpoint, tr.From, tr.To, tr.cause = Role(r.Byte()), tcpstate.State(r.Byte()), tcpstate.State(r.Byte()), cause(r.Byte())
+		c.Transitions = append(c.Transitions, tr)
+	}
+	c.Zeek.ReadFrozen(r)
+	switch {
+	case r.Err() != nil:
+		return r.Err()
+	case len(r.Rest()) != 0:
+		return fmt.Errorf("flow: %d bytes after a frozen connection", len(r.Rest()))
+	}
+	return nil
+}
+
+func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn) {
+	e.State = tcpstate.State(r.Byte())
+	r.Bools(&e.SentSYN, &e.SentFIN, &e.SentRST, &e.isnKnown, &e.nxtKnown, &e.ackKnown, &e.winKnown)
+	e.SinceFrame = c.FirstFrame + r.I()
+	e.since = c.lastSeen + r.I()
+	e.Packets, e.PayloadBytes, e.IPBytes = r.I(), r.I(), r.I()
+	e.SYNs, e.FINs, e.RSTs = int(r.I()), int(r.I()), int(r.I())
+	for _, s := range [...][]uint32{e.synFrame[:], e.synAt[:], e.finFrame[:], e.rstFrame[:]} {
+		readTrimmed(r, s)
+	}
+	e.FINFrame = c.FirstFrame + r.I()
+	e.finAt = c.lastSeen + r.I()
+	e.PayloadAfterPeerFIN = r.I()
+	e.isn = tcpstate.Seq(r.U32())
+	for _, s := range [...]*tcpstate.Seq{&e.finSeq, &e.sndNxt, &e.ackSent} {
+		*s = e.isn + tcpstate.Seq(uint32(r.U()))
+	}
+	e.window = uint32(r.U())
+	e.wscale = int8(r.Byte())
+	e.timeWait = c.lastSeen + r.I()
+	e.nholes = r.Byte()
+	if e.nholes > maxHoles {
+		r.Fail()
+		e.nholes = 0
+	}
+	for i := range e.holes[:e.nholes] {
+		e.holes[i].start = e.isn + tcpstate.Seq(uint32(r.U()))
+		e.holes[i].end = e.isn + tcpstate.Seq(uint32(r.U()))
+	}
+}
+
+// unpacked returns the Key a mapKey was packed from.
+func (m *mapKey) unpacked() Key {
+	addr := func(b []byte, v4 bool) netip.Addr {
+		a := netip.AddrFrom16([16]byte(b))
+		if v4 {
+			return a.Unmap()
+		}
+		return a
+	}
+	return Key{
+		A: netip.AddrPortFrom(addr(m[0:16], m[36]&1 != 0), uint16(m[32])<<8|uint16(m[33])),
+		B: netip.AddrPortFrom(addr(m[16:32], m[36]&2 != 0), uint16(m[34])<<8|uint16(m[35])),
+	}
+}

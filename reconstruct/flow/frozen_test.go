@@ -1,0 +1,144 @@
+package flow
+
+import (
+	"math/rand/v2"
+	"net/netip"
+	"reflect"
+	"testing"
+	"time"
+	"unsafe"
+)
+
+// fill sets every field reachable from v, exported or not, to a random
+// value. Times, slices and funcs are left to the caller.
+func fill(rng *rand.Rand, v reflect.Value) {
+	if !v.CanSet() {
+		v = reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		if v.Type() == reflect.TypeFor[time.Time]() || v.Type() == reflect.TypeFor[netip.AddrPort]() {
+			return
+		}
+		for i := range v.NumField() {
+			fill(rng, v.Field(i))
+		}
+	case reflect.Array:
+		for i := range v.Len() {
+			fill(rng, v.Index(i))
+		}
+	case reflect.Bool:
+		v.SetBool(rng.IntN(2) == 1)
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		v.SetInt(int64(rng.Uint64()) >> rng.IntN(64))
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		v.SetUint(rng.Uint64() >> rng.IntN(64))
+	}
+}
+
+// randomConn returns a Conn with every field random but within the bounds
+// the tracker keeps (hole and history counts), its addresses those of a
+// random 4-tuple.
+func randomConn(rng *rand.Rand) (*Conn, mapKey) {
+	c := &Conn{}
+	fill(rng, reflect.ValueOf(c).Elem())
+	c.ClientDir, c.zeekFirst = Dir(rng.IntN(2)), Dir(rng.IntN(2))
+	a4 := netip.AddrFrom4([4]byte{10, byte(rng.Uint32()), byte(rng.Uint32()), 1})
+	a6 := netip.AddrFrom16([16]byte{0xfd, 15: byte(rng.Uint32())})
+	src := netip.AddrPortFrom(a4, uint16(rng.Uint32()))
+	dst := netip.AddrPortFrom(a4.Next(), uint16(rng.Uint32()))
+	if rng.IntN(2) == 0 {
+		src, dst = netip.AddrPortFrom(a6, src.Port()), netip.AddrPortFrom(a6.Next(), dst.Port())
+	}
+	c.Key, _ = Canon(src, dst)
+	c.EP[Client].Addr = c.Key.Src(c.ClientDir)
+	c.EP[Server].Addr = c.Key.Src(1 - c.ClientDir)
+	c.Start = time.Unix(int64(rng.Uint32()), int64(rng.IntN(1e9))).UTC()
+	c.End = c.Start.Add(time.Duration(rng.Int64N(int64(time.Hour))))
+	for i := range c.EP {
+		e := &c.EP[i]
+		e.nholes = uint8(rng.IntN(maxHoles + 1))
+		clear(e.holes[e.nholes:])
+	}
+	for range rng.IntN(20) {
+		var tr Transition
+		fill(rng, reflect.ValueOf(&tr).Elem())
+		c.Transitions = append(c.Transitions, tr)
+	}
+	// History bytes beyond its length are never read: the record drops them.
+	zv := reflect.ValueOf(&c.Zeek).Elem()
+	n := rng.IntN(65)
+	set := func(name string, f func(reflect.Value)) {
+		fv := zv.FieldByName(name)
+		f(reflect.NewAt(fv.Type(), unsafe.Pointer(fv.UnsafeAddr())).Elem())
+	}
+	set("nhist", func(v reflect.Value) { v.SetInt(int64(n)) })
+	set("hist", func(v reflect.Value) {
+		for i := n; i < v.Len(); i++ {
+			v.Index(i).SetUint(0)
+		}
+	})
+	set("orig", func(v reflect.Value) { v.SetUint(uint64(rng.IntN(2))) })
+	return c, c.Key.packed()
+}
+
+// TestFrozenRoundTrip: every field of a connection survives freezing and
+// thawing, whatever its value.
+func TestFrozenRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for i := range 2000 {
+		c, mk := randomConn(rng)
+		rec := c.appendFrozen(nil)
+		var got Conn
+		if err := got.readFrozen(mk.unpacked(), rec); err != nil {
+			t.Fatalf("case %d: %v", i, err)
+		}
+		if len(c.Transitions) == 0 {
+			got.Transitions = c.Transitions // nil or empty: same meaning
+		}
+		if !reflect.DeepEqual(c, &got) {
+			t.Fatalf("case %d: thawed connection differs:\n got %+v\nwant %+v", i, got, *c)
+		}
+	}
+}
+
+// TestFrozenSize: a finished connection's record is a fraction of a live
+// one.
+func TestFrozenSize(t *testing.T) {
+	conns := play(t, Config{}, 10*time.Second, with(handshake,
+		pkt{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 300, at: time.Millisecond},
+		pkt{flags: A, seq: 5001, ack: 1301, payload: 1400, at: 2 * time.Millisecond},
+		pkt{c2s: true, flags: FA, seq: 1301, ack: 6401, at: 3 * time.Millisecond},
+		pkt{flags: FA, seq: 6401, ack: 1302, at: 4 * time.Millisecond},
+		pkt{c2s: true, flags: A, seq: 1302, ack: 6402, at: 5 * time.Millisecond},
+	)...)
+	c := conns[0]
+	rec := c.appendFrozen(nil)
+	live := int(unsafe.Sizeof(Conn{})) + cap(c.Transitions)*int(unsafe.Sizeof(Transition{}))
+	t.Logf("%d transitions: frozen record %d bytes, live record %d bytes", len(c.Transitions), len(rec), live)
+	if len(c.Transitions) < 8 || len(rec) > live/4 {
+		t.Errorf("frozen record of %d bytes for %d transitions, live %d", len(rec), len(c.Transitions), live)
+	}
+}
+
+// FuzzThaw: thawing arbitrary bytes returns an error or a connection, and
+// never panics.
+func FuzzThaw(f *testing.F) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 4 {
+		c, _ := randomConn(rng)
+		f.Add(c.appendFrozen(nil))
+	}
+	key, _ := Canon(netip.MustParseAddrPort("10.0.0.1:1"), netip.MustParseAddrPort("10.0.0.2:80"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var c Conn
+		if err := c.readFrozen(key, b); err != nil {
+			return
+		}
+		// A record that reads back writes back no longer (varints may
+		// be padded on input, never on output).
+		if again := c.appendFrozen(nil); len(again) > len(b) {
+			t.Errorf("record of %d bytes rewrites to %d", len(b), len(again))
+		}
+	})
+}
