@@ -133,8 +133,8 @@ type Tracker struct {
 	listeners     map[netip.AddrPort]*Listener
 	nextStream    int64
 	nextID        uint32
-	lastCold      int64    // unix nanoseconds of the last freezing pass
-	scratch       []byte   // freezing buffer
+	lastCold      int64  // unix nanoseconds of the last freezing pass
+	scratch       []byte // freezing buffer
 	emit          func(*Conn)
 	now           time.Time
 	lastSweep     time.Time
