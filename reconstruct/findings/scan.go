@@ -31,11 +31,12 @@ func (c *contact) before(o *contact) bool {
 }
 
 // source aggregates one client host's connection attempts for the scan
-// detectors. The group holds the failed attempts (their streams and SYN
-// frames are the scan's evidence). A source is settled once no connection
+// detectors. failed holds the failed attempts (their streams and SYN
+// frames are the scan's evidence); most sources never fail, so it is
+// allocated at the first failure. A source is settled once no connection
 // of it was handed out for Config.Horizon (see Collector.retireSource).
 type source struct {
-	group
+	failed    *group
 	attempts  int64
 	successes int64
 	// The first target lives inline: most sources (ordinary clients)
@@ -84,7 +85,10 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 	if failed {
 		fr := synFrames(col.scratch[:0], c, flow.Client)
 		col.scratch = fr
-		s.addConn(&col.cfg, c, fr)
+		if s.failed == nil {
+			s.failed = &group{}
+		}
+		s.failed.addConn(&col.cfg, c, fr)
 	}
 	return s
 }
@@ -95,9 +99,9 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 // failed attempts join their servers' aggregates. The caller forgets the
 // source; if it comes back it starts a fresh walk and window.
 func (col *Collector) retireSource(a netip.Addr, s *source) {
-	if s.count > 0 {
+	if s.failed != nil {
 		if v := col.judge(s); v.scan() {
-			col.pastScans = append(col.pastScans, keyedFinding{s.group.sortKey(), col.scanFinding(a, s, &v)})
+			col.pastScans = append(col.pastScans, keyedFinding{s.failed.sortKey(), col.scanFinding(a, s, &v)})
 			col.pastScanners[a] = true
 			return
 		}
@@ -243,7 +247,7 @@ func windowCount(evs []timed, window int64, need int, ratio float64) (bool, int)
 func (col *Collector) scanFindings(emit func(*group, result.Finding)) map[netip.Addr]bool {
 	srcs := make([]netip.Addr, 0, len(col.sources))
 	for a, s := range col.sources {
-		if s.count > 0 { // at least one failure
+		if s.failed != nil {
 			srcs = append(srcs, a)
 		}
 	}
@@ -256,7 +260,7 @@ func (col *Collector) scanFindings(emit func(*group, result.Finding)) map[netip.
 			continue
 		}
 		scanners[a] = true
-		emit(&s.group, col.scanFinding(a, s, &v))
+		emit(s.failed, col.scanFinding(a, s, &v))
 	}
 	return scanners
 }
@@ -338,9 +342,9 @@ func (col *Collector) scanFinding(a netip.Addr, s *source, v *scanVerdict) resul
 		how = append(how, fmt.Sprintf("%d ports of %s failed within %s", v.portPorts, hostString(v.portScanOn), fmtSecs(durationOf(col.cfg.ScanWindow))))
 	}
 	sum := fmt.Sprintf("%s %s (%s scan): %d of %d connection attempts got no answer or a reset; detected by %s",
-		subj, what, pattern, s.count, s.attempts, joinSemi(how))
-	f := s.group.finding(&col.cfg, Scan, High, subj, sum, fltPureSYN, d)
-	if s.streams.truncated {
+		subj, what, pattern, s.failed.count, s.attempts, joinSemi(how))
+	f := s.failed.finding(&col.cfg, Scan, High, subj, sum, fltPureSYN, d)
+	if s.failed.streams.truncated {
 		f.Filter = ipField(a, "src") + "==" + subj + " && " + fltPureSYN
 	}
 	return f
