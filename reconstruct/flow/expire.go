@@ -111,6 +111,7 @@ func (t *Tracker) alloc() *Conn {
 // freeze packs the live connection c (key mk) into a frozen record and
 // frees its Conn.
 func (t *Tracker) freeze(mk mapKey, c *Conn) {
+	t.stats.Frozen++
 	t.scratch = c.appendFrozen(t.scratch[:0])
 	t.frozen[mk] = frozenConn(append(make([]byte, 0, len(t.scratch)), t.scratch...))
 	delete(t.conns, mk)
@@ -127,6 +128,7 @@ func (t *Tracker) thaw(mk mapKey) *Conn {
 		return nil
 	}
 	delete(t.frozen, mk)
+	t.stats.Thawed++
 	c := t.alloc()
 	if err := c.readFrozen(mk.unpacked(), f); err != nil {
 		// Only a bug can corrupt a record the tracker wrote.

@@ -88,6 +88,8 @@ type Stats struct {
 	Evicted     int64 // connections handed out early because the table was full
 	IdleExpired int64 // connections handed out after IdleTimeout without packets
 	Continued   int64 // connections re-created from a tombstone by late packets
+	Frozen      int64 // times a connection was frozen (see Config.ColdAfter)
+	Thawed      int64 // times a frozen connection was thawed
 }
 
 type tomb struct {
