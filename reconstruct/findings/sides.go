@@ -56,7 +56,7 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 }
 
 func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
-	for _, key := range sortedSides(col.halfClosed) {
+	for _, key := range sortedSides(col.halfClosed, nil) {
 		a := col.halfClosed[key]
 		peer := "client"
 		if key.role == flow.Client {
@@ -224,7 +224,10 @@ func peak(spans []twSpan, from, to, above int64) (n int64, at int64) {
 }
 
 func (col *Collector) timeWaitFindings(emit func(*group, result.Finding)) {
-	for _, key := range sortedSides(col.sides) {
+	// A side with fewer TIME_WAIT endpoints in all than the threshold
+	// cannot reach it at once: most sides are skipped before sorting.
+	enough := func(a *sideAgg) bool { return a.count >= col.cfg.TimeWaitThreshold }
+	for _, key := range sortedSides(col.sides, enough) {
 		a := col.sides[key]
 		pk, at := a.peakSoFar()
 		if pk < col.cfg.TimeWaitThreshold && a.atEnd < col.cfg.TimeWaitThreshold {
@@ -291,7 +294,7 @@ func (col *Collector) addReset(c *flow.Conn) {
 }
 
 func (col *Collector) resetFindings(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
-	for _, key := range sortedSides(col.resets) {
+	for _, key := range sortedSides(col.resets, nil) {
 		a := col.resets[key]
 		if key.role == flow.Client && scanners[key.host.Addr()] && a.probes == a.count {
 			// A detected scanner closing its probe handshakes: part of
@@ -345,11 +348,14 @@ func joinSemi(p []string) string {
 	return out
 }
 
-// sortedSides returns a map's side keys in a fixed order.
-func sortedSides[V any](m map[sideKey]V) []sideKey {
-	keys := make([]sideKey, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// sortedSides returns a map's side keys in a fixed order, those whose
+// value passes keep (all when keep is nil).
+func sortedSides[V any](m map[sideKey]V, keep func(V) bool) []sideKey {
+	var keys []sideKey
+	for k, v := range m {
+		if keep == nil || keep(v) {
+			keys = append(keys, k)
+		}
 	}
 	slices.SortFunc(keys, func(a, b sideKey) int {
 		if c := a.host.Compare(b.host); c != 0 {

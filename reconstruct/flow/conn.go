@@ -329,3 +329,16 @@ func (c *Conn) Done() bool {
 	}
 	return c.EP[Client].State == tcpstate.Closed || c.EP[Server].State == tcpstate.Closed
 }
+
+// quiescent reports whether neither endpoint expects more packets: each is
+// CLOSED, in TIME_WAIT or never showed a state.
+func (c *Conn) quiescent() bool {
+	for i := range c.EP {
+		switch c.EP[i].State {
+		case tcpstate.Closed, tcpstate.TimeWait, tcpstate.StateNone:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -37,8 +37,9 @@ type Config struct {
 	MaxConns int
 	// ColdAfter freezes a connection with no packet for this long of
 	// capture time into a compact record (about a fifth of a live one),
-	// thawed losslessly when it is needed again. Default 2 s; negative
-	// never freezes.
+	// thawed losslessly when it is needed again. A connection whose
+	// endpoints are both closed or in TIME_WAIT is frozen at once. Default
+	// 2 s; negative never freezes.
 	ColdAfter time.Duration
 	// Reuse recycles a connection's memory once the emit callback has
 	// returned: emit must then keep nothing of the *Conn. Off by default.
@@ -232,7 +233,13 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	t.updateBase(c, dir, seg)
 	t.step(c, dir, seg)
 	t.checkDone(c, toNanos(seg.Time))
-	return c.Stream
+	stream := c.Stream
+	if t.cfg.ColdAfter >= 0 && c.quiescent() {
+		// Nothing more is expected of it: freeze it while its record is
+		// still in the processor's cache.
+		t.freeze(mk, c)
+	}
+	return stream
 }
 
 // updateBase maintains Wireshark's base sequence numbers, which decide
