@@ -123,7 +123,24 @@ type pipeline struct {
 	batches chan *segBatch
 	free    chan *segBatch
 	tracked chan struct{} // closed when the tracking goroutine is done
+
+	// With Workers 2, at the end of the capture: the connections the
+	// tracker hands out travel in batches to a reporting goroutine.
+	out      *connBatch
+	outs     chan *connBatch
+	outFree  chan *connBatch
+	reported chan struct{} // closed when the reporting goroutine is done
 }
+
+// connBatch carries copies of finished connections, their transitions in
+// one shared slice.
+type connBatch struct {
+	conns []flow.Conn
+	trans []flow.Transition
+	ends  []int // end of each connection's transitions in trans
+}
+
+const connBatchSize = 256
 
 // segBatch carries decoded segments, and with Reassemble their payload
 // bytes, from the reading goroutine to the tracking goroutine.
@@ -168,7 +185,7 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 	}
 	fl := cfg.Flow
 	fl.Reuse = true // connection keeps nothing of the *flow.Conn
-	p.tracker = flow.NewTracker(fl, p.connection)
+	p.tracker = flow.NewTracker(fl, p.emit)
 	return p
 }
 
@@ -181,7 +198,79 @@ func (p *pipeline) warn(msg string) {
 	}
 }
 
-// connection receives each finished connection from the tracker.
+// emit receives each finished connection from the tracker: it is reported
+// here, or copied for the reporting goroutine while one runs.
+func (p *pipeline) emit(c *flow.Conn) {
+	if p.outs == nil {
+		p.connection(c)
+		return
+	}
+	if p.out == nil {
+		select {
+		case p.out = <-p.outFree:
+		default:
+			p.out = &connBatch{conns: make([]flow.Conn, 0, connBatchSize)}
+		}
+	}
+	b := p.out
+	b.conns = append(b.conns, *c)
+	b.trans = append(b.trans, c.Transitions...)
+	b.ends = append(b.ends, len(b.trans))
+	if len(b.conns) == connBatchSize {
+		p.outs <- b
+		p.out = nil
+	}
+}
+
+// startReporting reports the connections the tracker hands out in a
+// goroutine of their own, in the order they are handed out.
+func (p *pipeline) startReporting() {
+	p.outs = make(chan *connBatch, 4)
+	p.outFree = make(chan *connBatch, 6)
+	p.reported = make(chan struct{})
+	go func() {
+		defer close(p.reported)
+		for b := range p.outs {
+			p.reportBatch(b)
+			b.conns, b.trans, b.ends = b.conns[:0], b.trans[:0], b.ends[:0]
+			p.outFree <- b
+		}
+	}()
+}
+
+// reportBatch reports one batch; a panic becomes a warning and skips the
+// rest of the batch.
+func (p *pipeline) reportBatch(b *connBatch) {
+	defer func() {
+		if v := recover(); v != nil {
+			p.warn(fmt.Sprintf("internal error reporting connections, %d skipped: %v", len(b.conns), v))
+		}
+	}()
+	start := 0
+	for i := range b.conns {
+		c := &b.conns[i]
+		c.Transitions = b.trans[start:b.ends[i]:b.ends[i]]
+		start = b.ends[i]
+		p.connection(c)
+	}
+}
+
+// stopReporting sends the last batch and waits for the reporting
+// goroutine.
+func (p *pipeline) stopReporting() {
+	if p.outs == nil {
+		return
+	}
+	if p.out != nil && len(p.out.conns) > 0 {
+		p.outs <- p.out
+	}
+	p.out = nil
+	close(p.outs)
+	<-p.reported
+	p.outs = nil
+}
+
+// connection reports one finished connection.
 func (p *pipeline) connection(c *flow.Conn) {
 	rc := Connection(c)
 	if p.cont != nil {
@@ -415,7 +504,13 @@ func (p *pipeline) finish() *result.Result {
 	if p.cont != nil {
 		p.cont.FlushAll()
 	}
+	if p.cfg.Workers > 1 {
+		// Reading is over and its goroutine idle: handing out the
+		// connections still open and reporting them run side by side.
+		p.startReporting()
+	}
 	p.tracker.Flush(end)
+	p.stopReporting()
 	r.Capture.First, r.Capture.Last = timePtr(p.first), timePtr(p.last)
 	r.Listeners = []result.Listener{}
 	for _, l := range p.tracker.Listeners() {
