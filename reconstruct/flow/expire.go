@@ -1,8 +1,9 @@
 package flow
 
 import (
+	"cmp"
 	"fmt"
-	"sort"
+	"slices"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
@@ -47,12 +48,35 @@ func (t *Tracker) Advance(now time.Time) {
 	}
 	if cold := int64(t.cfg.ColdAfter); cold >= 0 && nowN-t.lastCold >= cold {
 		t.lastCold = nowN
-		for mk, c := range t.conns {
-			if nowN-c.lastSeen >= cold {
-				t.freeze(mk, c)
-			}
+		t.freezeIdle(nowN, cold)
+	}
+}
+
+// minColdCap is the live table size below which only the periodic pass
+// freezes connections (a variable for tests).
+var minColdCap = 1 << 16
+
+// freezeIdle freezes the live connections without a packet for idle
+// nanoseconds up to now.
+func (t *Tracker) freezeIdle(now, idle int64) {
+	for mk, c := range t.conns {
+		if now-c.lastSeen >= idle {
+			t.freeze(mk, c)
 		}
 	}
+}
+
+// growCold runs before a new connection enters the live table. A table that
+// doubled since the last freezing pass (a flood or a scan opening
+// connections faster than ColdAfter lets them cool) is thinned by a pass
+// with an eighth of ColdAfter, so the live table holds about what arrived
+// in that time; the passes cost amortized constant time per connection.
+func (t *Tracker) growCold() {
+	if t.cfg.ColdAfter < 0 || len(t.conns) < max(t.coldCap, minColdCap) {
+		return
+	}
+	t.freezeIdle(toNanos(t.now), int64(t.cfg.ColdAfter/8))
+	t.coldCap = 2 * len(t.conns)
 }
 
 func (t *Tracker) sweepIdle(now int64) {
@@ -212,15 +236,24 @@ func (t *Tracker) recycle(c *Conn) {
 // of the connections is handed out early.
 func (t *Tracker) evict() {
 	all := t.collect(func(int64) bool { return true })
-	sort.Slice(all, func(i, j int) bool {
-		if all[i].lastSeen != all[j].lastSeen {
-			return all[i].lastSeen < all[j].lastSeen
+	// Sort small keys rather than the references themselves.
+	type evictKey struct {
+		lastSeen, stream int64
+		i                int
+	}
+	keys := make([]evictKey, len(all))
+	for i, r := range all {
+		keys[i] = evictKey{r.lastSeen, r.stream, i}
+	}
+	slices.SortFunc(keys, func(a, b evictKey) int {
+		if c := cmp.Compare(a.lastSeen, b.lastSeen); c != 0 {
+			return c
 		}
-		return all[i].stream < all[j].stream
+		return cmp.Compare(a.stream, b.stream)
 	})
 	n := len(all)/10 + 1
-	for _, r := range all[:n] {
-		c := t.resolve(r)
+	for _, k := range keys[:n] {
+		c := t.resolve(all[k.i])
 		c.evicted = true
 		t.stats.Evicted++
 		t.finish(c)
@@ -247,10 +280,10 @@ func (t *Tracker) Flush(end time.Time) {
 }
 
 func sortByStream(cs []connRef) {
-	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].stream != cs[j].stream {
-			return cs[i].stream < cs[j].stream
+	slices.SortFunc(cs, func(a, b connRef) int {
+		if c := cmp.Compare(a.stream, b.stream); c != 0 {
+			return c
 		}
-		return cs[i].firstFrame < cs[j].firstFrame
+		return cmp.Compare(a.firstFrame, b.firstFrame)
 	})
 }

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"time"
@@ -24,10 +25,10 @@ const frozenHeader = 28
 
 type frozenConn []byte
 
-func (f frozenConn) lastSeen() int64   { return int64(varint.NewReader(f[0:8]).U64()) }
-func (f frozenConn) stream() int64     { return int64(varint.NewReader(f[8:16]).U64()) }
-func (f frozenConn) firstFrame() int64 { return int64(varint.NewReader(f[16:24]).U64()) }
-func (f frozenConn) id() uint32        { return varint.NewReader(f[24:28]).U32() }
+func (f frozenConn) lastSeen() int64   { return int64(binary.LittleEndian.Uint64(f[0:8])) }
+func (f frozenConn) stream() int64     { return int64(binary.LittleEndian.Uint64(f[8:16])) }
+func (f frozenConn) firstFrame() int64 { return int64(binary.LittleEndian.Uint64(f[16:24])) }
+func (f frozenConn) id() uint32        { return binary.LittleEndian.Uint32(f[24:28]) }
 
 // appendFrozen appends c's record to b. Everything but the 4-tuple (the
 // map key holds it) is written.

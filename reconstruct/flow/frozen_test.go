@@ -7,6 +7,9 @@ import (
 	"testing"
 	"time"
 	"unsafe"
+
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 )
 
 // fill sets every field reachable from v, exported or not, to a random
@@ -141,4 +144,32 @@ func FuzzThaw(f *testing.F) {
 			t.Errorf("record of %d bytes rewrites to %d", len(b), len(again))
 		}
 	})
+}
+
+// TestEarlyFreezingSameStates: the early freezing passes of a fast-growing
+// table change nothing. A flood of SYNs from many ports, some answered and
+// closed, leaves every connection in the same states and stream with an
+// early pass at every doubling from 16 live connections as with none.
+func TestEarlyFreezingSameStates(t *testing.T) {
+	defer func(n int) { minColdCap = n }(minColdCap)
+	minColdCap = 16
+	run := func(cold time.Duration) map[int64][2]tcpstate.State {
+		got := map[int64][2]tcpstate.State{}
+		tr := NewTracker(Config{ColdAfter: cold, MaxConns: 3000}, func(c *Conn) { got[c.Stream] = states(c) })
+		for i := range 5000 {
+			src := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), uint16(1024+i))
+			at := t0.Add(time.Duration(i) * time.Millisecond)
+			tr.Add(&decode.Segment{Frame: int64(3*i + 1), Time: at, Src: src, Dst: srv, Flags: S, Seq: 100, HeaderLen: 20, WScale: -1, Window: 100})
+			if i%3 == 0 {
+				tr.Add(&decode.Segment{Frame: int64(3*i + 2), Time: at.Add(50 * time.Microsecond), Src: srv, Dst: src, Flags: SA, Seq: 900, Ack: 101, HeaderLen: 20, WScale: -1, Window: 100})
+				tr.Add(&decode.Segment{Frame: int64(3*i + 3), Time: at.Add(90 * time.Microsecond), Src: src, Dst: srv, Flags: R, Seq: 101, HeaderLen: 20, WScale: -1})
+			}
+		}
+		tr.Flush(t0.Add(10 * time.Second))
+		return got
+	}
+	want, got := run(-1), run(2*time.Second)
+	if len(want) != 5000 || !reflect.DeepEqual(want, got) {
+		t.Errorf("%d connections without freezing, %d with; states equal: %v", len(want), len(got), reflect.DeepEqual(want, got))
+	}
 }

@@ -137,6 +137,7 @@ type Tracker struct {
 	nextStream    int64
 	nextID        uint32
 	lastCold      int64  // unix nanoseconds of the last freezing pass
+	coldCap       int    // live table size that triggers an early freezing pass
 	scratch       []byte // freezing buffer
 	emit          func(*Conn)
 	now           time.Time
@@ -269,6 +270,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 	if t.Open() >= t.cfg.MaxConns {
 		t.evict()
 	}
+	t.growCold()
 	if stream < 0 {
 		stream = t.nextStream
 		t.nextStream++
