@@ -107,8 +107,8 @@ func (t *Tracker) collect(keep func(lastSeen int64) bool) []connRef {
 		}
 	}
 	for mk, f := range t.frozen {
-		if ls := f.lastSeen(); keep(ls) {
-			out = append(out, connRef{key: mk, stream: f.stream(), firstFrame: f.firstFrame(), lastSeen: ls})
+		if keep(f.lastSeen) {
+			out = append(out, connRef{key: mk, stream: f.stream, firstFrame: f.firstFrame, lastSeen: f.lastSeen})
 		}
 	}
 	return out
@@ -137,7 +137,7 @@ func (t *Tracker) alloc() *Conn {
 func (t *Tracker) freeze(mk mapKey, c *Conn) {
 	t.stats.Frozen++
 	t.scratch = c.appendFrozen(t.scratch[:0])
-	t.frozen[mk] = frozenConn(append(make([]byte, 0, len(t.scratch)), t.scratch...))
+	t.frozen[mk] = frozenConn{frozenHead: c.head(), rec: t.records.put(t.scratch)}
 	delete(t.conns, mk)
 	if len(t.free) < maxFree {
 		t.free = append(t.free, c)
@@ -154,13 +154,28 @@ func (t *Tracker) thaw(mk mapKey) *Conn {
 	delete(t.frozen, mk)
 	t.stats.Thawed++
 	c := t.alloc()
-	if err := c.readFrozen(mk.unpacked(), f); err != nil {
+	if err := c.readFrozen(mk.unpacked(), f.frozenHead, t.records.get(f.rec)); err != nil {
 		// Only a bug can corrupt a record the tracker wrote.
 		panic(fmt.Sprintf("flow: frozen connection unreadable: %v", err))
+	}
+	t.records.free(f.rec)
+	if !t.flushing && t.records.wasteful() {
+		t.compact()
 	}
 	c.Zeek.SetPorts(t.cfg.ZeekPorts)
 	t.conns[mk] = c
 	return c
+}
+
+// compact rewrites the frozen records into fresh chunks, dropping the
+// space of thawed ones.
+func (t *Tracker) compact() {
+	old := t.records
+	t.records = newRecordStore()
+	for mk, f := range t.frozen {
+		f.rec = t.records.put(old.get(f.rec))
+		t.frozen[mk] = f
+	}
 }
 
 // lookup returns the connection of mk if it is the one numbered id,
@@ -172,7 +187,7 @@ func (t *Tracker) lookup(mk mapKey, id uint32) *Conn {
 		}
 		return nil
 	}
-	if f, ok := t.frozen[mk]; ok && f.id() == id {
+	if f, ok := t.frozen[mk]; ok && f.id == id {
 		return t.thaw(mk)
 	}
 	return nil
@@ -265,6 +280,8 @@ func (t *Tracker) evict() {
 // first).
 func (t *Tracker) Flush(end time.Time) {
 	t.Advance(end)
+	t.flushing = true
+	defer func() { t.flushing = false }()
 	rest := t.collect(func(int64) bool { return true })
 	sortByStream(rest)
 	for i, r := range rest {

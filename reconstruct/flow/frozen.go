@@ -1,7 +1,6 @@
 package flow
 
 import (
-	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"time"
@@ -18,25 +17,31 @@ import (
 // sweep or the end of the capture thaws it, losslessly: the report is the
 // same byte for byte whether or not a connection was ever frozen.
 //
-// The record starts with a fixed header (last packet time, stream, first
-// frame and id) that the tracker reads without thawing.
+// The table keeps, beside each record, the fields it reads without thawing
+// (frozenHead).
 
-const frozenHeader = 28
+// frozenHead is what the tracker reads of a frozen connection without
+// thawing it.
+type frozenHead struct {
+	lastSeen   int64 // unix nanoseconds
+	stream     int64
+	firstFrame int64
+	id         uint32
+}
 
-type frozenConn []byte
+// frozenConn is a frozen connection in the table.
+type frozenConn struct {
+	frozenHead
+	rec recRef
+}
 
-func (f frozenConn) lastSeen() int64   { return int64(binary.LittleEndian.Uint64(f[0:8])) }
-func (f frozenConn) stream() int64     { return int64(binary.LittleEndian.Uint64(f[8:16])) }
-func (f frozenConn) firstFrame() int64 { return int64(binary.LittleEndian.Uint64(f[16:24])) }
-func (f frozenConn) id() uint32        { return binary.LittleEndian.Uint32(f[24:28]) }
+func (c *Conn) head() frozenHead {
+	return frozenHead{lastSeen: c.lastSeen, stream: c.Stream, firstFrame: c.FirstFrame, id: c.id}
+}
 
 // appendFrozen appends c's record to b. Everything but the 4-tuple (the
-// map key holds it) is written.
+// map key holds it) and the head is written.
 func (c *Conn) appendFrozen(b []byte) []byte {
-	b = varint.AppendU64(b, uint64(c.lastSeen))
-	b = varint.AppendU64(b, uint64(c.Stream))
-	b = varint.AppendU64(b, uint64(c.FirstFrame))
-	b = varint.AppendU32(b, c.id)
 	b = varint.AppendBools(b, c.ClientDir != 0, c.RolesInferred, c.Midstream, c.QuotedOnly,
 		c.zeekFirst != 0, c.done, c.listener, c.evicted)
 	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1])
@@ -125,18 +130,12 @@ func readTrimmed(r *varint.Reader, s []uint32) {
 	}
 }
 
-// readFrozen restores c, the connection of key, from its record. c's
-// transition buffer is reused; its other contents are overwritten.
-func (c *Conn) readFrozen(key Key, f frozenConn) error {
-	if len(f) < frozenHeader {
-		return varint.ErrCorrupt
-	}
+// readFrozen restores c, the connection of key, from its head and record.
+// c's transition buffer is reused; its other contents are overwritten.
+func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 	*c = Conn{Transitions: c.Transitions[:0], Key: key}
-	r := varint.NewReader(f)
-	c.lastSeen = int64(r.U64())
-	c.Stream = int64(r.U64())
-	c.FirstFrame = int64(r.U64())
-	c.id = r.U32()
+	r := varint.NewReader(rec)
+	c.lastSeen, c.Stream, c.FirstFrame, c.id = h.lastSeen, h.stream, h.firstFrame, h.id
 	var clientDir, zeekFirst bool
 	r.Bools(&clientDir, &c.RolesInferred, &c.Midstream, &c.QuotedOnly, &zeekFirst, &c.done, &c.listener, &c.evicted)
 	if clientDir {
@@ -164,7 +163,7 @@ func (c *Conn) readFrozen(key Key, f frozenConn) error {
 	c.EP[Client].Addr = key.Src(c.ClientDir)
 	c.EP[Server].Addr = key.Src(1 - c.ClientDir)
 	n := r.U()
-	if n > uint64(len(f)) { // each transition takes at least six bytes
+	if n > uint64(len(rec)) { // each transition takes at least six bytes
 		r.Fail()
 	}
 	at := c.lastSeen

@@ -127,6 +127,8 @@ type Tracker struct {
 	cfg           Config
 	conns         map[mapKey]*Conn
 	frozen        map[mapKey]frozenConn // connections without packets for ColdAfter
+	records       recordStore           // the frozen connections' records
+	flushing      bool                  // Flush is emptying the table: no compaction
 	tombs         map[mapKey]tomb
 	tombQueue     []tombRef   // tombstones of finished connections, by time
 	openTombQueue []tombRef   // tombstones of connections handed out open, by time
@@ -153,6 +155,7 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 		cfg:       cfg,
 		conns:     make(map[mapKey]*Conn),
 		frozen:    make(map[mapKey]frozenConn),
+		records:   newRecordStore(),
 		tombs:     make(map[mapKey]tomb),
 		listeners: make(map[netip.AddrPort]*Listener),
 		emit:      emit,
