@@ -29,7 +29,7 @@ const (
 	exitOK         = 0 // report written (warnings on stderr allowed)
 	exitUsage      = 1 // bad flags, bad filter expression
 	exitInput      = 2 // the input could not be read at all
-	exitOutput     = 3 // the report could not be written
+	exitOutput     = 3 // the report, the -w capture or the --annotate file could not be written
 	exitLiveFailed = 4 // the live interface could not be opened
 )
 
@@ -77,7 +77,7 @@ options:
 	fs.PrintDefaults()
 	fmt.Fprintf(w, `
 exit codes: 0 report written (warnings allowed), 1 usage or filter error,
-2 input could not be read at all, 3 report could not be written,
+2 input could not be read at all, 3 report, -w or --annotate file could not be written,
 4 live interface could not be opened
 `)
 }
@@ -116,7 +116,7 @@ func version() string {
 	return "devel"
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
 	var o options
 	fs := newFlagSet(&o)
 	fs.SetOutput(io.Discard)
@@ -234,20 +234,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		src = ls
 		cfg.Sources = []string{o.iface}
 		if o.save != "" {
-			f, err := os.Create(o.save)
+			sv, err := newSaver(o.save, ls.LinkType(), stderr)
 			if err != nil {
-				fmt.Fprintf(stderr, "wirestat: %v\n", err)
+				fmt.Fprintf(stderr, "wirestat: -w %s: %v\n", o.save, err)
 				return exitOutput
 			}
-			defer f.Close()
-			bw := bufio.NewWriter(f)
-			defer bw.Flush()
-			pw, err := live.NewWriter(bw, ls.LinkType(), 0)
-			if err != nil {
-				fmt.Fprintf(stderr, "wirestat: %v\n", err)
-				return exitOutput
-			}
-			cfg.Packet = func(p capture.Packet) { _ = pw.WritePacket(p) }
+			cfg.Packet = sv.packet
+			defer func() {
+				if err := sv.close(); err != nil && code == exitOK {
+					code = exitOutput
+				}
+			}()
 		}
 	} else {
 		s, err := capture.Open(o.reads, capture.Options{})
@@ -306,7 +303,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
 		}
 	}
-	code := exitOK
+	code = exitOK
 	if res != nil {
 		if err := w.Close(res); err != nil {
 			fmt.Fprintf(stderr, "wirestat: write report: %v\n", err)

@@ -110,3 +110,30 @@ func TestAt(t *testing.T) {
 		t.Errorf("--at +0s: want no connection yet (the demo starts with ARP):\n%s", out.String())
 	}
 }
+
+// TestLiveSave: a live capture saved with -w is a capture wirestat reads
+// back; a save that fails (a full disk) is reported on stderr and with exit
+// 3, and the report is still written.
+func TestLiveSave(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("live capture needs root (CAP_NET_RAW)")
+	}
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Skip("no /dev/full to fail the save")
+	}
+	saved := filepath.Join(t.TempDir(), "lo.pcap")
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"-i", "lo", "--duration", "200ms", "-w", saved, "-q", "-F", "csv"}, &out, &errb); code != exitOK {
+		t.Fatalf("save to %s: exit %d: %s", saved, code, errb.String())
+	}
+	out.Reset()
+	if code := run(context.Background(), []string{"-r", saved, "-q", "-F", "csv"}, &out, &errb); code != exitOK {
+		t.Fatalf("reading the saved capture back: exit %d: %s", code, errb.String())
+	}
+	out.Reset()
+	errb.Reset()
+	code := run(context.Background(), []string{"-i", "lo", "--duration", "200ms", "-w", "/dev/full", "-q", "-F", "csv"}, &out, &errb)
+	if code != exitOutput || !strings.Contains(errb.String(), "-w /dev/full") || !strings.Contains(out.String(), "stream,") {
+		t.Errorf("save to /dev/full: exit %d, stderr %q, report %q", code, errb.String(), out.String())
+	}
+}
