@@ -35,9 +35,9 @@ type Config struct {
 	// Flow configures the connection table (MSL, timeouts, limits).
 	Flow flow.Config
 	// Workers is 1 (default: one goroutine does everything) or 2: reading
-	// and decoding run in one goroutine and connection tracking, findings
-	// and report rows in another, fed in capture order, so the output is
-	// the same byte for byte.
+	// and decoding run in one goroutine, connection tracking in another and
+	// findings and report rows in a third, each fed in order, so the output
+	// is the same byte for byte.
 	Workers int
 	// Reassemble measures missed bytes by payload reassembly
 	// (gopacket/tcpassembly, package continuity) instead of sequence-number
@@ -80,6 +80,7 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 	p := newPipeline(cfg, w)
 	if cfg.Workers > 1 {
 		p.startTracking()
+		p.startReporting()
 	}
 	err := p.read(ctx, src)
 	p.stopTracking()
@@ -124,8 +125,8 @@ type pipeline struct {
 	free    chan *segBatch
 	tracked chan struct{} // closed when the tracking goroutine is done
 
-	// With Workers 2, at the end of the capture: the connections the
-	// tracker hands out travel in batches to a reporting goroutine.
+	// With Workers 2: the connections the tracker hands out travel in
+	// batches to a reporting goroutine (report rows, findings, writer).
 	out      *connBatch
 	outs     chan *connBatch
 	outFree  chan *connBatch
@@ -503,11 +504,6 @@ func (p *pipeline) finish() *result.Result {
 	}
 	if p.cont != nil {
 		p.cont.FlushAll()
-	}
-	if p.cfg.Workers > 1 {
-		// Reading is over and its goroutine idle: handing out the
-		// connections still open and reporting them run side by side.
-		p.startReporting()
 	}
 	p.tracker.Flush(end)
 	p.stopReporting()
