@@ -153,6 +153,7 @@ for name in "${FILES[@]}"; do
 	row "$name" "wirestat (json)" "$WS -r $f -F json"
 	row "$name" "wirestat --workers 2" "$WS --workers 2 -r $f"
 	row "$name" "floor (read+decode+map)" "$FLOOR -r $f"
+	row "$name" "floor (pcapgo+DecodingLayerParser+map)" "$FLOOR -gopacket -r $f"
 	row "$name" "wirestat (stdin)" "cat $f | $WS -r -"
 	((have_tcpdump)) && row "$name" "tcpdump" "tcpdump -r $f -w /dev/null"
 	if ((have_tshark)) && [[ $name == small || ${BENCH_TSHARK_BIG:-0} == 1 ]]; then
@@ -304,7 +305,8 @@ machine="$(nproc) cores, $cpu, $(go version | awk '{print $3}'), Linux $(uname -
 	echo
 	echo "\`open.pcap\` leaves $OPEN_CONNS connections established (handshake, one request and response,"
 	echo "no close); \`open10.pcap\` leaves $((OPEN_CONNS / 10)). Bytes per open connection = peak RSS"
-	echo "difference / $((OPEN_CONNS - OPEN_CONNS / 10)) (it includes the Go heap's GC headroom, GOGC=100)."
+	echo "difference / $((OPEN_CONNS - OPEN_CONNS / 10)) (it includes the Go heap's GC headroom: wirestat runs at GOGC=50,"
+	echo "the floor at Go's default of 100)."
 	echo
 	echo "| run | RSS with $OPEN_CONNS MB | RSS with $((OPEN_CONNS / 10)) MB | bytes per open connection |"
 	echo "|---|---:|---:|---:|"
