@@ -9,5 +9,8 @@
 // are reproducible. Finished connections are handed to a callback and
 // forgotten, keeping memory proportional to open connections; a small
 // tombstone per finished 4-tuple keeps stream numbers equal to Wireshark's
-// when late packets arrive.
+// when late packets arrive. Connections that are over but must still be
+// kept (TIME_WAIT) and connections without packets for a while are frozen
+// into compact byte records in a chunked store and thawed losslessly when
+// needed (see Config.ColdAfter).
 package flow
