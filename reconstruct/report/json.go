@@ -19,6 +19,7 @@ type jsonWriter struct {
 	enc     *json.Encoder
 	norm    connNormalizer
 	conn    result.Connection
+	scratch []byte // a connection encoded by appendConnection
 	started bool
 	n       int
 }
@@ -74,7 +75,10 @@ func (jw *jsonWriter) Connection(c *result.Connection) error {
 		jw.buf.WriteByte(',')
 	}
 	jw.buf.WriteString("\n    ")
-	if err := jw.encode("    ", &jw.conn); err != nil {
+	if b, ok := appendConnection(jw.scratch[:0], &jw.conn, true, "    "); ok {
+		jw.scratch = b
+		jw.buf.Write(b)
+	} else if err := jw.encode("    ", &jw.conn); err != nil {
 		return err
 	}
 	jw.n++
@@ -123,12 +127,13 @@ func (jw *jsonWriter) Close(r *result.Result) error {
 // jsonlWriter writes one JSON object per line: connections as they finish,
 // then findings, then one summary line.
 type jsonlWriter struct {
-	out  stickyWriter
-	opt  Options
-	buf  bytes.Buffer
-	enc  *json.Encoder
-	norm connNormalizer
-	conn result.Connection
+	out     stickyWriter
+	opt     Options
+	buf     bytes.Buffer
+	enc     *json.Encoder
+	norm    connNormalizer
+	conn    result.Connection
+	scratch []byte // a connection encoded by appendConnection
 }
 
 // jsonlSummary is the last line of jsonl output.
@@ -163,7 +168,12 @@ func (jw *jsonlWriter) Connection(c *result.Connection) error {
 	}
 	jw.norm.normalize(&jw.conn, c)
 	jw.conn.Type = "connection"
-	return jw.line(&jw.conn)
+	b, ok := appendConnection(jw.scratch[:0], &jw.conn, false, "")
+	if !ok {
+		return jw.line(&jw.conn)
+	}
+	jw.scratch = append(b, '\n')
+	return jw.out.write(jw.scratch)
 }
 
 func (jw *jsonlWriter) Close(r *result.Result) error {
