@@ -27,11 +27,13 @@ type Collector struct {
 	retrans    map[netip.AddrPort]*retransAgg // syn_retransmitted
 	halfClosed map[sideKey]*halfClosedAgg
 	sides      map[sideKey]*sideAgg // time_wait_accumulation
-	resets     map[sideKey]*resetAgg
-	sources    map[netip.Addr]*source       // scan, and the failed attempts of each source
-	floods     map[netip.AddrPort]*floodAgg // syn_flood
-	scratch    []int64
-	captureEnd time.Time // latest last packet of any connection added: the collector's clock
+	// pendingSides are the sides without a TIME_WAIT endpoint so far.
+	pendingSides map[sideKey]sideCounts
+	resets       map[sideKey]*resetAgg
+	sources      map[netip.Addr]*source       // scan, and the failed attempts of each source
+	floods       map[netip.AddrPort]*floodAgg // syn_flood
+	scratch      []int64
+	captureEnd   time.Time // latest last packet of any connection added: the collector's clock
 
 	// Settled sources: the findings of those found scanning, and their
 	// addresses (a scanner's probe resets are not reported).
@@ -57,6 +59,7 @@ func NewCollector(cfg Config) *Collector {
 		retrans:      make(map[netip.AddrPort]*retransAgg),
 		halfClosed:   make(map[sideKey]*halfClosedAgg),
 		sides:        make(map[sideKey]*sideAgg),
+		pendingSides: make(map[sideKey]sideCounts),
 		resets:       make(map[sideKey]*resetAgg),
 		sources:      make(map[netip.Addr]*source),
 		floods:       make(map[netip.AddrPort]*floodAgg),
@@ -221,6 +224,11 @@ func (col *Collector) settle(cutoff time.Time) {
 		}
 	}
 	to := cutoff.UnixNano()
+	for k, p := range col.pendingSides {
+		if p.seen.Before(cutoff) {
+			delete(col.pendingSides, k)
+		}
+	}
 	for k, a := range col.sides {
 		a.settle(to)
 		if a.seen.Before(cutoff) && len(a.tw) == 0 &&

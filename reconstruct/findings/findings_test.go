@@ -526,3 +526,32 @@ func TestConnectScanResets(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeWaitSideCountsBeforeFirstTimeWait: a side's connections that
+// came before its first TIME_WAIT (kept as bare counters until then) still
+// count in its finding.
+func TestTimeWaitSideCountsBeforeFirstTimeWait(t *testing.T) {
+	s := newSim(t, Config{})
+	at := time.Duration(0)
+	for i := range 117 {
+		c := s.newConn("10.0.9.9", "10.0.0.2:80")
+		c.handshake(at)
+		c.data(at+5*ms, true, 100)
+		switch {
+		case i < 5:
+			c.close(at+10*ms, false) // the server closes first: no TIME_WAIT on the client side
+		case i < 7:
+			// left open
+		default:
+			c.close(at+10*ms, true) // the client closes first and holds TIME_WAIT
+		}
+		at += 50 * ms
+	}
+	fs := s.finish(at + time.Second)
+	f := one(t, fs, TimeWaitAccumulation)
+	d := f.Details
+	if f.Subject != "10.0.9.9" || f.Count != 110 || d["connections"] != int64(117) ||
+		d["closed_actively"] != int64(110) || d["established_at_end"] != int64(2) || d["time_wait_at_end"] != int64(110) {
+		t.Errorf("subject %q count %d details %v", f.Subject, f.Count, d)
+	}
+}

@@ -17,7 +17,7 @@ import (
 // per-source attempt aggregates, TIME_WAIT intervals and flood times.
 func (col *Collector) retained() int {
 	n := len(col.sources) + len(col.attempts) + len(col.retrans) + len(col.halfClosed) +
-		len(col.sides) + len(col.resets) + len(col.floods) + len(col.pastScans)
+		len(col.sides) + len(col.pendingSides) + len(col.resets) + len(col.floods) + len(col.pastScans)
 	for _, s := range col.sources {
 		n += s.numTargets() + len(s.fails)
 	}

@@ -117,6 +117,27 @@ type sideAgg struct {
 
 type twSpan struct{ enter, exit int64 } // unix nanoseconds, [enter, exit)
 
+// sideCounts is a side none of whose endpoints entered TIME_WAIT yet: it
+// cannot be reported before one does, so only the counters a report would
+// need are kept (a fifth of a sideAgg; most client sides of a server that
+// closes first stay so). The first TIME_WAIT turns it into a sideAgg.
+type sideCounts struct {
+	conns, activeClose, established int64
+	seen                            time.Time
+}
+
+// count adds connection c, seen from role r, to the counters every side
+// keeps.
+func count(c *flow.Conn, r flow.Role, conns, activeClose, established *int64) {
+	*conns++
+	if c.ClosedBy == int8(r) || c.ClosedBy == 2 {
+		*activeClose++
+	}
+	if c.EP[r].State == tcpstate.Established {
+		*established++
+	}
+}
+
 func (col *Collector) addTimeWait(c *flow.Conn) {
 	// Only connections that were established count, so failed probes (a
 	// scan's millions) create no side entries.
@@ -127,18 +148,23 @@ func (col *Collector) addTimeWait(c *flow.Conn) {
 		enter, exit, ok := timeWaitInterval(c, r, col.cfg.MSL)
 		key := sideOf(c, r)
 		a := col.sides[key]
+		if a == nil && !ok {
+			p := col.pendingSides[key]
+			count(c, r, &p.conns, &p.activeClose, &p.established)
+			p.seen = col.captureEnd
+			col.pendingSides[key] = p
+			continue
+		}
 		if a == nil {
 			a = &sideAgg{settled: math.MinInt64}
+			if p, found := col.pendingSides[key]; found {
+				a.conns, a.activeClose, a.established = p.conns, p.activeClose, p.established
+				delete(col.pendingSides, key)
+			}
 			col.sides[key] = a
 		}
 		a.seen = col.captureEnd
-		a.conns++
-		if c.ClosedBy == int8(r) || c.ClosedBy == 2 {
-			a.activeClose++
-		}
-		if c.EP[r].State == tcpstate.Established {
-			a.established++
-		}
+		count(c, r, &a.conns, &a.activeClose, &a.established)
 		if !ok {
 			continue
 		}
