@@ -80,7 +80,7 @@ func (t *Tracker) growCold() {
 }
 
 func (t *Tracker) sweepIdle(now int64) {
-	idle := t.collect(func(lastSeen int64) bool { return now-lastSeen >= int64(t.cfg.IdleTimeout) })
+	idle := t.collect(func(lastSeen, _ int64) bool { return now-lastSeen >= int64(t.cfg.IdleTimeout) })
 	sortByStream(idle)
 	for _, r := range idle {
 		t.stats.IdleExpired++
@@ -98,16 +98,19 @@ type connRef struct {
 }
 
 // collect returns the connections, live and frozen, whose last packet
-// time passes keep.
-func (t *Tracker) collect(keep func(lastSeen int64) bool) []connRef {
+// time and stream pass keep (all when keep is nil).
+func (t *Tracker) collect(keep func(lastSeen, stream int64) bool) []connRef {
 	var out []connRef
+	if keep == nil {
+		out = make([]connRef, 0, t.Open())
+	}
 	for mk, c := range t.conns {
-		if keep(c.lastSeen) {
+		if keep == nil || keep(c.lastSeen, c.Stream) {
 			out = append(out, connRef{conn: c, key: mk, stream: c.Stream, firstFrame: c.FirstFrame, lastSeen: c.lastSeen})
 		}
 	}
 	for mk, f := range t.frozen {
-		if keep(f.lastSeen) {
+		if keep == nil || keep(f.lastSeen, f.stream) {
 			out = append(out, connRef{key: mk, stream: f.stream, firstFrame: f.firstFrame, lastSeen: f.lastSeen})
 		}
 	}
@@ -250,29 +253,70 @@ func (t *Tracker) recycle(c *Conn) {
 // evict makes room when the table is full: the least recently active tenth
 // of the connections is handed out early.
 func (t *Tracker) evict() {
-	all := t.collect(func(int64) bool { return true })
-	// Sort small keys rather than the references themselves.
-	type evictKey struct {
-		lastSeen, stream int64
-		i                int
+	// The tenth is the connections up to the n-th in (last packet, stream)
+	// order: find that one by selection, then collect and sort only them.
+	keys := make([]evictKey, 0, t.Open())
+	for _, c := range t.conns {
+		keys = append(keys, evictKey{c.lastSeen, c.Stream})
 	}
-	keys := make([]evictKey, len(all))
-	for i, r := range all {
-		keys[i] = evictKey{r.lastSeen, r.stream, i}
+	for _, f := range t.frozen {
+		keys = append(keys, evictKey{f.lastSeen, f.stream})
 	}
-	slices.SortFunc(keys, func(a, b evictKey) int {
+	n := len(keys)/10 + 1
+	cut := nth(keys, n-1)
+	out := t.collect(func(lastSeen, stream int64) bool { return !cut.less(evictKey{lastSeen, stream}) })
+	slices.SortFunc(out, func(a, b connRef) int {
 		if c := cmp.Compare(a.lastSeen, b.lastSeen); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.stream, b.stream)
 	})
-	n := len(all)/10 + 1
-	for _, k := range keys[:n] {
-		c := t.resolve(all[k.i])
+	for _, r := range out {
+		c := t.resolve(r)
 		c.evicted = true
 		t.stats.Evicted++
 		t.finish(c)
 	}
+}
+
+// evictKey orders connections for eviction: least recently active first,
+// then by stream (unique among the connections in the table).
+type evictKey struct{ lastSeen, stream int64 }
+
+func (a evictKey) less(b evictKey) bool {
+	return a.lastSeen < b.lastSeen || a.lastSeen == b.lastSeen && a.stream < b.stream
+}
+
+// nth returns the element that would be at index k of keys sorted,
+// reordering keys (quickselect, expected linear time).
+func nth(keys []evictKey, k int) evictKey {
+	lo, hi := 0, len(keys)-1
+	for lo < hi {
+		p := keys[lo+(hi-lo)/2]
+		i, j := lo, hi
+		for i <= j {
+			for keys[i].less(p) {
+				i++
+			}
+			for p.less(keys[j]) {
+				j--
+			}
+			if i <= j {
+				keys[i], keys[j] = keys[j], keys[i]
+				i++
+				j--
+			}
+		}
+		switch {
+		case k <= j:
+			hi = j
+		case k >= i:
+			lo = i
+		default:
+			return keys[k]
+		}
+	}
+	return keys[k]
 }
 
 // Flush hands out every connection still in the table, in stream order, as
@@ -282,7 +326,7 @@ func (t *Tracker) Flush(end time.Time) {
 	t.Advance(end)
 	t.flushing = true
 	defer func() { t.flushing = false }()
-	rest := t.collect(func(int64) bool { return true })
+	rest := t.collect(nil)
 	sortByStream(rest)
 	for i, r := range rest {
 		// Drop each reference as the connection goes, so its memory is

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"net/netip"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 	"unsafe"
@@ -174,5 +175,30 @@ func TestEarlyFreezingSameStates(t *testing.T) {
 	want, got := run(-1), run(2*time.Second)
 	if len(want) != 5000 || !reflect.DeepEqual(want, got) {
 		t.Errorf("%d connections without freezing, %d with; states equal: %v", len(want), len(got), reflect.DeepEqual(want, got))
+	}
+}
+
+// TestNth: selection agrees with sorting, duplicates and all.
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	for range 500 {
+		keys := make([]evictKey, 1+rng.IntN(200))
+		for i := range keys {
+			keys[i] = evictKey{rng.Int64N(20), rng.Int64N(5)}
+		}
+		sorted := slices.Clone(keys)
+		slices.SortFunc(sorted, func(a, b evictKey) int {
+			if a.less(b) {
+				return -1
+			}
+			if b.less(a) {
+				return 1
+			}
+			return 0
+		})
+		k := rng.IntN(len(keys))
+		if got := nth(keys, k); got != sorted[k] {
+			t.Fatalf("nth(%d) = %v, want %v", k, got, sorted[k])
+		}
 	}
 }
