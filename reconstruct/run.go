@@ -79,11 +79,14 @@ type Config struct {
 func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.Result, error) {
 	p := newPipeline(cfg, w)
 	if cfg.Workers > 1 {
-		p.startTracking()
-		p.startReporting()
+		p.tracking = newBatcher(p.trackBatch, (*segBatch).reset)
+		p.reporting = newBatcher(p.reportBatch, (*connBatch).reset)
 	}
 	err := p.read(ctx, src)
-	p.stopTracking()
+	if p.tracking != nil {
+		p.tracking.stop()
+		p.tracking = nil
+	}
 	if errors.Is(err, ErrFilter) {
 		return nil, err
 	} else if err != nil {
@@ -119,29 +122,29 @@ type pipeline struct {
 	panics      int
 	warnMu      sync.Mutex // warn is called from both goroutines with Workers 2
 
-	// With Workers 2: segments travel in batches to the tracking goroutine.
-	batch   *segBatch
-	batches chan *segBatch
-	free    chan *segBatch
-	tracked chan struct{} // closed when the tracking goroutine is done
-
-	// With Workers 2: the connections the tracker hands out travel in
-	// batches to a reporting goroutine (report rows, findings, writer).
-	out      *connBatch
-	outs     chan *connBatch
-	outFree  chan *connBatch
-	reported chan struct{} // closed when the reporting goroutine is done
+	// With Workers 2: segments travel in batches to the tracking
+	// goroutine, and the connections the tracker hands out to a reporting
+	// goroutine (report rows, findings, writer). Nil otherwise.
+	tracking  *batcher[segBatch]
+	reporting *batcher[connBatch]
 }
 
 // connBatch carries copies of finished connections, their transitions in
 // one shared slice.
 type connBatch struct {
-	conns []flow.Conn
-	trans []flow.Transition
-	ends  []int // end of each connection's transitions in trans
+	conns  []flow.Conn
+	trans  []flow.Transition
+	ends   []int   // end of each connection's transitions in trans
+	missed []int64 // each connection's missed bytes with Reassemble
 }
 
-const connBatchSize = 256
+// connBatchSize and batchSize are variables for the tests, which send
+// every item on its own to make the goroutines overlap.
+var connBatchSize = 256
+
+func (b *connBatch) reset() {
+	b.conns, b.trans, b.ends, b.missed = b.conns[:0], b.trans[:0], b.ends[:0], b.missed[:0]
+}
 
 // segBatch carries decoded segments, and with Reassemble their payload
 // bytes, from the reading goroutine to the tracking goroutine.
@@ -150,7 +153,9 @@ type segBatch struct {
 	payload []byte
 }
 
-const batchSize = 512
+var batchSize = 512
+
+func (b *segBatch) reset() { b.segs, b.payload = b.segs[:0], b.payload[:0] }
 
 func newPipeline(cfg Config, w Sink) *pipeline {
 	p := &pipeline{
@@ -202,41 +207,23 @@ func (p *pipeline) warn(msg string) {
 // emit receives each finished connection from the tracker: it is reported
 // here, or copied for the reporting goroutine while one runs.
 func (p *pipeline) emit(c *flow.Conn) {
-	if p.outs == nil {
-		p.connection(c)
+	var missed int64
+	if p.cont != nil {
+		// The assembler belongs to the tracking goroutine: ask it now.
+		missed = p.cont.Take(c.Key, c.End.Add(time.Nanosecond))
+	}
+	if p.reporting == nil {
+		p.connection(c, missed)
 		return
 	}
-	if p.out == nil {
-		select {
-		case p.out = <-p.outFree:
-		default:
-			p.out = &connBatch{conns: make([]flow.Conn, 0, connBatchSize)}
-		}
-	}
-	b := p.out
+	b := p.reporting.current()
 	b.conns = append(b.conns, *c)
 	b.trans = append(b.trans, c.Transitions...)
 	b.ends = append(b.ends, len(b.trans))
+	b.missed = append(b.missed, missed)
 	if len(b.conns) == connBatchSize {
-		p.outs <- b
-		p.out = nil
+		p.reporting.send()
 	}
-}
-
-// startReporting reports the connections the tracker hands out in a
-// goroutine of their own, in the order they are handed out.
-func (p *pipeline) startReporting() {
-	p.outs = make(chan *connBatch, 4)
-	p.outFree = make(chan *connBatch, 6)
-	p.reported = make(chan struct{})
-	go func() {
-		defer close(p.reported)
-		for b := range p.outs {
-			p.reportBatch(b)
-			b.conns, b.trans, b.ends = b.conns[:0], b.trans[:0], b.ends[:0]
-			p.outFree <- b
-		}
-	}()
 }
 
 // reportBatch reports one batch; a panic becomes a warning and skips the
@@ -252,30 +239,20 @@ func (p *pipeline) reportBatch(b *connBatch) {
 		c := &b.conns[i]
 		c.Transitions = b.trans[start:b.ends[i]:b.ends[i]]
 		start = b.ends[i]
-		p.connection(c)
+		var missed int64
+		if p.cont != nil {
+			missed = b.missed[i]
+		}
+		p.connection(c, missed)
 	}
 }
 
-// stopReporting sends the last batch and waits for the reporting
-// goroutine.
-func (p *pipeline) stopReporting() {
-	if p.outs == nil {
-		return
-	}
-	if p.out != nil && len(p.out.conns) > 0 {
-		p.outs <- p.out
-	}
-	p.out = nil
-	close(p.outs)
-	<-p.reported
-	p.outs = nil
-}
-
-// connection reports one finished connection.
-func (p *pipeline) connection(c *flow.Conn) {
+// connection reports one finished connection; with Reassemble, missed is
+// its missed bytes as the assembler measured them.
+func (p *pipeline) connection(c *flow.Conn, missed int64) {
 	rc := Connection(c)
 	if p.cont != nil {
-		rc.MissedBytes = p.cont.Take(c.Key, c.End.Add(time.Nanosecond))
+		rc.MissedBytes = missed
 	}
 	if c.Evicted() {
 		p.r.Capture.Evicted++
@@ -390,7 +367,7 @@ func (p *pipeline) packet(pkt capture.Packet) {
 		if seg.BadHeaderLen {
 			c.BadTCPHeaders++
 		}
-		if p.batches != nil {
+		if p.tracking != nil {
 			p.queue(seg)
 		} else {
 			p.track(seg)
@@ -426,21 +403,6 @@ func (p *pipeline) track(seg *decode.Segment) {
 	}
 }
 
-// startTracking runs tracking in its own goroutine (Workers 2).
-func (p *pipeline) startTracking() {
-	p.batches = make(chan *segBatch, 8)
-	p.free = make(chan *segBatch, 10)
-	p.tracked = make(chan struct{})
-	go func() {
-		defer close(p.tracked)
-		for b := range p.batches {
-			p.trackBatch(b)
-			b.segs, b.payload = b.segs[:0], b.payload[:0]
-			p.free <- b
-		}
-	}()
-}
-
 // trackBatch tracks one batch; a panic becomes a warning and skips the
 // rest of the batch, as a panic on one packet does in the reading loop.
 func (p *pipeline) trackBatch(b *segBatch) {
@@ -456,14 +418,7 @@ func (p *pipeline) trackBatch(b *segBatch) {
 
 // queue copies a segment into the current batch and sends full batches.
 func (p *pipeline) queue(seg *decode.Segment) {
-	if p.batch == nil {
-		select {
-		case p.batch = <-p.free:
-		default:
-			p.batch = &segBatch{segs: make([]decode.Segment, 0, batchSize)}
-		}
-	}
-	b := p.batch
+	b := p.tracking.current()
 	b.segs = append(b.segs, *seg)
 	if p.cont != nil {
 		// The payload aliases the read buffer: copy it for the other
@@ -475,23 +430,8 @@ func (p *pipeline) queue(seg *decode.Segment) {
 		b.segs[len(b.segs)-1].Payload = nil
 	}
 	if len(b.segs) == batchSize {
-		p.batches <- b
-		p.batch = nil
+		p.tracking.send()
 	}
-}
-
-// stopTracking sends the last batch and waits for the tracking goroutine.
-func (p *pipeline) stopTracking() {
-	if p.batches == nil {
-		return
-	}
-	if p.batch != nil && len(p.batch.segs) > 0 {
-		p.batches <- p.batch
-	}
-	p.batch = nil
-	close(p.batches)
-	<-p.tracked
-	p.batches = nil
 }
 
 // finish hands out the connections still open as of the end of the
@@ -506,7 +446,10 @@ func (p *pipeline) finish() *result.Result {
 		p.cont.FlushAll()
 	}
 	p.tracker.Flush(end)
-	p.stopReporting()
+	if p.reporting != nil {
+		p.reporting.stop()
+		p.reporting = nil
+	}
 	r.Capture.First, r.Capture.Last = timePtr(p.first), timePtr(p.last)
 	r.Listeners = []result.Listener{}
 	for _, l := range p.tracker.Listeners() {
