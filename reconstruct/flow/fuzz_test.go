@@ -2,18 +2,24 @@ package flow
 
 import (
 	"encoding/binary"
+	"fmt"
 	"net/netip"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
+	"github.com/wirestat/wirestat/reconstruct/zeek"
 )
 
 // Fuzz input: one configuration byte, then 12-byte segment records.
 //
 //	config   bits 0-1: four-tuples in play (1 + n%3)
 //	         bit 2:    MaxConns 2 (evictions) instead of the default
+//	         bit 3:    freeze every connection the clock has moved past
+//	         bit 4:    compact the frozen records after every segment
 //	         bits 5-7: MSL and Linger in seconds (1 + n)
 //	record 0 bit 0: client to server; bits 1-2: four-tuple; bit 3: quoted
 //	         in an ICMP error; bit 4: bogus data offset; bit 5: NS; bit 6:
@@ -98,11 +104,45 @@ func FuzzTrack(f *testing.F) {
 		if conf&4 != 0 {
 			cfg.MaxConns = 2
 		}
+		// A second tracker that never freezes must hand out the same
+		// connections as this one, which with bit 3 freezes every
+		// connection as soon as the clock moves past its last packet and
+		// with bit 4 rewrites its record store after every segment.
+		refCfg := cfg
+		refCfg.ColdAfter = -1
+		if conf&8 != 0 {
+			cfg.ColdAfter = 1
+		}
+		// What a connection shows: its fields (hole slots beyond the
+		// holes in use are left-overs nothing reads) and Zeek's view as
+		// its methods give it.
+		type shown struct {
+			Conn
+			history, state string
+			orig, resp     int64
+			origSide       int
+		}
+		snap := func(c *Conn) shown {
+			x := shown{Conn: *c, history: c.Zeek.History(), state: c.Zeek.ConnState(), origSide: c.Zeek.OrigSide()}
+			x.orig, x.resp = c.Zeek.Sizes()
+			x.Transitions = nil // empty or nil: the same
+			if len(c.Transitions) > 0 {
+				x.Transitions = slices.Clone(c.Transitions)
+			}
+			x.Zeek = zeek.Conn{}
+			for i := range x.EP {
+				clear(x.EP[i].holes[x.EP[i].nholes:])
+			}
+			return x
+		}
+		var got, want []shown
 		emitted := 0
 		tr := NewTracker(cfg, func(c *Conn) {
 			emitted++
 			checkConn(t, c)
+			got = append(got, snap(c))
 		})
+		ref := NewTracker(refCfg, func(c *Conn) { want = append(want, snap(c)) })
 		// next[tuple][0] is the client's next sequence number, [1] the server's.
 		next := [3][2]uint32{{1000, 5000}, {70000, 900000}, {0xfffffff0, 0x7fffffff}}
 		now := time.Date(2024, 5, 1, 10, 0, 0, 0, time.UTC)
@@ -149,7 +189,12 @@ func FuzzTrack(f *testing.F) {
 			if b[11]&0x40 != 0 {
 				seg.MSS = 1460
 			}
+			refSeg := seg
 			tr.Add(&seg)
+			ref.Add(&refSeg)
+			if conf&16 != 0 {
+				tr.compact()
+			}
 			end := seq + uint32(seg.PayloadLen)
 			if seg.Flags&decode.SYN != 0 {
 				end++
@@ -163,13 +208,29 @@ func FuzzTrack(f *testing.F) {
 			for _, c := range tr.conns {
 				checkConn(t, c)
 			}
-			if len(tr.conns) > ntuples {
-				t.Fatalf("%d connections open over %d four-tuples", len(tr.conns), ntuples)
+			if tr.Open() > ntuples {
+				t.Fatalf("%d connections open over %d four-tuples", tr.Open(), ntuples)
 			}
 		}
 		tr.Flush(now)
+		ref.Flush(now)
 		if tr.Open() != 0 {
 			t.Fatalf("%d connections left after Flush", tr.Open())
+		}
+		if len(got) != len(want) {
+			t.Fatalf("%d connections handed out, %d without freezing", len(got), len(want))
+		}
+		for i := range got {
+			if !reflect.DeepEqual(got[i], want[i]) {
+				g, w := fmt.Sprintf("%+v", got[i]), fmt.Sprintf("%+v", want[i])
+				at := 0
+				for at < min(len(g), len(w)) && g[at] == w[at] {
+					at++
+				}
+				from := max(at-120, 0)
+				t.Fatalf("connection %d differs from the one never frozen at:\n got ...%s\nwant ...%s",
+					i, g[from:min(at+80, len(g))], w[from:min(at+80, len(w))])
+			}
 		}
 		if int64(emitted) != tr.Stats().Connections {
 			t.Fatalf("%d connections handed out, %d created", emitted, tr.Stats().Connections)
