@@ -116,22 +116,63 @@ func version() string {
 	return "devel"
 }
 
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
+// failure ends the command: its message is the one line printed on
+// standard error, after "wirestat: ", and code the exit code.
+type failure struct {
+	code int
+	msg  string
+}
+
+func (f *failure) Error() string { return f.msg }
+
+func fail(code int, format string, args ...any) *failure {
+	return &failure{code: code, msg: fmt.Sprintf(format, args...)}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	o, err := parseOptions(args)
+	if errors.Is(err, flag.ErrHelp) {
+		usage(newFlagSet(&options{}), stdout)
+		return exitOK
+	}
+	if err == nil {
+		switch {
+		case o.version:
+			fmt.Fprintf(stdout, "wirestat %s\n", version())
+			return exitOK
+		case o.listThr:
+			for _, st := range findings.Settings() {
+				fmt.Fprintf(stdout, "%-26s %-9s %s\n", st.Name, st.Kind, st.Default)
+			}
+			return exitOK
+		}
+		err = analyse(ctx, &o, stdout, stderr)
+	}
+	var f *failure
+	if !errors.As(err, &f) {
+		return exitOK
+	}
+	if f.msg != "" {
+		fmt.Fprintf(stderr, "wirestat: %s\n", f.msg)
+	}
+	return f.code
+}
+
+// parseOptions parses the command line. Options may follow the filter
+// expression's words, as with GNU tcpdump: parse, set aside the words, and
+// parse what follows them. It returns flag.ErrHelp for -h.
+func parseOptions(args []string) (options, error) {
 	var o options
 	fs := newFlagSet(&o)
 	fs.SetOutput(io.Discard)
 	fs.Usage = func() {}
-	// Options may follow the filter expression's words, as with GNU
-	// tcpdump: parse, set aside the words, and parse what follows them.
 	var words []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
-				usage(fs, stdout)
-				return exitOK
+				return o, err
 			}
-			fmt.Fprintf(stderr, "wirestat: %v (see wirestat -h)\n", err)
-			return exitUsage
+			return o, fail(exitUsage, "%v (see wirestat -h)", err)
 		}
 		args = fs.Args()
 		for len(args) > 0 && (!strings.HasPrefix(args[0], "-") || args[0] == "-") {
@@ -146,30 +187,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			break
 		}
 	}
-	if o.version {
-		fmt.Fprintf(stdout, "wirestat %s\n", version())
-		return exitOK
-	}
-	if o.listThr {
-		for _, st := range findings.Settings() {
-			fmt.Fprintf(stdout, "%-26s %-9s %s\n", st.Name, st.Kind, st.Default)
-		}
-		return exitOK
-	}
 	o.filter = strings.Join(words, " ")
-	if (len(o.reads) == 0) == (o.iface == "") {
-		fmt.Fprintln(stderr, "wirestat: give either -r FILE or -i IFACE (see wirestat -h)")
-		return exitUsage
+	switch {
+	case o.version || o.listThr:
+	case (len(o.reads) == 0) == (o.iface == ""):
+		return o, fail(exitUsage, "give either -r FILE or -i IFACE (see wirestat -h)")
+	case o.annotate != "" && (o.iface != "" || slices.Contains(o.reads, "-")):
+		return o, fail(exitUsage, "--annotate reads the capture files twice: it needs -r FILE, not standard input or -i (save with -w first)")
+	case o.msl <= 0:
+		return o, fail(exitUsage, "--msl must be positive")
 	}
-	if o.annotate != "" && (o.iface != "" || slices.Contains(o.reads, "-")) {
-		fmt.Fprintln(stderr, "wirestat: --annotate reads the capture files twice: it needs -r FILE, not standard input or -i (save with -w first)")
-		return exitUsage
-	}
-	if o.msl <= 0 {
-		fmt.Fprintln(stderr, "wirestat: --msl must be positive")
-		return exitUsage
-	}
+	return o, nil
+}
 
+// config turns the options into the analysis configuration: timers,
+// thresholds, --at, and warnings on stderr (clearing the progress line
+// first when it is shown).
+func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Config, error) {
 	cfg := reconstruct.Config{
 		Filter:     o.filter,
 		Count:      o.count,
@@ -182,7 +216,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 			MaxConns:    o.maxConns,
 		},
 	}
-	showProgress := !o.quiet && o.iface == "" && isTerminal(stderr)
 	if !o.quiet {
 		cfg.Warn = func(msg string) {
 			if showProgress {
@@ -194,148 +227,194 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (code int
 	if o.thrFile != "" {
 		f, err := os.Open(o.thrFile)
 		if err != nil {
-			fmt.Fprintf(stderr, "wirestat: --thresholds-file: %v\n", err)
-			return exitUsage
+			return cfg, fail(exitUsage, "--thresholds-file: %v", err)
 		}
 		err = cfg.Findings.Load(f)
 		f.Close()
 		if err != nil {
-			fmt.Fprintf(stderr, "wirestat: %s: %v\n", o.thrFile, err)
-			return exitUsage
+			return cfg, fail(exitUsage, "%s: %v", o.thrFile, err)
 		}
 	}
 	for _, pair := range o.thresholds {
 		if err := cfg.Findings.SetPair(pair); err != nil {
-			fmt.Fprintf(stderr, "wirestat: --threshold: %v\n", err)
-			return exitUsage
+			return cfg, fail(exitUsage, "--threshold: %v", err)
 		}
 	}
 	if o.at != "" {
 		at, rel, err := parseAt(o.at)
 		if err != nil {
-			fmt.Fprintf(stderr, "wirestat: --at %q: %v\n", o.at, err)
-			return exitUsage
+			return cfg, fail(exitUsage, "--at %q: %v", o.at, err)
 		}
 		cfg.At, cfg.AtOffset, cfg.AtRelative = at, rel, at.IsZero()
 	}
+	return cfg, nil
+}
 
-	var src capture.Source
-	if o.iface != "" {
-		if o.duration > 0 {
-			var cancel context.CancelFunc
-			ctx, cancel = context.WithTimeout(ctx, o.duration)
-			defer cancel()
-		}
-		ls, err := live.Open(ctx, o.iface, live.Options{})
-		if err != nil {
-			fmt.Fprintf(stderr, "wirestat: %v\n", err)
-			return exitLiveFailed
-		}
-		src = ls
-		cfg.Sources = []string{o.iface}
-		if o.save != "" {
-			sv, err := newSaver(o.save, ls.LinkType(), stderr)
-			if err != nil {
-				fmt.Fprintf(stderr, "wirestat: -w %s: %v\n", o.save, err)
-				return exitOutput
-			}
-			cfg.Packet = sv.packet
-			defer func() {
-				if err := sv.close(); err != nil && code == exitOK {
-					code = exitOutput
-				}
-			}()
-		}
-	} else {
+// source opens the capture files or the live interface (saving its
+// packets with -w) and names them in cfg. finish closes what was opened
+// and reports a -w file that could not be written completely.
+func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func() error, err error) {
+	if o.iface == "" {
 		s, err := capture.Open(o.reads, capture.Options{})
 		if err != nil {
-			fmt.Fprintf(stderr, "wirestat: %v\n", err)
-			return exitInput
+			return nil, nil, fail(exitInput, "%v", err)
 		}
-		src = s
 		cfg.Sources = o.reads
+		return s, func() error { s.Close(); return nil }, nil
 	}
-	defer src.Close()
-
-	out := stdout
-	var outFile *os.File
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			fmt.Fprintf(stderr, "wirestat: %v\n", err)
-			return exitOutput
-		}
-		outFile = f
-		out = f
-	}
-	bw := bufio.NewWriterSize(out, 64<<10)
-	w, err := report.ForFormat(o.format, bw, report.Options{
-		FindingsOnly: o.findingsOnly,
-		TopN:         o.top,
-		Tool:         result.Tool{Name: "wirestat", Version: cfg.Version},
-	})
+	ls, err := live.Open(ctx, o.iface, live.Options{})
 	if err != nil {
-		fmt.Fprintf(stderr, "wirestat: %v\n", err)
-		return exitUsage
+		return nil, nil, fail(exitLiveFailed, "%v", err)
 	}
+	cfg.Sources = []string{o.iface}
+	if o.save == "" {
+		return ls, func() error { ls.Close(); return nil }, nil
+	}
+	sv, err := newSaver(o.save, ls.LinkType(), stderr)
+	if err != nil {
+		ls.Close()
+		return nil, nil, fail(exitOutput, "-w %s: %v", o.save, err)
+	}
+	cfg.Packet = sv.packet
+	return ls, func() error {
+		ls.Close()
+		if err := sv.close(); err != nil {
+			// Already named on stderr when it happened.
+			return &failure{code: exitOutput}
+		}
+		return nil
+	}, nil
+}
 
+// analyse runs the analysis the options ask for and writes its report.
+// Problems come back as a *failure; the report of whatever was read is
+// written first whenever it can be.
+func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err error) {
+	if _, err := report.ForFormat(o.format, io.Discard, report.Options{}); err != nil {
+		return fail(exitUsage, "%v", err) // before any file is opened or created
+	}
+	showProgress := !o.quiet && o.iface == "" && isTerminal(stderr)
+	cfg, err := o.config(stderr, showProgress)
+	if err != nil {
+		return err
+	}
+	if o.iface != "" && o.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
+	}
+	src, finish, err := o.source(ctx, &cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if ferr := finish(); ferr != nil && err == nil {
+			err = ferr
+		}
+	}()
+
+	out, err := o.output(stdout)
+	if err != nil {
+		return err
+	}
 	var notes *annotate.Notes
 	if o.annotate != "" {
 		notes = annotate.NewNotes()
 		cfg.OnConnection = func(c *flow.Conn, _ *result.Connection) { notes.Connection(c) }
 	}
+
 	var stopProgress, progressDone chan struct{}
 	if p, ok := src.(capture.Progresser); ok && showProgress {
 		stopProgress, progressDone = make(chan struct{}), make(chan struct{})
 		go progress(stderr, p, 500*time.Millisecond, stopProgress, progressDone)
 	}
-	res, runErr := reconstruct.Run(ctx, src, cfg, w)
+	res, runErr := reconstruct.Run(ctx, src, cfg, out.w)
 	if stopProgress != nil {
 		close(stopProgress)
 		<-progressDone
 	}
 	if errors.Is(runErr, reconstruct.ErrFilter) {
-		fmt.Fprintf(stderr, "wirestat: %v\n", runErr)
-		return exitUsage
+		return fail(exitUsage, "%v", runErr)
 	}
 	if ls, ok := src.(*live.Source); ok && res != nil {
 		if rcv, drop, err := ls.Stats(); err == nil {
 			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
 		}
 	}
-	code = exitOK
-	if res != nil {
-		if err := w.Close(res); err != nil {
-			fmt.Fprintf(stderr, "wirestat: write report: %v\n", err)
-			code = exitOutput
-		}
-	}
-	if err := bw.Flush(); err != nil && code == exitOK {
-		fmt.Fprintf(stderr, "wirestat: write report: %v\n", err)
-		code = exitOutput
-	}
-	if outFile != nil {
-		if err := outFile.Close(); err != nil && code == exitOK {
-			fmt.Fprintf(stderr, "wirestat: write report: %v\n", err)
-			code = exitOutput
-		}
-	}
-	if notes != nil && res != nil && runErr == nil && code == exitOK {
+
+	// Write the report, then say what went wrong reading, if anything.
+	writeErr := out.close(res)
+	if notes != nil && res != nil && runErr == nil && writeErr == nil {
 		notes.Findings(res.Findings)
 		if err := writeAnnotated(o.annotate, o.reads, notes); err != nil {
-			fmt.Fprintf(stderr, "wirestat: --annotate %s: %v\n", o.annotate, err)
-			code = exitOutput
+			writeErr = fail(exitOutput, "--annotate %s: %v", o.annotate, err)
 		}
 	}
 	switch {
 	case errors.Is(runErr, reconstruct.ErrUnreadable):
-		fmt.Fprintf(stderr, "wirestat: %s: %v\n", strings.Join(cfg.Sources, ", "), runErr)
-		return exitInput
+		if writeErr != nil {
+			fmt.Fprintf(stderr, "wirestat: %s\n", writeErr)
+		}
+		return fail(exitInput, "%s: %v", strings.Join(cfg.Sources, ", "), runErr)
 	case runErr != nil:
-		fmt.Fprintf(stderr, "wirestat: %v\n", runErr)
-		return exitInput
+		if writeErr != nil {
+			fmt.Fprintf(stderr, "wirestat: %s\n", writeErr)
+		}
+		return fail(exitInput, "%v", runErr)
 	}
-	return code
+	return writeErr
+}
+
+// output is where the report goes: standard output or the -o file,
+// buffered.
+type output struct {
+	file *os.File // nil for standard output
+	bw   *bufio.Writer
+	w    report.Writer
+}
+
+func (o *options) output(stdout io.Writer) (*output, error) {
+	out := &output{}
+	dst := stdout
+	if o.out != "" {
+		f, err := os.Create(o.out)
+		if err != nil {
+			return nil, fail(exitOutput, "%v", err)
+		}
+		out.file, dst = f, f
+	}
+	out.bw = bufio.NewWriterSize(dst, 64<<10)
+	w, err := report.ForFormat(o.format, out.bw, report.Options{
+		FindingsOnly: o.findingsOnly,
+		TopN:         o.top,
+		Tool:         result.Tool{Name: "wirestat", Version: version()},
+	})
+	if err != nil {
+		return nil, fail(exitUsage, "%v", err)
+	}
+	out.w = w
+	return out, nil
+}
+
+// close writes the rest of the report of res (none when res is nil),
+// flushes and closes, and returns the first problem.
+func (out *output) close(res *result.Result) error {
+	var err error
+	if res != nil {
+		err = out.w.Close(res)
+	}
+	if ferr := out.bw.Flush(); err == nil {
+		err = ferr
+	}
+	if out.file != nil {
+		if cerr := out.file.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		return fail(exitOutput, "write report: %v", err)
+	}
+	return nil
 }
 
 // writeAnnotated reads the capture files again and writes them to path as
