@@ -28,12 +28,13 @@ type Config struct {
 	// packet after that starts a new stream number where Wireshark would
 	// reuse the old one. Default 5 min.
 	TombstoneTTL time.Duration
-	// MaxConns bounds the table; when full the least recently active
-	// connections are handed out early and counted as evicted.
-	// A connection record takes about 1.1 KB, so the default bound keeps
-	// the table near 1.1 GB. The tombstones of finished 4-tuples are
-	// bounded by the same number (the oldest are dropped first).
-	// Default 1,000,000.
+	// MaxConns bounds the table, live and frozen connections together;
+	// when full the least recently active tenth is handed out early and
+	// counted as evicted. A live connection takes about 1.5 KB, a frozen
+	// one about 400 bytes with its table entry, so the default bound keeps
+	// a table of idle connections near 0.4 GB. The tombstones of finished
+	// 4-tuples are bounded by the same number (the oldest are dropped
+	// first). Default 1,000,000.
 	MaxConns int
 	// ColdAfter freezes a connection with no packet for this long of
 	// capture time into a compact record (about a fifth of a live one),
