@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/google/gopacket v1.1.19
+	github.com/klauspost/compress v1.20.4
 	golang.org/x/sys v0.50.0
 )
 

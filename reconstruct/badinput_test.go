@@ -73,6 +73,7 @@ var badCases = []badCase{
 	{file: "ng-garbage-after.pcapng", warning: "ng-garbage-after.pcapng: offset 4108: bad block length", packets: 40, tcp: 38, conns: 6},
 	{file: "gzip-truncated.pcap.gz", warning: "gzip-truncated.pcap.gz: offset 1168: truncated packet record (want 66 bytes, have 41)", packets: 14, tcp: 12, conns: 2}, // offset in decompressed bytes
 	{file: "gzip-bad-crc.pcap.gz", warning: "gzip-bad-crc.pcap.gz: offset 3380: record header: gzip stream: gzip: invalid checksum", packets: 40, tcp: 38, conns: 6},
+	{file: "gzip-bad-deflate.pcap.gz", warning: "gzip-bad-deflate.pcap.gz: offset 1168: packet record: gzip stream: flate: corrupt input before offset 1206", packets: 14, tcp: 12, conns: 2},
 
 	// Packet-level damage: counted, never a warning; reading goes on.
 	{file: "ipv4-cut.pcap", packets: 41, tcp: 38, decodeErrs: 1, truncated: 1, conns: 6},                    // frame ends 16 bytes into the IP header
@@ -483,6 +484,13 @@ func badCorpus(t *testing.T, demoPath string) []corpusFile {
 	badCRC := slices.Clone(z)
 	badCRC[len(badCRC)-8] ^= 0xff
 	add("gzip-bad-crc.pcap.gz", badCRC)
+	// A deflate stream that turns corrupt: one stored block holding the
+	// first 1200 bytes of the capture, then a block of the reserved type.
+	bad := []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff, 0x00} // gzip header; BFINAL 0, stored
+	bad = binary.LittleEndian.AppendUint16(bad, 1200)
+	bad = binary.LittleEndian.AppendUint16(bad, ^uint16(1200))
+	bad = append(append(bad, demo[:1200]...), 0x07) // BFINAL 1, BTYPE 11
+	add("gzip-bad-deflate.pcap.gz", bad)
 
 	// Packet-level damage: frame 3 (Ethernet, IPv4, TCP SYN with 20 bytes
 	// of options, 74 bytes) moved to port 40099, damaged, inserted as
