@@ -156,6 +156,11 @@ for name in "${FILES[@]}"; do
 	row "$name" "wirestat --workers 2" "$WS --workers 2 -r $f"
 	row "$name" "floor (read+decode+map)" "$FLOOR -r $f"
 	row "$name" "floor (pcapgo+DecodingLayerParser+map)" "$FLOOR -gopacket -r $f"
+	if command -v taskset >/dev/null 2>&1; then
+		# One core: wirestat's reading goroutine and the collector share it.
+		row "$name" "wirestat, one core" "taskset -c 0 $WS -r $f"
+		row "$name" "floor, one core" "taskset -c 0 $FLOOR -r $f"
+	fi
 	row "$name" "wirestat (stdin)" "cat $f | $WS -r -"
 	((have_tcpdump)) && row "$name" "tcpdump" "tcpdump -r $f -w /dev/null"
 	if ((have_tshark)) && [[ $name == small || ${BENCH_TSHARK_BIG:-0} == 1 ]]; then

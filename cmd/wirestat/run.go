@@ -255,7 +255,7 @@ func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Confi
 // and reports a -w file that could not be written completely.
 func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func() error, err error) {
 	if o.iface == "" {
-		s, err := capture.Open(o.reads, capture.Options{})
+		s, err := capture.Open(o.reads, capture.Options{ReadAhead: true})
 		if err != nil {
 			return nil, nil, fail(exitInput, "%v", err)
 		}

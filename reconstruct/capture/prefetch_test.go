@@ -5,10 +5,15 @@ import (
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
 	"testing/iotest"
+
+	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
 )
 
 func TestPrefetchReader(t *testing.T) {
@@ -87,4 +92,54 @@ func TestStdin(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestReadAhead: files read ahead in a goroutine give the same packets,
+// byte for byte, as files read in the caller's, for every shipped capture
+// (pcap and pcapng) and the bad inputs (same warnings, same offsets), and
+// several files in a row.
+func TestReadAhead(t *testing.T) {
+	root := testenv.RepoRoot(t)
+	files, _ := filepath.Glob(filepath.Join(root, "pcaps", "*.pcap*"))
+	bad, _ := filepath.Glob(filepath.Join(root, "reconstruct", "testdata", "bad", "*"))
+	if len(files) == 0 {
+		t.Fatal("no shipped captures")
+	}
+	read := func(names []string, ahead bool) []string {
+		src, err := Open(names, Options{ReadAhead: ahead})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer src.Close()
+		var out []string
+		for {
+			p, err := src.Next()
+			if err == io.EOF {
+				return out
+			}
+			if err != nil {
+				var fe *FileError
+				if !errors.As(err, &fe) {
+					t.Fatal(err)
+				}
+				out = append(out, "error: "+fe.Error())
+				continue
+			}
+			out = append(out, fmt.Sprintf("%s %d %d %v %x", p.File, p.Frame, p.Length, p.Timestamp, p.Data))
+		}
+	}
+	for _, set := range append([][]string{files}, chunk(bad)...) {
+		if want, got := read(set, false), read(set, true); !slices.Equal(want, got) {
+			t.Errorf("%v: read ahead, %d packets and errors, against %d", set, len(got), len(want))
+		}
+	}
+}
+
+// chunk returns each name on its own.
+func chunk(names []string) [][]string {
+	out := make([][]string, len(names))
+	for i, n := range names {
+		out[i] = []string{n}
+	}
+	return out
 }

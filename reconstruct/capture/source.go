@@ -26,6 +26,11 @@ type Options struct {
 	// MaxPacket is the largest captured length accepted for one record;
 	// a record claiming more is corrupt. Zero means DefaultMaxPacket.
 	MaxPacket int
+	// ReadAhead reads files in a goroutine of their own, ahead of the
+	// parsing, so reading (from disk, or copying from the page cache)
+	// overlaps with the work on what was read. Standard input and the
+	// decompression of gzip input always run so.
+	ReadAhead bool
 }
 
 func (o Options) maxPacket() int {
@@ -52,7 +57,7 @@ func Open(names []string, opt Options) (Source, error) {
 			return nil, fmt.Errorf("open capture: %w", err)
 		}
 	}
-	s := &source{names: names, max: opt.maxPacket()}
+	s := &source{names: names, max: opt.maxPacket(), readAhead: opt.ReadAhead}
 	for _, name := range names {
 		if fi, err := os.Stat(name); err == nil && name != "-" && fi.Mode().IsRegular() {
 			s.total += fi.Size()
@@ -77,17 +82,18 @@ func NewReader(name string, r io.Reader, opt Options) Source {
 
 // source is the Source behind Open and NewReader.
 type source struct {
-	names  []string
-	open   func(name string) (io.ReadCloser, error)
-	max    int
-	next   int         // index of the next file to open
-	cur    *fileReader // nil between files
-	frames int64
-	buf    []byte // packet data, reused for every record
-	closed bool
-	total  int64        // bytes in all regular input files (0: unknown)
-	done   atomic.Int64 // bytes read from the inputs (compressed bytes for gzip)
-	shared atomic.Int64 // frames, published every 1024 for Progress
+	names     []string
+	readAhead bool // read files ahead in a goroutine (Options.ReadAhead)
+	open      func(name string) (io.ReadCloser, error)
+	max       int
+	next      int         // index of the next file to open
+	cur       *fileReader // nil between files
+	frames    int64
+	buf       []byte // packet data, reused for every record
+	closed    bool
+	total     int64        // bytes in all regular input files (0: unknown)
+	done      atomic.Int64 // bytes read from the inputs (compressed bytes for gzip)
+	shared    atomic.Int64 // frames, published every 1024 for Progress
 }
 
 // Progresser is implemented by sources that can tell how far they have
@@ -204,9 +210,9 @@ func (s *source) openFile(name string) (*fileReader, error) {
 	}
 	fr := &fileReader{name: name, closer: rc}
 	var in io.Reader = countingReader{rc, &s.done}
-	if name == "-" {
-		// A pipe: read it in a goroutine of its own, ahead of parsing, so
-		// the copy from the writer overlaps with the work.
+	if name == "-" || s.readAhead {
+		// Read in a goroutine of its own, ahead of parsing, so the copy
+		// from the pipe's writer or the file overlaps with the work.
 		fr.pipe = newPrefetchReader(in)
 		in = fr.pipe
 	}
@@ -234,7 +240,7 @@ type fileReader struct {
 	name   string
 	closer io.Closer
 	pre    *prefetchReader // decompression ahead of r (gzip inputs)
-	pipe   *prefetchReader // standard input read ahead of r
+	pipe   *prefetchReader // the input read ahead of r (standard input, or a file with ReadAhead)
 	r      *bufio.Reader
 	off    int64 // bytes consumed from r
 	big    bool  // big-endian file or section
