@@ -149,10 +149,12 @@ const scenarioTimeout = 45 * time.Second
 // the capture, closes every socket and deletes the namespaces. A scenario
 // ending in other states than designed is not an error: the outcome records
 // the kernel's states and the mismatches. A run whose capture lost packets
-// (ErrCaptureLoss) is repeated, up to three runs in all.
+// (ErrCaptureLoss, which happens when tcpdump is starved of CPU on a busy
+// machine) is repeated after a pause that grows, up to five runs in all.
 func (s Scenario) Capture(dir string) (*Outcome, error) {
 	var err error
-	for range 3 {
+	for attempt := range 5 {
+		time.Sleep(time.Duration(attempt) * 500 * time.Millisecond)
 		var out *Outcome
 		out, err = s.captureOnce(dir)
 		if !errors.Is(err, ErrCaptureLoss) {
