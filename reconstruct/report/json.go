@@ -9,10 +9,9 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
-// jsonWriter streams one pretty-printed JSON document: the head (schema,
-// tool, the opening of "connections") goes out with the first connection,
-// each connection as it finishes, the rest at Close.
-type jsonWriter struct {
+// jsonBase is what the json and jsonl writers share: the destination, an
+// encoder into a reused buffer, and the buffers of one connection.
+type jsonBase struct {
 	out     stickyWriter
 	opt     Options
 	buf     bytes.Buffer
@@ -20,14 +19,26 @@ type jsonWriter struct {
 	norm    connNormalizer
 	conn    result.Connection
 	scratch []byte // a connection encoded by appendConnection
+}
+
+func (j *jsonBase) init(w io.Writer, opt Options) {
+	j.out, j.opt = stickyWriter{w: w}, opt
+	j.enc = json.NewEncoder(&j.buf)
+	j.enc.SetEscapeHTML(false) // display filters contain && and <
+}
+
+// jsonWriter streams one pretty-printed JSON document: the head (schema,
+// tool, the opening of "connections") goes out with the first connection,
+// each connection as it finishes, the rest at Close.
+type jsonWriter struct {
+	jsonBase
 	started bool
 	n       int
 }
 
 func newJSONWriter(w io.Writer, opt Options) *jsonWriter {
-	jw := &jsonWriter{out: stickyWriter{w: w}, opt: opt}
-	jw.enc = json.NewEncoder(&jw.buf)
-	jw.enc.SetEscapeHTML(false) // display filters contain && and <
+	jw := &jsonWriter{}
+	jw.init(w, opt)
 	return jw
 }
 
@@ -126,15 +137,7 @@ func (jw *jsonWriter) Close(r *result.Result) error {
 
 // jsonlWriter writes one JSON object per line: connections as they finish,
 // then findings, then one summary line.
-type jsonlWriter struct {
-	out     stickyWriter
-	opt     Options
-	buf     bytes.Buffer
-	enc     *json.Encoder
-	norm    connNormalizer
-	conn    result.Connection
-	scratch []byte // a connection encoded by appendConnection
-}
+type jsonlWriter struct{ jsonBase }
 
 // jsonlSummary is the last line of jsonl output.
 type jsonlSummary struct {
@@ -147,9 +150,8 @@ type jsonlSummary struct {
 }
 
 func newJSONLWriter(w io.Writer, opt Options) *jsonlWriter {
-	jw := &jsonlWriter{out: stickyWriter{w: w}, opt: opt}
-	jw.enc = json.NewEncoder(&jw.buf)
-	jw.enc.SetEscapeHTML(false)
+	jw := &jsonlWriter{}
+	jw.init(w, opt)
 	return jw
 }
 
