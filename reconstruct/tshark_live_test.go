@@ -23,23 +23,12 @@ func runTshark(t *testing.T, tshark, capFile string) []testenv.TsharkRow {
 	return testenv.ParseTsharkRows(t, "tshark -r "+capFile, out)
 }
 
-// zeekTracesLeftOut carry TCP inside tunnels wirestat does not decapsulate,
-// so tshark numbers inner flows wirestat cannot see.
-var zeekTracesLeftOut = map[string]string{
-	"ayiya-ipv6-tunnel":     "TCP inside AYIYA tunnels",
-	"teredo-bubble-payload": "TCP inside Teredo tunnels",
-	"teredo-ipv6-tunnel":    "TCP inside Teredo tunnels",
-	"gtp-outer-ip-frag":     "TCP inside GTP tunnels",
-	"gtp-s3":                "TCP inside GTP tunnels",
-	"gre-sample":            "TCP inside GRE tunnels",
-}
-
 // TestTsharkStreamsLive runs the installed tshark over the shipped captures
 // and Zeek's traces and checks wirestat's stream and frame numbering
 // against it, as TestWiresharkStreams does with stored tshark output.
 func TestTsharkStreamsLive(t *testing.T) {
 	tshark := testenv.Tool(t, "tshark")
-	caps := captureFiles(t, zeekTracesLeftOut)
+	caps := captureFiles(t, zeekTunnelTraces)
 	var agree, total int
 	for _, c := range caps {
 		name := filepath.Base(filepath.Dir(c)) + "/" + filepath.Base(c)
