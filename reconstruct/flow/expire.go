@@ -142,9 +142,7 @@ func (t *Tracker) freeze(mk mapKey, c *Conn) {
 	t.scratch = c.appendFrozen(t.scratch[:0])
 	t.frozen[mk] = frozenConn{frozenHead: c.head(), rec: t.records.put(t.scratch)}
 	delete(t.conns, mk)
-	if len(t.free) < maxFree {
-		t.free = append(t.free, c)
-	}
+	t.release(c) // never handed out: nobody else holds it
 }
 
 // thaw makes the frozen connection of mk live again; nil when there is
@@ -213,10 +211,10 @@ func (t *Tracker) expireTombs(q []tombRef, cutoff int64) []tombRef {
 // for TombstoneTTL when the connection was over, for IdleTimeout when it
 // was handed out open (idle or evicted) and may well go on.
 func (t *Tracker) finish(c *Conn) {
-	if t.conns[c.Key.packed()] == c {
-		delete(t.conns, c.Key.packed())
-	}
 	mk := c.Key.packed()
+	if t.conns[mk] == c {
+		delete(t.conns, mk)
+	}
 	tb := tomb{stream: c.Stream, base: c.base, baseKnown: c.baseKnown, at: c.lastSeen}
 	t.tombs[mk] = tb
 	if c.Done() {
@@ -243,11 +241,20 @@ func (t *Tracker) finish(c *Conn) {
 // maxFree bounds the recycled connections kept for reuse.
 const maxFree = 4096
 
+// recycle puts a connection that was handed out on the free list, when
+// the emit callback keeps nothing of it (Config.Reuse).
 func (t *Tracker) recycle(c *Conn) {
-	if !t.cfg.Reuse || len(t.free) >= maxFree {
-		return
+	if t.cfg.Reuse {
+		t.release(c)
 	}
-	t.free = append(t.free, c)
+}
+
+// release puts a connection nobody holds on the free list, while there is
+// room.
+func (t *Tracker) release(c *Conn) {
+	if len(t.free) < maxFree {
+		t.free = append(t.free, c)
+	}
 }
 
 // evict makes room when the table is full: the least recently active tenth
@@ -266,10 +273,7 @@ func (t *Tracker) evict() {
 	cut := nth(keys, n-1)
 	out := t.collect(func(lastSeen, stream int64) bool { return !cut.less(evictKey{lastSeen, stream}) })
 	slices.SortFunc(out, func(a, b connRef) int {
-		if c := cmp.Compare(a.lastSeen, b.lastSeen); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.stream, b.stream)
+		return evictKey{a.lastSeen, a.stream}.compare(evictKey{b.lastSeen, b.stream})
 	})
 	for _, r := range out {
 		c := t.resolve(r)
@@ -283,9 +287,14 @@ func (t *Tracker) evict() {
 // then by stream (unique among the connections in the table).
 type evictKey struct{ lastSeen, stream int64 }
 
-func (a evictKey) less(b evictKey) bool {
-	return a.lastSeen < b.lastSeen || a.lastSeen == b.lastSeen && a.stream < b.stream
+func (a evictKey) compare(b evictKey) int {
+	if c := cmp.Compare(a.lastSeen, b.lastSeen); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.stream, b.stream)
 }
+
+func (a evictKey) less(b evictKey) bool { return a.compare(b) < 0 }
 
 // nth returns the element that would be at index k of keys sorted,
 // reordering keys (quickselect, expected linear time).

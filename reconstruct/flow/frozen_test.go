@@ -190,15 +190,7 @@ func TestNth(t *testing.T) {
 			keys[i] = evictKey{rng.Int64N(20), rng.Int64N(5)}
 		}
 		sorted := slices.Clone(keys)
-		slices.SortFunc(sorted, func(a, b evictKey) int {
-			if a.less(b) {
-				return -1
-			}
-			if b.less(a) {
-				return 1
-			}
-			return 0
-		})
+		slices.SortFunc(sorted, evictKey.compare)
 		k := rng.IntN(len(keys))
 		if got := nth(keys, k); got != sorted[k] {
 			t.Fatalf("nth(%d) = %v, want %v", k, got, sorted[k])
