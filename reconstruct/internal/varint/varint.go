@@ -34,9 +34,6 @@ func AppendBools(b []byte, flags ...bool) []byte {
 // sequence numbers, which are as likely large as small).
 func AppendU32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
 
-// AppendU64 appends v as eight little-endian bytes.
-func AppendU64(b []byte, v uint64) []byte { return binary.LittleEndian.AppendUint64(b, v) }
-
 // Reader reads a record written with the Append functions. After the first
 // error every read returns zero and Err reports it.
 type Reader struct {
@@ -110,16 +107,5 @@ func (r *Reader) U32() uint32 {
 	}
 	v := binary.LittleEndian.Uint32(r.b)
 	r.b = r.b[4:]
-	return v
-}
-
-// U64 reads eight little-endian bytes.
-func (r *Reader) U64() uint64 {
-	if len(r.b) < 8 {
-		r.Fail()
-		return 0
-	}
-	v := binary.LittleEndian.Uint64(r.b)
-	r.b = r.b[8:]
 	return v
 }
