@@ -135,7 +135,7 @@ type connBatch struct {
 	conns  []flow.Conn
 	trans  []flow.Transition
 	ends   []int   // end of each connection's transitions in trans
-	missed []int64 // each connection's missed bytes with Reassemble
+	missed []int64 // each connection's missed bytes with Reassemble (else 0)
 }
 
 // connBatchSize and batchSize are variables for the tests, which send
@@ -239,11 +239,7 @@ func (p *pipeline) reportBatch(b *connBatch) {
 		c := &b.conns[i]
 		c.Transitions = b.trans[start:b.ends[i]:b.ends[i]]
 		start = b.ends[i]
-		var missed int64
-		if p.cont != nil {
-			missed = b.missed[i]
-		}
-		p.connection(c, missed)
+		p.connection(c, b.missed[i])
 	}
 }
 

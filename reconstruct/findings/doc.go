@@ -3,8 +3,8 @@
 // source rather than one per connection. Kinds, severities and details
 // keys are part of the report contract (schema wirestat.report/v1).
 //
-// The orchestrator calls Collector.Add from reconstruct.Config.OnConnection
-// for every connection the flow tracker hands out and puts
+// The reconstruct pipeline calls Collector.Add for every connection the
+// flow tracker hands out and puts
 // Collector.Findings into Result.Findings at the end. Classification of a
 // connection is a pure function of the closed flow.Conn; the collector keeps
 // only compact aggregates per group (counts, capped evidence lists, 8-16
