@@ -350,19 +350,16 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 			writeErr = fail(exitOutput, "--annotate %s: %v", o.annotate, err)
 		}
 	}
-	switch {
-	case errors.Is(runErr, reconstruct.ErrUnreadable):
-		if writeErr != nil {
-			fmt.Fprintf(stderr, "wirestat: %s\n", writeErr)
-		}
-		return fail(exitInput, "%s: %v", strings.Join(cfg.Sources, ", "), runErr)
-	case runErr != nil:
-		if writeErr != nil {
-			fmt.Fprintf(stderr, "wirestat: %s\n", writeErr)
-		}
-		return fail(exitInput, "%v", runErr)
+	if runErr == nil {
+		return writeErr
 	}
-	return writeErr
+	if writeErr != nil {
+		fmt.Fprintf(stderr, "wirestat: %s\n", writeErr)
+	}
+	if errors.Is(runErr, reconstruct.ErrUnreadable) {
+		return fail(exitInput, "%s: %v", strings.Join(cfg.Sources, ", "), runErr)
+	}
+	return fail(exitInput, "%v", runErr)
 }
 
 // output is where the report goes: standard output or the -o file,
