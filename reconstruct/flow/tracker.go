@@ -169,8 +169,6 @@ func (t *Tracker) Stats() Stats { return t.stats }
 // Open returns the number of connections in the table, frozen or not.
 func (t *Tracker) Open() int { return len(t.conns) + len(t.frozen) }
 
-// Frozen returns the number of connections in the table that are frozen.
-func (t *Tracker) Frozen() int { return len(t.frozen) }
 
 // Listeners returns the listeners seen, ordered by first frame.
 func (t *Tracker) Listeners() []Listener {
