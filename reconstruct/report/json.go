@@ -12,13 +12,12 @@ import (
 // jsonBase is what the json and jsonl writers share: the destination, an
 // encoder into a reused buffer, and the buffers of one connection.
 type jsonBase struct {
-	out     stickyWriter
-	opt     Options
-	buf     bytes.Buffer
-	enc     *json.Encoder
-	norm    connNormalizer
-	conn    result.Connection
-	scratch []byte // a connection encoded by appendConnection
+	out  stickyWriter
+	opt  Options
+	buf  bytes.Buffer
+	enc  *json.Encoder
+	norm connNormalizer
+	conn result.Connection
 }
 
 func (j *jsonBase) init(w io.Writer, opt Options) {
@@ -86,9 +85,8 @@ func (jw *jsonWriter) Connection(c *result.Connection) error {
 		jw.buf.WriteByte(',')
 	}
 	jw.buf.WriteString("\n    ")
-	if b, ok := appendConnection(jw.scratch[:0], &jw.conn, true, "    "); ok {
-		jw.scratch = b
-		jw.buf.Write(b)
+	if b, ok := appendConnection(jw.buf.AvailableBuffer(), &jw.conn, true, "    "); ok {
+		jw.buf.Write(b) // b is buf's own free space: nothing is copied
 	} else if err := jw.encode("    ", &jw.conn); err != nil {
 		return err
 	}
@@ -137,7 +135,10 @@ func (jw *jsonWriter) Close(r *result.Result) error {
 
 // jsonlWriter writes one JSON object per line: connections as they finish,
 // then findings, then one summary line.
-type jsonlWriter struct{ jsonBase }
+type jsonlWriter struct {
+	jsonBase
+	scratch []byte // a connection's line, encoded by appendConnection
+}
 
 // jsonlSummary is the last line of jsonl output.
 type jsonlSummary struct {
