@@ -169,7 +169,6 @@ func (t *Tracker) Stats() Stats { return t.stats }
 // Open returns the number of connections in the table, frozen or not.
 func (t *Tracker) Open() int { return len(t.conns) + len(t.frozen) }
 
-
 // Listeners returns the listeners seen, ordered by first frame.
 func (t *Tracker) Listeners() []Listener {
 	out := make([]Listener, 0, len(t.listeners))
