@@ -3,9 +3,11 @@ package capture
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -78,34 +80,48 @@ func FuzzReader(f *testing.F) {
 	f.Add(multiInterface(be))
 	f.Add(newNg(le).iface(1, 64, 0x80|20, -5).spb(payload(100, 0), 100).b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		src := NewReader("fuzz", bytes.NewReader(data), Options{MaxPacket: 4096})
-		errs, ended := 0, false
-		for range len(data) + 2 {
-			p, err := src.Next()
-			if err == io.EOF {
-				ended = true
-				break
-			}
-			if err != nil {
-				errs++
-				continue
-			}
-			if len(p.Data) != p.CaptureLength || p.CaptureLength > 4096 || p.Length < p.CaptureLength {
-				t.Fatalf("frame %d: len(Data)=%d CaptureLength=%d Length=%d", p.Frame, len(p.Data), p.CaptureLength, p.Length)
-			}
-			if p.Frame < 1 || p.Frame > src.Frames() {
-				t.Fatalf("frame %d with Frames()=%d", p.Frame, src.Frames())
-			}
-		}
-		if !ended {
-			t.Fatalf("no io.EOF after %d calls", len(data)+2)
-		}
-		if errs > 1 {
-			t.Fatalf("%d errors from one input", errs)
-		}
-		// Every frame needs at least 12 bytes of input.
-		if src.Frames() > int64(len(data)/12+1) {
-			t.Fatalf("%d frames from %d bytes", src.Frames(), len(data))
+		direct := fuzzRead(t, data, false)
+		if ahead := fuzzRead(t, data, true); !slices.Equal(direct, ahead) {
+			t.Fatalf("read ahead: %q\nread directly: %q", ahead, direct)
 		}
 	})
+}
+
+// fuzzRead reads data to the end, checking the reader's invariants, and
+// returns what it read: one line a packet or error.
+func fuzzRead(t *testing.T, data []byte, ahead bool) []string {
+	src := NewReader("fuzz", bytes.NewReader(data), Options{MaxPacket: 4096, ReadAhead: ahead})
+	defer src.Close()
+	var out []string
+	errs, ended := 0, false
+	for range len(data) + 2 {
+		p, err := src.Next()
+		if err == io.EOF {
+			ended = true
+			break
+		}
+		if err != nil {
+			errs++
+			out = append(out, "error: "+err.Error())
+			continue
+		}
+		if len(p.Data) != p.CaptureLength || p.CaptureLength > 4096 || p.Length < p.CaptureLength {
+			t.Fatalf("frame %d: len(Data)=%d CaptureLength=%d Length=%d", p.Frame, len(p.Data), p.CaptureLength, p.Length)
+		}
+		if p.Frame < 1 || p.Frame > src.Frames() {
+			t.Fatalf("frame %d with Frames()=%d", p.Frame, src.Frames())
+		}
+		out = append(out, fmt.Sprintf("%d %d %d %d %v %x", p.Frame, p.Offset, p.Length, p.LinkType, p.Timestamp, p.Data))
+	}
+	if !ended {
+		t.Fatalf("no io.EOF after %d calls", len(data)+2)
+	}
+	if errs > 1 {
+		t.Fatalf("%d errors from one input", errs)
+	}
+	// Every frame needs at least 12 bytes of input.
+	if src.Frames() > int64(len(data)/12+1) {
+		t.Fatalf("%d frames from %d bytes", src.Frames(), len(data))
+	}
+	return out
 }

@@ -1,15 +1,21 @@
 package capture
 
 import (
+	"bufio"
 	"io"
 	"sync"
 )
 
-// prefetchReader runs a slow reader (a gzip decompressor) in its own
-// goroutine, a few chunks ahead of the consumer, so decompression and
+// prefetchReader runs a slow reader (a file, a pipe, a gzip decompressor)
+// in its own goroutine, a few chunks ahead of the consumer, so reading and
 // packet processing overlap on two cores. Close stops the goroutine.
+//
+// The consumer reads the chunks in place: Peek hands out slices of the
+// current chunk, and bytes that straddle two chunks are joined by copying
+// the end of the first into the headroom kept in front of the second, so
+// only those few bytes are copied, never the stream.
 type prefetchReader struct {
-	chunks chan []byte // filled chunks, in order
+	chunks chan []byte // filled chunks, in order: headroom, then data
 	free   chan []byte // emptied chunks for reuse
 	done   chan struct{}
 	once   sync.Once
@@ -20,8 +26,9 @@ type prefetchReader struct {
 }
 
 const (
-	prefetchChunk  = 256 << 10
-	prefetchChunks = 4
+	prefetchChunk    = 256 << 10 // data bytes a chunk
+	prefetchHeadroom = 64 << 10  // room for a straddling Peek in front of each chunk's data
+	prefetchChunks   = 4
 )
 
 func newPrefetchReader(src io.Reader) *prefetchReader {
@@ -42,16 +49,16 @@ func (p *prefetchReader) fill(src io.Reader) {
 		select {
 		case buf = <-p.free:
 		default:
-			buf = make([]byte, prefetchChunk)
+			buf = make([]byte, prefetchHeadroom+prefetchChunk)
 		}
 		buf = buf[:cap(buf)]
-		n, err := 0, error(nil)
+		n, err := prefetchHeadroom, error(nil)
 		for n < len(buf) && err == nil {
 			var m int
 			m, err = src.Read(buf[n:])
 			n += m
 		}
-		if n > 0 {
+		if n > prefetchHeadroom {
 			select {
 			case p.chunks <- buf[:n]:
 			case <-p.done:
@@ -70,30 +77,83 @@ func (p *prefetchReader) fill(src io.Reader) {
 	}
 }
 
-// Read implements io.Reader.
-func (p *prefetchReader) Read(b []byte) (int, error) {
-	for len(p.cur) == 0 {
-		if p.err != nil {
-			return 0, p.err
-		}
-		chunk, ok := <-p.chunks
-		if !ok {
-			p.err = <-p.errc
-			continue
-		}
-		p.chunk, p.cur = chunk, chunk
+// next moves to the next chunk, carrying the unread bytes of the current
+// one (at most prefetchHeadroom of them) into its headroom. It returns
+// false, with p.err set, at the end of the source.
+func (p *prefetchReader) next() bool {
+	if p.err != nil {
+		return false
 	}
-	n := copy(b, p.cur)
-	p.cur = p.cur[n:]
-	if len(p.cur) == 0 {
-		// The consumer copied everything out: hand the buffer back.
+	chunk, ok := <-p.chunks
+	if !ok {
+		p.err = <-p.errc
+		return false
+	}
+	start := prefetchHeadroom - len(p.cur)
+	copy(chunk[start:], p.cur)
+	if p.chunk != nil {
+		// The consumer is past it: hand the buffer back.
 		select {
 		case p.free <- p.chunk[:cap(p.chunk)]:
 		default:
 		}
-		p.chunk = nil
 	}
+	p.chunk, p.cur = chunk, chunk[start:]
+	return true
+}
+
+// Peek returns the next n bytes without consuming them; they stay valid
+// until the next call. Like bufio.Reader.Peek, it returns fewer bytes with
+// the source's error at its end, and bufio.ErrBufferFull when n is larger
+// than the bytes it can join across chunks.
+func (p *prefetchReader) Peek(n int) ([]byte, error) {
+	for len(p.cur) < n {
+		if n > prefetchHeadroom {
+			return p.cur, bufio.ErrBufferFull
+		}
+		if !p.next() {
+			return p.cur, p.err
+		}
+	}
+	return p.cur[:n], nil
+}
+
+// Discard skips n bytes and returns how many it skipped.
+func (p *prefetchReader) Discard(n int) (int, error) {
+	done := 0
+	for done < n {
+		if len(p.cur) == 0 && !p.next() {
+			return done, p.err
+		}
+		k := min(n-done, len(p.cur))
+		p.cur = p.cur[k:]
+		done += k
+	}
+	return done, nil
+}
+
+// Read implements io.Reader.
+func (p *prefetchReader) Read(b []byte) (int, error) {
+	if len(b) == 0 {
+		return 0, nil
+	}
+	if len(p.cur) == 0 && !p.next() {
+		return 0, p.err
+	}
+	n := copy(b, p.cur)
+	p.cur = p.cur[n:]
 	return n, nil
+}
+
+// ReadByte implements io.ByteReader, which the gzip reader uses to read
+// no further than its stream.
+func (p *prefetchReader) ReadByte() (byte, error) {
+	if len(p.cur) == 0 && !p.next() {
+		return 0, p.err
+	}
+	c := p.cur[0]
+	p.cur = p.cur[1:]
+	return c, nil
 }
 
 // stop tells the filling goroutine to end; it does at its next hand-off.

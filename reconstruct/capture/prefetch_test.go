@@ -1,12 +1,14 @@
 package capture
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -42,6 +44,70 @@ func TestPrefetchReader(t *testing.T) {
 		t.Fatal(err)
 	}
 	p.stop()
+}
+
+// TestPrefetchInPlace checks Peek, Discard, Read and ReadByte against the
+// position in the source they should be at, across chunk boundaries, with
+// a source that returns short reads.
+func TestPrefetchInPlace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for round := range 40 {
+		data := make([]byte, rng.IntN(4*prefetchChunk))
+		for i := range data {
+			data[i] = byte(rng.Uint32())
+		}
+		p := newPrefetchReader(iotest.HalfReader(bytes.NewReader(data)))
+		pos := 0
+		for step := 0; pos < len(data) && step < 5000; step++ {
+			rest := data[pos:]
+			switch op := rng.IntN(5); op {
+			case 0: // Peek, now and then beyond what can be joined
+				n := rng.IntN(2048)
+				if rng.IntN(8) == 0 {
+					n = rng.IntN(prefetchHeadroom + prefetchChunk)
+				}
+				got, err := p.Peek(n)
+				switch {
+				case n <= len(rest) && err == nil:
+					if !bytes.Equal(got, rest[:n]) {
+						t.Fatalf("round %d: Peek(%d) at %d: wrong bytes", round, n, pos)
+					}
+				case n > prefetchHeadroom && errors.Is(err, bufio.ErrBufferFull),
+					n > len(rest) && err == io.EOF:
+					if !bytes.Equal(got, rest[:len(got)]) {
+						t.Fatalf("round %d: Peek(%d) at %d: wrong partial bytes (%v)", round, n, pos, err)
+					}
+				default:
+					t.Fatalf("round %d: Peek(%d) at %d of %d: %d bytes, %v", round, n, pos, len(data), len(got), err)
+				}
+			case 1:
+				n := rng.IntN(3 * prefetchChunk / 2)
+				got, err := p.Discard(n)
+				if want := min(n, len(rest)); got != want || (want < n) != (err == io.EOF) {
+					t.Fatalf("round %d: Discard(%d) at %d of %d: %d, %v", round, n, pos, len(data), got, err)
+				}
+				pos += got
+			case 2:
+				buf := make([]byte, rng.IntN(5000))
+				n, err := io.ReadFull(p, buf)
+				if want := min(len(buf), len(rest)); n != want || !bytes.Equal(buf[:n], rest[:n]) || (err != nil) != (want < len(buf)) {
+					t.Fatalf("round %d: ReadFull(%d) at %d of %d: %d, %v", round, len(buf), pos, len(data), n, err)
+				}
+				pos += n
+			case 3:
+				c, err := p.ReadByte()
+				if err != nil || c != rest[0] {
+					t.Fatalf("round %d: ReadByte at %d: %v, %v", round, pos, c, err)
+				}
+				pos++
+			case 4: // walk up to a chunk boundary, so that the next Peek straddles it
+				n := max(0, prefetchChunk-pos%prefetchChunk-rng.IntN(3000))
+				got, _ := p.Discard(n)
+				pos += got
+			}
+		}
+		p.stop()
+	}
 }
 
 // TestStdin reads "-" from a pipe standing in for standard input, plain and

@@ -75,7 +75,7 @@ func Open(names []string, opt Options) (Source, error) {
 // NewReader returns a Source reading one pcap or pcapng stream (optionally
 // gzip-compressed) from r. The name is used in Packet.File and in errors.
 func NewReader(name string, r io.Reader, opt Options) Source {
-	s := &source{names: []string{name}, max: opt.maxPacket()}
+	s := &source{names: []string{name}, max: opt.maxPacket(), readAhead: opt.ReadAhead}
 	s.open = func(string) (io.ReadCloser, error) { return io.NopCloser(r), nil }
 	return s
 }
@@ -210,29 +210,40 @@ func (s *source) openFile(name string) (*fileReader, error) {
 	}
 	fr := &fileReader{name: name, closer: rc}
 	var in io.Reader = countingReader{rc, &s.done}
+	var r byteSource
 	if name == "-" || s.readAhead {
 		// Read in a goroutine of its own, ahead of parsing, so the copy
 		// from the pipe's writer or the file overlaps with the work.
 		fr.pipe = newPrefetchReader(in)
-		in = fr.pipe
+		r = fr.pipe
+	} else {
+		r = bufio.NewReaderSize(in, readBufferSize)
 	}
-	br := bufio.NewReaderSize(in, readBufferSize)
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, err := gzip.NewReader(r)
 		if err != nil {
 			rc.Close()
 			return nil, &FileError{File: name, Err: newProblem(ErrNotCapture, "bad gzip header: %v", err)}
 		}
 		// Decompress in a goroutine of its own, ahead of the parsing.
 		fr.pre = newPrefetchReader(zr)
-		br = bufio.NewReaderSize(fr.pre, readBufferSize)
+		r = fr.pre
 	}
-	fr.r = br
+	fr.r = r
 	if err := fr.readHeader(); err != nil {
 		fr.close()
 		return nil, err
 	}
 	return fr, nil
+}
+
+// byteSource is what a fileReader reads from: a bufio.Reader over the
+// input, or a prefetchReader that reads it ahead in place.
+type byteSource interface {
+	io.Reader
+	io.ByteReader
+	Peek(n int) ([]byte, error)
+	Discard(n int) (int, error)
 }
 
 // fileReader reads the records of one input.
@@ -241,7 +252,7 @@ type fileReader struct {
 	closer io.Closer
 	pre    *prefetchReader // decompression ahead of r (gzip inputs)
 	pipe   *prefetchReader // the input read ahead of r (standard input, or a file with ReadAhead)
-	r      *bufio.Reader
+	r      byteSource
 	off    int64 // bytes consumed from r
 	big    bool  // big-endian file or section
 	ng     bool  // pcapng rather than pcap
