@@ -1,6 +1,11 @@
 package flow
 
-import "net/netip"
+import (
+	"encoding/binary"
+	"net/netip"
+
+	"github.com/wirestat/wirestat/reconstruct/decode"
+)
 
 // Key is a canonical TCP 4-tuple: A is the lower endpoint, B the higher.
 type Key struct {
@@ -67,4 +72,40 @@ func (k Key) packed() mapKey {
 		m[36] |= 2
 	}
 	return m
+}
+
+// segKey returns the canonical key of a segment's endpoints.
+func segKey(seg *decode.Segment) Key {
+	k, _ := Canon(seg.Src, seg.Dst)
+	return k
+}
+
+// canonPacked is Canon followed by Key.packed, the per-packet lookup key,
+// without building the Key: both addresses are expanded once and ordered
+// by their bytes, which within one address family is the order of
+// netip.Addr.Compare. Mixed families and equal addresses (where Compare
+// would look at zones) take the general path.
+func canonPacked(src, dst netip.AddrPort) (mapKey, Dir) {
+	sa, da := src.Addr(), dst.Addr()
+	s16, d16 := sa.As16(), da.As16()
+	if sa.Is4() != da.Is4() || s16 == d16 {
+		k, dir := Canon(src, dst)
+		return k.packed(), dir
+	}
+	sp, dp := src.Port(), dst.Port()
+	sh, dh := binary.BigEndian.Uint64(s16[:8]), binary.BigEndian.Uint64(d16[:8])
+	dir := DirAB
+	if sh > dh || sh == dh && binary.BigEndian.Uint64(s16[8:]) > binary.BigEndian.Uint64(d16[8:]) {
+		dir = DirBA
+		s16, d16, sp, dp = d16, s16, dp, sp
+	}
+	var m mapKey
+	copy(m[0:16], s16[:])
+	copy(m[16:32], d16[:])
+	m[32], m[33] = byte(sp>>8), byte(sp)
+	m[34], m[35] = byte(dp>>8), byte(dp)
+	if sa.Is4() {
+		m[36] = 3
+	}
+	return m, dir
 }

@@ -189,8 +189,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	if seg.Time.After(t.now) {
 		t.Advance(seg.Time)
 	}
-	key, dir := Canon(seg.Src, seg.Dst)
-	mk := key.packed()
+	mk, dir := canonPacked(seg.Src, seg.Dst)
 	c := t.conns[mk]
 	if c == nil {
 		c = t.thaw(mk)
@@ -206,7 +205,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 			}
 		}
 		t.finish(c)
-		c = t.newConn(key, dir, seg, -1)
+		c = t.newConn(segKey(seg), dir, seg, -1)
 	} else if c == nil {
 		stream := int64(-1)
 		if tb, ok := t.tombs[mk]; ok {
@@ -215,12 +214,12 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 				t.stats.Continued++
 			}
 			delete(t.tombs, mk)
-			c = t.newConn(key, dir, seg, stream)
+			c = t.newConn(segKey(seg), dir, seg, stream)
 			if stream >= 0 {
 				c.base, c.baseKnown = tb.base, tb.baseKnown
 			}
 		} else {
-			c = t.newConn(key, dir, seg, -1)
+			c = t.newConn(segKey(seg), dir, seg, -1)
 		}
 	}
 	if seg.Frame > c.LastFrame {
