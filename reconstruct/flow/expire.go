@@ -95,6 +95,13 @@ type connRef struct {
 	stream     int64
 	firstFrame int64
 	lastSeen   int64
+	id         uint32 // frozen: the rest of its head
+	rec        recRef // frozen: its record
+}
+
+// frozen returns the table entry of the frozen connection r names.
+func (r *connRef) frozen() frozenConn {
+	return frozenConn{frozenHead{lastSeen: r.lastSeen, stream: r.stream, firstFrame: r.firstFrame, id: r.id}, r.rec}
 }
 
 // collect returns the connections, live and frozen, whose last packet
@@ -111,7 +118,7 @@ func (t *Tracker) collect(keep func(lastSeen, stream int64) bool) []connRef {
 	}
 	for mk, f := range t.frozen {
 		if keep == nil || keep(f.lastSeen, f.stream) {
-			out = append(out, connRef{key: mk, stream: f.stream, firstFrame: f.firstFrame, lastSeen: f.lastSeen})
+			out = append(out, connRef{key: mk, stream: f.stream, firstFrame: f.firstFrame, lastSeen: f.lastSeen, id: f.id, rec: f.rec})
 		}
 	}
 	return out
@@ -153,6 +160,14 @@ func (t *Tracker) thaw(mk mapKey) *Conn {
 		return nil
 	}
 	delete(t.frozen, mk)
+	c := t.unfreeze(mk, f)
+	t.conns[mk] = c
+	return c
+}
+
+// unfreeze rebuilds the connection of key mk from its table entry f and
+// releases its record; the caller puts it where it belongs.
+func (t *Tracker) unfreeze(mk mapKey, f frozenConn) *Conn {
 	t.stats.Thawed++
 	c := t.alloc()
 	if err := c.readFrozen(mk.unpacked(), f.frozenHead, t.records.get(f.rec)); err != nil {
@@ -164,7 +179,6 @@ func (t *Tracker) thaw(mk mapKey) *Conn {
 		t.compact()
 	}
 	c.Zeek.SetPorts(t.cfg.ZeekPorts)
-	t.conns[mk] = c
 	return c
 }
 
@@ -337,12 +351,17 @@ func (t *Tracker) Flush(end time.Time) {
 	defer func() { t.flushing = false }()
 	rest := t.collect(nil)
 	sortByStream(rest)
+	// Every connection goes: the tables are dropped now, so their memory
+	// is free while the connections are handed out, and a frozen one is
+	// thawed from its reference without a lookup.
+	t.conns, t.frozen = make(map[mapKey]*Conn), make(map[mapKey]frozenConn)
 	for i, r := range rest {
-		// Drop each reference as the connection goes, so its memory is
-		// free while the rest are handed out.
+		// Drop each reference as the connection goes, for the same reason.
 		rest[i] = connRef{}
-		c := t.resolve(r)
-		delete(t.conns, r.key)
+		c := r.conn
+		if c == nil {
+			c = t.unfreeze(r.key, r.frozen())
+		}
 		t.emit(c)
 		t.recycle(c)
 	}
