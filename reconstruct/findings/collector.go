@@ -1,6 +1,7 @@
 package findings
 
 import (
+	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -28,12 +29,13 @@ type Collector struct {
 	halfClosed map[sideKey]*halfClosedAgg
 	sides      map[sideKey]*sideAgg // time_wait_accumulation
 	// pendingSides are the sides without a TIME_WAIT endpoint so far.
-	pendingSides map[sideKey]sideCounts
+	pendingSides map[packedSide]sideCounts
 	resets       map[sideKey]*resetAgg
 	sources      map[netip.Addr]*source       // scan, and the failed attempts of each source
 	floods       map[netip.AddrPort]*floodAgg // syn_flood
 	scratch      []int64
 	captureEnd   time.Time // latest last packet of any connection added: the collector's clock
+	clock        int64     // captureEnd in unix nanoseconds (see unixNanos)
 
 	// Settled sources: the findings of those found scanning, and their
 	// addresses (a scanner's probe resets are not reported).
@@ -59,7 +61,7 @@ func NewCollector(cfg Config) *Collector {
 		retrans:      make(map[netip.AddrPort]*retransAgg),
 		halfClosed:   make(map[sideKey]*halfClosedAgg),
 		sides:        make(map[sideKey]*sideAgg),
-		pendingSides: make(map[sideKey]sideCounts),
+		pendingSides: make(map[packedSide]sideCounts),
 		resets:       make(map[sideKey]*resetAgg),
 		sources:      make(map[netip.Addr]*source),
 		floods:       make(map[netip.AddrPort]*floodAgg),
@@ -141,6 +143,18 @@ func (g *group) sortKey() int64 {
 	return g.firstFrame
 }
 
+// unixNanos returns t in unix nanoseconds, clamped to the int64 range
+// (years 1678 to 2262), for the clocks kept per client.
+func unixNanos(t time.Time) int64 {
+	switch sec := t.Unix(); {
+	case sec <= math.MinInt64/int64(time.Second):
+		return math.MinInt64
+	case sec >= math.MaxInt64/int64(time.Second):
+		return math.MaxInt64
+	}
+	return t.UnixNano()
+}
+
 // sideKey names one endpoint side of a group of connections: a server
 // host:port, or a client host towards one server host:port (a client's
 // ephemeral ports do not make a useful group).
@@ -148,6 +162,34 @@ type sideKey struct {
 	role flow.Role
 	host netip.AddrPort // server: host:port; client: host with port 0
 	peer netip.AddrPort // client: the server host:port; server: zero
+}
+
+// packedSide is a sideKey packed into bytes: the key of the many pending
+// sides (a client host towards a server is one per client), at half the
+// size of a sideKey. Zones are left out: decoded addresses have none.
+type packedSide [37]byte
+
+func (k sideKey) packed() packedSide {
+	var p packedSide
+	h, q := k.host.Addr().As16(), k.peer.Addr().As16()
+	copy(p[0:16], h[:])
+	copy(p[16:32], q[:])
+	p[32], p[33] = byte(k.host.Port()>>8), byte(k.host.Port())
+	p[34], p[35] = byte(k.peer.Port()>>8), byte(k.peer.Port())
+	p[36] = byte(k.role) & 1
+	if k.host.Addr().Is4() {
+		p[36] |= 2
+	}
+	if k.peer.Addr().Is4() {
+		p[36] |= 4
+	}
+	if !k.peer.IsValid() {
+		p[36] |= 8
+	}
+	if !k.host.IsValid() {
+		p[36] |= 16
+	}
+	return p
 }
 
 func sideOf(c *flow.Conn, r flow.Role) sideKey {
@@ -194,6 +236,7 @@ func (col *Collector) Add(c *flow.Conn) {
 	}
 	if c.End.After(col.captureEnd) {
 		col.captureEnd = c.End
+		col.clock = unixNanos(c.End)
 	}
 	if !col.captureEnd.Before(col.nextSweep) {
 		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
@@ -217,15 +260,16 @@ func (col *Collector) Add(c *flow.Conn) {
 // Horizon/8 of capture time, so each pass visits the groups of at most
 // about 1.125 horizons.
 func (col *Collector) settle(cutoff time.Time) {
+	cut := unixNanos(cutoff)
 	for a, s := range col.sources {
-		if s.seen.Before(cutoff) {
+		if s.seen < cut {
 			col.retireSource(a, s)
 			delete(col.sources, a)
 		}
 	}
 	to := cutoff.UnixNano()
 	for k, p := range col.pendingSides {
-		if p.seen.Before(cutoff) {
+		if p.seen < cut {
 			delete(col.pendingSides, k)
 		}
 	}

@@ -265,3 +265,32 @@ func BenchmarkCollectorAdd(b *testing.B) {
 	b.ReportMetric(added/b.Elapsed().Seconds(), "conns/s")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/added, "allocs/conn")
 }
+
+// TestPackedSide checks that distinct sides pack to distinct keys: roles,
+// families (IPv4 against IPv4-mapped IPv6), ports and a missing peer.
+func TestPackedSide(t *testing.T) {
+	hosts := []netip.AddrPort{
+		{},
+		netip.MustParseAddrPort("10.0.0.1:0"),
+		netip.MustParseAddrPort("10.0.0.1:80"),
+		netip.MustParseAddrPort("10.0.0.2:80"),
+		netip.MustParseAddrPort("[::ffff:10.0.0.1]:80"),
+		netip.MustParseAddrPort("[::ffff:10.0.0.1]:0"),
+		netip.MustParseAddrPort("[::]:0"),
+		netip.MustParseAddrPort("0.0.0.0:0"),
+		netip.MustParseAddrPort("[2001:db8::1]:443"),
+		netip.MustParseAddrPort("[2001:db8::1]:0"),
+	}
+	seen := make(map[packedSide]sideKey)
+	for _, role := range []flow.Role{flow.Client, flow.Server} {
+		for _, h := range hosts {
+			for _, p := range hosts {
+				k := sideKey{role: role, host: h, peer: p}
+				if old, dup := seen[k.packed()]; dup {
+					t.Fatalf("%+v and %+v pack alike", old, k)
+				}
+				seen[k.packed()] = k
+			}
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -47,7 +46,7 @@ type source struct {
 	hasOne  bool
 	targets map[target]*contact
 	fails   map[failKey]*attemptAgg // failed handshakes, for the per-server findings
-	seen    time.Time               // collector clock when its last connection was added
+	seen    int64                   // collector clock (Collector.clock) when its last connection was added
 }
 
 func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
@@ -60,7 +59,7 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 		s = &source{}
 		col.sources[src] = s
 	}
-	s.seen = col.captureEnd
+	s.seen = col.clock
 	s.attempts++
 	failed := o.failed()
 	if !failed {

@@ -123,7 +123,7 @@ type twSpan struct{ enter, exit int64 } // unix nanoseconds, [enter, exit)
 // closes first stay so). The first TIME_WAIT turns it into a sideAgg.
 type sideCounts struct {
 	conns, activeClose, established int64
-	seen                            time.Time
+	seen                            int64 // collector clock (Collector.clock) when its last connection was added
 }
 
 // count adds connection c, seen from role r, to the counters every side
@@ -149,17 +149,19 @@ func (col *Collector) addTimeWait(c *flow.Conn) {
 		key := sideOf(c, r)
 		a := col.sides[key]
 		if a == nil && !ok {
-			p := col.pendingSides[key]
+			pk := key.packed()
+			p := col.pendingSides[pk]
 			count(c, r, &p.conns, &p.activeClose, &p.established)
-			p.seen = col.captureEnd
-			col.pendingSides[key] = p
+			p.seen = col.clock
+			col.pendingSides[pk] = p
 			continue
 		}
 		if a == nil {
 			a = &sideAgg{settled: math.MinInt64}
-			if p, found := col.pendingSides[key]; found {
+			if pk := key.packed(); len(col.pendingSides) > 0 {
+				p := col.pendingSides[pk]
 				a.conns, a.activeClose, a.established = p.conns, p.activeClose, p.established
-				delete(col.pendingSides, key)
+				delete(col.pendingSides, pk)
 			}
 			col.sides[key] = a
 		}
