@@ -3,6 +3,7 @@ package flow
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -15,11 +16,14 @@ import (
 // linger passed are handed out, idle connections expire, and old
 // tombstones are dropped. Time never goes backwards.
 func (t *Tracker) Advance(now time.Time) {
-	if !now.After(t.now) {
-		return
+	if n := toNanos(now); n > t.now {
+		t.advance(n)
 	}
-	t.now = now
-	nowN := toNanos(now)
+}
+
+// advance is Advance to nowN unix nanoseconds, later than t.now.
+func (t *Tracker) advance(nowN int64) {
+	t.now = nowN
 	for len(t.timeWaits) > 0 && t.timeWaits[0].at <= nowN {
 		tm := t.timeWaits[0]
 		t.timeWaits[0] = timer{}
@@ -42,8 +46,8 @@ func (t *Tracker) Advance(now time.Time) {
 	}
 	t.tombQueue = t.expireTombs(t.tombQueue, nowN-int64(t.cfg.TombstoneTTL))
 	t.openTombQueue = t.expireTombs(t.openTombQueue, nowN-int64(t.cfg.IdleTimeout))
-	if now.Sub(t.lastSweep) >= t.cfg.IdleTimeout/8 {
-		t.lastSweep = now
+	if t.lastSweep == math.MinInt64 || nowN-t.lastSweep >= int64(t.cfg.IdleTimeout/8) {
+		t.lastSweep = nowN
 		t.sweepIdle(nowN)
 	}
 	if cold := int64(t.cfg.ColdAfter); cold >= 0 && nowN-t.lastCold >= cold {
@@ -75,7 +79,7 @@ func (t *Tracker) growCold() {
 	if t.cfg.ColdAfter < 0 || len(t.conns) < max(t.coldCap, minColdCap) {
 		return
 	}
-	t.freezeIdle(toNanos(t.now), int64(t.cfg.ColdAfter/8))
+	t.freezeIdle(t.now, int64(t.cfg.ColdAfter/8))
 	t.coldCap = 2 * len(t.conns)
 }
 

@@ -1,6 +1,7 @@
 package flow
 
 import (
+	"math"
 	"net/netip"
 	"sort"
 	"time"
@@ -143,8 +144,8 @@ type Tracker struct {
 	coldCap       int    // live table size that triggers an early freezing pass
 	scratch       []byte // freezing buffer
 	emit          func(*Conn)
-	now           time.Time
-	lastSweep     time.Time
+	now           int64 // unix nanoseconds of the clock (math.MinInt64 before the first packet)
+	lastSweep     int64 // unix nanoseconds of the last idle sweep (math.MinInt64: none yet)
 	stats         Stats
 }
 
@@ -160,6 +161,8 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 		tombs:     make(map[mapKey]tomb),
 		listeners: make(map[netip.AddrPort]*Listener),
 		emit:      emit,
+		now:       math.MinInt64,
+		lastSweep: math.MinInt64,
 	}
 }
 
@@ -186,8 +189,9 @@ func pureSYN(seg *decode.Segment) bool {
 // Add processes one segment and returns the stream number of the
 // connection it joined. Segments must come in capture order.
 func (t *Tracker) Add(seg *decode.Segment) int64 {
-	if seg.Time.After(t.now) {
-		t.Advance(seg.Time)
+	at := toNanos(seg.Time)
+	if at > t.now {
+		t.advance(at)
 	}
 	mk, dir := canonPacked(seg.Src, seg.Dst)
 	c := t.conns[mk]
@@ -226,14 +230,14 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 		c.LastFrame = seg.Frame
 	}
 	c.End = seg.Time
-	c.lastSeen = toNanos(seg.Time)
+	c.lastSeen = at
 	if seg.Quoted {
 		return c.Stream
 	}
 	c.QuotedOnly = false
 	t.updateBase(c, dir, seg)
 	t.step(c, dir, seg)
-	t.checkDone(c, toNanos(seg.Time))
+	t.checkDone(c, at)
 	stream := c.Stream
 	if t.cfg.ColdAfter >= 0 && c.quiescent() {
 		// Nothing more is expected of it: freeze it while its record is
