@@ -39,7 +39,6 @@ const (
 // Decoder must not be used by several goroutines at once, and frames must
 // be fed in capture order. Decode allocates only to store IP fragments.
 type Decoder struct {
-	eth   layers.Ethernet
 	dot1q layers.Dot1Q
 	now   time.Time // packet time of the frame being decoded
 	frag  reassembler
@@ -133,13 +132,13 @@ func (d *Decoder) ethernet(data []byte, seg *Segment) Outcome {
 	if len(data) < 14 {
 		return Truncated
 	}
-	if d.eth.DecodeFromBytes(data, gopacket.NilDecodeFeedback) != nil {
-		return Malformed
-	}
-	if d.eth.EthernetType < 0x0600 {
+	// Destination and source MAC, then the EtherType (below 0x0600: an
+	// 802.3 length, LLC follows).
+	et := layers.EthernetType(binary.BigEndian.Uint16(data[12:]))
+	if et < 0x0600 {
 		return NotTCP
 	}
-	return d.etherType(d.eth.EthernetType, data[14:], seg)
+	return d.etherType(et, data[14:], seg)
 }
 
 // etherType follows VLAN tags, MPLS labels, PBB, VN-Tag, FabricPath and
