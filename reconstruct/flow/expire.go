@@ -86,9 +86,28 @@ func (t *Tracker) growCold() {
 func (t *Tracker) sweepIdle(now int64) {
 	idle := t.collect(func(lastSeen, _ int64) bool { return now-lastSeen >= int64(t.cfg.IdleTimeout) })
 	sortByStream(idle)
-	for _, r := range idle {
-		t.stats.IdleExpired++
-		t.finish(t.resolve(r))
+	t.handOutRefs(idle, func(c *Conn) { t.stats.IdleExpired++ })
+}
+
+// handOutRefs takes the connections refs name out of the table and hands
+// them out in that order, calling mark on each first. The references name
+// records, so none may move until all are out: compaction waits.
+func (t *Tracker) handOutRefs(refs []connRef, mark func(*Conn)) {
+	t.pinned = true
+	for _, r := range refs {
+		c := r.conn
+		if c == nil {
+			delete(t.frozen, r.key)
+			c = t.unfreeze(r.key, r.frozen())
+		} else {
+			delete(t.conns, r.key)
+		}
+		mark(c)
+		t.handOut(c, r.key)
+	}
+	t.pinned = false
+	if t.records.wasteful() {
+		t.compact()
 	}
 }
 
@@ -126,14 +145,6 @@ func (t *Tracker) collect(keep func(lastSeen, stream int64) bool) []connRef {
 		}
 	}
 	return out
-}
-
-// resolve returns the live connection r names, thawing it if frozen.
-func (t *Tracker) resolve(r connRef) *Conn {
-	if r.conn != nil {
-		return r.conn
-	}
-	return t.thaw(r.key)
 }
 
 // alloc returns a Conn record from the free list, or a new one.
@@ -179,7 +190,7 @@ func (t *Tracker) unfreeze(mk mapKey, f frozenConn) *Conn {
 		panic(fmt.Sprintf("flow: frozen connection unreadable: %v", err))
 	}
 	t.records.free(f.rec)
-	if !t.flushing && t.records.wasteful() {
+	if !t.pinned && t.records.wasteful() {
 		t.compact()
 	}
 	c.Zeek.SetPorts(t.cfg.ZeekPorts)
@@ -233,6 +244,11 @@ func (t *Tracker) finish(c *Conn) {
 	if t.conns[mk] == c {
 		delete(t.conns, mk)
 	}
+	t.handOut(c, mk)
+}
+
+// handOut is finish for a connection already out of the table.
+func (t *Tracker) handOut(c *Conn, mk mapKey) {
 	tb := tomb{stream: c.Stream, base: c.base, baseKnown: c.baseKnown, at: c.lastSeen}
 	t.tombs[mk] = tb
 	if c.Done() {
@@ -293,12 +309,10 @@ func (t *Tracker) evict() {
 	slices.SortFunc(out, func(a, b connRef) int {
 		return evictKey{a.lastSeen, a.stream}.compare(evictKey{b.lastSeen, b.stream})
 	})
-	for _, r := range out {
-		c := t.resolve(r)
+	t.handOutRefs(out, func(c *Conn) {
 		c.evicted = true
 		t.stats.Evicted++
-		t.finish(c)
-	}
+	})
 }
 
 // evictKey orders connections for eviction: least recently active first,
@@ -351,8 +365,8 @@ func nth(keys []evictKey, k int) evictKey {
 // first).
 func (t *Tracker) Flush(end time.Time) {
 	t.Advance(end)
-	t.flushing = true
-	defer func() { t.flushing = false }()
+	t.pinned = true
+	defer func() { t.pinned = false }()
 	rest := t.collect(nil)
 	sortByStream(rest)
 	// Every connection goes: the tables are dropped now, so their memory

@@ -130,7 +130,7 @@ type Tracker struct {
 	conns         map[mapKey]*Conn
 	frozen        map[mapKey]frozenConn // connections without packets for ColdAfter
 	records       recordStore           // the frozen connections' records
-	flushing      bool                  // Flush is emptying the table: no compaction
+	pinned        bool                  // records are named from outside the table (Flush, evict): no compaction
 	tombs         map[mapKey]tomb
 	tombQueue     []tombRef   // tombstones of finished connections, by time
 	openTombQueue []tombRef   // tombstones of connections handed out open, by time
