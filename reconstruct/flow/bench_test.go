@@ -2,6 +2,7 @@ package flow
 
 import (
 	"net/netip"
+	"runtime"
 	"testing"
 	"time"
 
@@ -11,7 +12,7 @@ import (
 // benchFlows opens n connections (full handshakes) on a fresh tracker and
 // returns it with one client-to-server and one server-to-client segment
 // template per connection, sequence numbers just past the handshake.
-func benchFlows(b *testing.B, n int) (*Tracker, []decode.Segment, []decode.Segment, time.Time) {
+func benchFlows(b testing.TB, n int) (*Tracker, []decode.Segment, []decode.Segment, time.Time) {
 	b.Helper()
 	tr := NewTracker(Config{}, func(*Conn) {})
 	srv := netip.MustParseAddrPort("10.200.0.1:443")
@@ -132,4 +133,42 @@ func BenchmarkFreezeThaw(b *testing.B) {
 	}
 	b.ReportMetric(float64(recBytes), "bytes/record")
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conns/s")
+}
+
+// heapInUse returns the live heap after a full collection.
+func heapInUse() int64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return int64(ms.HeapAlloc)
+}
+
+// TestOpenConnMemory measures the tracker's heap per open connection
+// (established by a handshake, then quiet): live, and frozen once idle for
+// ColdAfter. The figure is the difference between 150,000 and 50,000
+// connections, so fixed costs (the free list, the first chunks) cancel.
+// The frozen figure is bounded: it is the one the README documents.
+func TestOpenConnMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds 200,000 connections; skipped with -short")
+	}
+	measure := func(n int) (live, frozen int64) {
+		base := heapInUse()
+		tr, _, _, now := benchFlows(t, n)
+		live = heapInUse() - base
+		tr.Advance(now.Add(tr.cfg.ColdAfter + time.Second))
+		if len(tr.conns) != 0 || len(tr.frozen) != n {
+			t.Fatalf("%d live and %d frozen after ColdAfter, want 0 and %d", len(tr.conns), len(tr.frozen), n)
+		}
+		frozen = heapInUse() - base
+		runtime.KeepAlive(tr)
+		return live, frozen
+	}
+	live1, frozen1 := measure(50_000)
+	live2, frozen2 := measure(150_000)
+	live, frozen := (live2-live1)/100_000, (frozen2-frozen1)/100_000
+	t.Logf("heap per open connection: %d bytes live, %d bytes frozen", live, frozen)
+	if frozen > 450 {
+		t.Errorf("a frozen open connection takes %d bytes of heap, want at most 450", frozen)
+	}
 }

@@ -68,6 +68,15 @@ func (t *Tracker) freezeIdle(now, idle int64) {
 			t.freeze(mk, c)
 		}
 	}
+	// A map keeps the size of its busiest moment: once the live table is
+	// down to a quarter of its peak, it moves to a map of its size.
+	if t.connsPeak >= 4096 && len(t.conns) <= t.connsPeak/4 {
+		fresh := make(map[mapKey]*Conn, len(t.conns))
+		for mk, c := range t.conns {
+			fresh[mk] = c
+		}
+		t.conns, t.connsPeak = fresh, len(t.conns)
+	}
 }
 
 // growCold runs before a new connection enters the live table. A table that
@@ -177,6 +186,7 @@ func (t *Tracker) thaw(mk mapKey) *Conn {
 	delete(t.frozen, mk)
 	c := t.unfreeze(mk, f)
 	t.conns[mk] = c
+	t.connsPeak = max(t.connsPeak, len(t.conns))
 	return c
 }
 
@@ -202,10 +212,13 @@ func (t *Tracker) unfreeze(mk mapKey, f frozenConn) *Conn {
 func (t *Tracker) compact() {
 	old := t.records
 	t.records = newRecordStore()
+	// The table is rebuilt too: a map keeps the size of its busiest moment.
+	fresh := make(map[mapKey]frozenConn, len(t.frozen))
 	for mk, f := range t.frozen {
 		f.rec = t.records.put(old.get(f.rec))
-		t.frozen[mk] = f
+		fresh[mk] = f
 	}
+	t.frozen = fresh
 }
 
 // lookup returns the connection of mk if it is the one numbered id,

@@ -130,6 +130,7 @@ type Tracker struct {
 	conns         map[mapKey]*Conn
 	frozen        map[mapKey]frozenConn // connections without packets for ColdAfter
 	records       recordStore           // the frozen connections' records
+	connsPeak     int                   // most live connections since conns was last rebuilt
 	pinned        bool                  // records are named from outside the table (Flush, evict): no compaction
 	tombs         map[mapKey]tomb
 	tombQueue     []tombRef   // tombstones of finished connections, by time
@@ -316,6 +317,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		}
 	}
 	t.conns[key.packed()] = c
+	t.connsPeak = max(t.connsPeak, len(t.conns))
 	return c
 }
 
