@@ -168,7 +168,7 @@ func TestOpenConnMemory(t *testing.T) {
 	live2, frozen2 := measure(150_000)
 	live, frozen := (live2-live1)/100_000, (frozen2-frozen1)/100_000
 	t.Logf("heap per open connection: %d bytes live, %d bytes frozen", live, frozen)
-	if frozen > 450 {
-		t.Errorf("a frozen open connection takes %d bytes of heap, want at most 450", frozen)
+	if frozen > 400 {
+		t.Errorf("a frozen open connection takes %d bytes of heap, want at most 400", frozen)
 	}
 }

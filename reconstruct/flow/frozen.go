@@ -44,7 +44,7 @@ func (c *Conn) head() frozenHead {
 func (c *Conn) appendFrozen(b []byte) []byte {
 	b = varint.AppendBools(b, c.ClientDir != 0, c.RolesInferred, c.Midstream, c.QuotedOnly,
 		c.zeekFirst != 0, c.done, c.listener, c.evicted)
-	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1])
+	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1], c.doneAt != 0)
 	b = varint.AppendI(b, c.LastFrame-c.FirstFrame)
 	b = varint.AppendI(b, c.Start.Unix())
 	b = varint.AppendU(b, uint64(c.Start.Nanosecond()))
@@ -58,7 +58,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 	}
 	b = varint.AppendU32(b, c.base[0])
 	b = varint.AppendU32(b, c.base[1])
-	b = varint.AppendI(b, c.doneAt-c.lastSeen)
+	b = appendSet(b, c.doneAt, c.lastSeen)
 	for i := range c.EP {
 		b = c.EP[i].appendFrozen(b, c)
 	}
@@ -77,6 +77,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
 	b = append(b, byte(e.State))
 	b = varint.AppendBools(b, e.SentSYN, e.SentFIN, e.SentRST, e.isnKnown, e.nxtKnown, e.ackKnown, e.winKnown)
+	b = varint.AppendBools(b, e.FINFrame != 0, e.finAt != 0, e.timeWait != 0)
 	b = varint.AppendI(b, e.SinceFrame-c.FirstFrame)
 	b = varint.AppendI(b, e.since-c.lastSeen)
 	for _, v := range [...]int64{e.Packets, e.PayloadBytes, e.IPBytes, int64(e.SYNs), int64(e.FINs), int64(e.RSTs)} {
@@ -85,8 +86,8 @@ func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
 	for _, s := range [...][]uint32{e.synFrame[:], e.synAt[:], e.finFrame[:], e.rstFrame[:]} {
 		b = appendTrimmed(b, s)
 	}
-	b = varint.AppendI(b, e.FINFrame-c.FirstFrame)
-	b = varint.AppendI(b, e.finAt-c.lastSeen)
+	b = appendSet(b, e.FINFrame, c.FirstFrame)
+	b = appendSet(b, e.finAt, c.lastSeen)
 	b = varint.AppendI(b, e.PayloadAfterPeerFIN)
 	b = varint.AppendU32(b, uint32(e.isn))
 	for _, s := range [...]tcpstate.Seq{e.finSeq, e.sndNxt, e.ackSent} {
@@ -94,7 +95,7 @@ func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
 	}
 	b = varint.AppendU(b, uint64(e.window))
 	b = append(b, byte(e.wscale))
-	b = varint.AppendI(b, e.timeWait-c.lastSeen)
+	b = appendSet(b, e.timeWait, c.lastSeen)
 	b = append(b, e.nholes)
 	for _, h := range e.holes[:min(e.nholes, maxHoles)] {
 		b = varint.AppendU(b, uint64(uint32(h.start-e.isn)))
@@ -144,7 +145,8 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 	if zeekFirst {
 		c.zeekFirst = DirBA
 	}
-	r.Bools(&c.baseKnown[0], &c.baseKnown[1])
+	var hasDone bool
+	r.Bools(&c.baseKnown[0], &c.baseKnown[1], &hasDone)
 	c.LastFrame = c.FirstFrame + r.I()
 	startSec := r.I()
 	c.Start = time.Unix(startSec, int64(r.U())).UTC()
@@ -156,7 +158,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 		*v = int(r.I())
 	}
 	c.base[0], c.base[1] = r.U32(), r.U32()
-	c.doneAt = c.lastSeen + r.I()
+	c.doneAt = readSet(r, hasDone, c.lastSeen)
 	for i := range c.EP {
 		c.EP[i].readFrozen(r, c)
 	}
@@ -190,6 +192,8 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn) {
 	e.State = tcpstate.State(r.Byte())
 	r.Bools(&e.SentSYN, &e.SentFIN, &e.SentRST, &e.isnKnown, &e.nxtKnown, &e.ackKnown, &e.winKnown)
+	var hasFINFrame, hasFinAt, hasTimeWait bool
+	r.Bools(&hasFINFrame, &hasFinAt, &hasTimeWait)
 	e.SinceFrame = c.FirstFrame + r.I()
 	e.since = c.lastSeen + r.I()
 	e.Packets, e.PayloadBytes, e.IPBytes = r.I(), r.I(), r.I()
@@ -197,8 +201,8 @@ func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn) {
 	for _, s := range [...][]uint32{e.synFrame[:], e.synAt[:], e.finFrame[:], e.rstFrame[:]} {
 		readTrimmed(r, s)
 	}
-	e.FINFrame = c.FirstFrame + r.I()
-	e.finAt = c.lastSeen + r.I()
+	e.FINFrame = readSet(r, hasFINFrame, c.FirstFrame)
+	e.finAt = readSet(r, hasFinAt, c.lastSeen)
 	e.PayloadAfterPeerFIN = r.I()
 	e.isn = tcpstate.Seq(r.U32())
 	for _, s := range [...]*tcpstate.Seq{&e.finSeq, &e.sndNxt, &e.ackSent} {
@@ -206,7 +210,7 @@ func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn) {
 	}
 	e.window = uint32(r.U())
 	e.wscale = int8(r.Byte())
-	e.timeWait = c.lastSeen + r.I()
+	e.timeWait = readSet(r, hasTimeWait, c.lastSeen)
 	e.nholes = r.Byte()
 	if e.nholes > maxHoles {
 		r.Fail()
@@ -231,4 +235,23 @@ func (m *mapKey) unpacked() Key {
 		A: netip.AddrPortFrom(addr(m[0:16], m[36]&1 != 0), uint16(m[32])<<8|uint16(m[33])),
 		B: netip.AddrPortFrom(addr(m[16:32], m[36]&2 != 0), uint16(m[34])<<8|uint16(m[35])),
 	}
+}
+
+// appendSet appends v, a value whose zero means "none" (a frame number, a
+// time), as its difference from base when set; the flag saying whether it
+// is set is written with the record's other flags. An unset value, which
+// as a difference would take ten bytes, takes none.
+func appendSet(b []byte, v, base int64) []byte {
+	if v == 0 {
+		return b
+	}
+	return varint.AppendI(b, v-base)
+}
+
+// readSet reads a value written by appendSet.
+func readSet(r *varint.Reader, set bool, base int64) int64 {
+	if !set {
+		return 0
+	}
+	return base + r.I()
 }
