@@ -220,7 +220,13 @@ func (s *source) openFile(name string) (*fileReader, error) {
 		r = bufio.NewReaderSize(in, readBufferSize)
 	}
 	if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(r)
+		// The decompressor reads a byte at a time: through a bufio.Reader,
+		// which it has a fast path for.
+		br, ok := r.(*bufio.Reader)
+		if !ok {
+			br = bufio.NewReaderSize(r, readBufferSize)
+		}
+		zr, err := gzip.NewReader(br)
 		if err != nil {
 			rc.Close()
 			return nil, &FileError{File: name, Err: newProblem(ErrNotCapture, "bad gzip header: %v", err)}
