@@ -3,7 +3,8 @@
 # in the same run. Whole-process wall time and peak RSS come from
 # /usr/bin/time -v; each figure is the median of RUNS runs.
 #
-#   bench/run.sh              # full run (about 20 minutes on 2 cores)
+#   bench/run.sh              # full run (about 8 minutes on 2 cores once the
+#                             # captures exist, 20 with generating them)
 #   QUICK=1 bench/run.sh      # small capture only, 3 runs
 #
 # Environment:
