@@ -110,6 +110,47 @@ func TestPrefetchInPlace(t *testing.T) {
 	}
 }
 
+// TestReadAheadLargeRecords reads pcap and pcapng files whose records,
+// up to 200 KiB, keep straddling the read-ahead chunks (some too long to
+// be joined in a chunk's headroom), read ahead and directly.
+func TestReadAheadLargeRecords(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	le := binary.LittleEndian
+	p, ng := newPcap(le, false, 1, 0), newNg(le).iface(1, 0, -1, 0)
+	for i := range 120 {
+		n := 60 + rng.IntN(200<<10)
+		if i%3 == 0 {
+			n = 60 + rng.IntN(1500)
+		}
+		p = p.record(uint32(i), 0, payload(n, byte(i)), 0)
+		ng = ng.epb(0, uint64(i)*1e6, payload(n, byte(i)), 0)
+	}
+	for name, data := range map[string][]byte{"pcap": p.b, "pcapng": ng.b} {
+		if len(data) < 4*prefetchChunk {
+			t.Fatalf("%s: %d bytes, too few to cross several chunks", name, len(data))
+		}
+		read := func(ahead bool) []string {
+			src := NewReader(name, bytes.NewReader(data), Options{ReadAhead: ahead})
+			defer src.Close()
+			var out []string
+			for {
+				pkt, err := src.Next()
+				if err == io.EOF {
+					return out
+				}
+				if err != nil {
+					t.Fatalf("%s, read ahead %v: %v", name, ahead, err)
+				}
+				out = append(out, fmt.Sprintf("%d %d %d %x", pkt.Frame, pkt.Offset, pkt.Length, pkt.Data))
+			}
+		}
+		direct, ahead := read(false), read(true)
+		if len(direct) != 120 || !slices.Equal(direct, ahead) {
+			t.Errorf("%s: %d packets read directly, %d read ahead, or they differ", name, len(direct), len(ahead))
+		}
+	}
+}
+
 // TestStdin reads "-" from a pipe standing in for standard input, plain and
 // gzip-compressed, through the read-ahead goroutines.
 func TestStdin(t *testing.T) {
