@@ -1,7 +1,6 @@
 package findings
 
 import (
-	"math"
 	"net/netip"
 	"slices"
 	"strings"
@@ -35,7 +34,7 @@ type Collector struct {
 	floods       map[netip.AddrPort]*floodAgg // syn_flood
 	scratch      []int64
 	captureEnd   time.Time // latest last packet of any connection added: the collector's clock
-	clock        int64     // captureEnd in unix nanoseconds (see unixNanos)
+	clock        int64     // captureEnd in unix nanoseconds (flow.UnixNanos)
 
 	// Settled sources: the findings of those found scanning, and their
 	// addresses (a scanner's probe resets are not reported).
@@ -143,18 +142,6 @@ func (g *group) sortKey() int64 {
 	return g.firstFrame
 }
 
-// unixNanos returns t in unix nanoseconds, clamped to the int64 range
-// (years 1678 to 2262), for the clocks kept per client.
-func unixNanos(t time.Time) int64 {
-	switch sec := t.Unix(); {
-	case sec <= math.MinInt64/int64(time.Second):
-		return math.MinInt64
-	case sec >= math.MaxInt64/int64(time.Second):
-		return math.MaxInt64
-	}
-	return t.UnixNano()
-}
-
 // sideKey names one endpoint side of a group of connections: a server
 // host:port, or a client host towards one server host:port (a client's
 // ephemeral ports do not make a useful group).
@@ -236,7 +223,7 @@ func (col *Collector) Add(c *flow.Conn) {
 	}
 	if c.End.After(col.captureEnd) {
 		col.captureEnd = c.End
-		col.clock = unixNanos(c.End)
+		col.clock = flow.UnixNanos(c.End)
 	}
 	if !col.captureEnd.Before(col.nextSweep) {
 		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
@@ -260,7 +247,7 @@ func (col *Collector) Add(c *flow.Conn) {
 // Horizon/8 of capture time, so each pass visits the groups of at most
 // about 1.125 horizons.
 func (col *Collector) settle(cutoff time.Time) {
-	cut := unixNanos(cutoff)
+	cut := flow.UnixNanos(cutoff)
 	for a, s := range col.sources {
 		if s.seen < cut {
 			col.retireSource(a, s)

@@ -136,12 +136,13 @@ func (e *Endpoint) Since() time.Time { return fromNanos(e.since) }
 // FINTime returns when the endpoint first sent FIN (valid when SentFIN).
 func (e *Endpoint) FINTime() time.Time { return fromNanos(e.finAt) }
 
-// Times are kept as unix nanoseconds: 8 bytes and no pointer, where a
+// UnixNanos returns t in unix nanoseconds, the clock the tracker (and the
+// findings' per-client state) keep: 8 bytes and no pointer, where a
 // time.Time takes 24 and holds a *Location the collector scans. Times
 // outside int64 nanoseconds (years before 1678 or after 2261, such as the
 // zero time of a pcapng simple packet block) are clamped; the zero time
 // round-trips.
-func toNanos(t time.Time) int64 {
+func UnixNanos(t time.Time) int64 {
 	switch sec := t.Unix(); {
 	case sec <= math.MinInt64/int64(time.Second):
 		return math.MinInt64

@@ -16,7 +16,7 @@ import (
 // linger passed are handed out, idle connections expire, and old
 // tombstones are dropped. Time never goes backwards.
 func (t *Tracker) Advance(now time.Time) {
-	if n := toNanos(now); n > t.now {
+	if n := UnixNanos(now); n > t.now {
 		t.advance(n)
 	}
 }

@@ -113,7 +113,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		case !s.SentFIN:
 			s.SentFIN = true
 			s.finSeq = fs
-			s.finAt = toNanos(seg.Time)
+			s.finAt = UnixNanos(seg.Time)
 			s.FINFrame = seg.Frame
 			if c.ClosedBy < 0 {
 				c.ClosedBy = int8(sr)

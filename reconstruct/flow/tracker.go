@@ -190,7 +190,7 @@ func pureSYN(seg *decode.Segment) bool {
 // Add processes one segment and returns the stream number of the
 // connection it joined. Segments must come in capture order.
 func (t *Tracker) Add(seg *decode.Segment) int64 {
-	at := toNanos(seg.Time)
+	at := UnixNanos(seg.Time)
 	if at > t.now {
 		t.advance(at)
 	}
@@ -304,7 +304,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 			d = 1 - d
 		}
 		c.EP[r].Addr = key.Src(d)
-		c.EP[r].since = toNanos(seg.Time)
+		c.EP[r].since = UnixNanos(seg.Time)
 		c.EP[r].SinceFrame = seg.Frame
 		c.EP[r].wscale = -1
 	}
@@ -371,10 +371,10 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 		c.Transitions = make([]Transition, 0, 4)
 	}
 	c.Transitions = append(c.Transitions, Transition{
-		Frame: seg.Frame, at: toNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why,
+		Frame: seg.Frame, at: UnixNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why,
 	})
 	ep.State = to
-	ep.since = toNanos(seg.Time)
+	ep.since = UnixNanos(seg.Time)
 	ep.SinceFrame = seg.Frame
 	if to == tcpstate.TimeWait {
 		t.startTimeWait(c, r, seg.Time)
@@ -384,7 +384,7 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 // startTimeWait (re)starts endpoint r's 2*MSL timer at time at.
 func (t *Tracker) startTimeWait(c *Conn, r Role, at time.Time) {
 	ep := &c.EP[r]
-	ep.timeWait = toNanos(at.Add(2 * t.cfg.MSL))
+	ep.timeWait = UnixNanos(at.Add(2 * t.cfg.MSL))
 	t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, key: c.Key.packed(), id: c.id, role: r})
 }
 
