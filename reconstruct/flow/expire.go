@@ -107,7 +107,7 @@ func (t *Tracker) handOutRefs(refs []connRef, mark func(*Conn)) {
 		c := r.conn
 		if c == nil {
 			delete(t.frozen, r.key)
-			c = t.unfreeze(r.key, r.frozen())
+			c = t.unfreeze(r.key, r.frozenConn)
 		} else {
 			delete(t.conns, r.key)
 		}
@@ -120,20 +120,12 @@ func (t *Tracker) handOutRefs(refs []connRef, mark func(*Conn)) {
 	}
 }
 
-// connRef is a connection in the table, live (conn) or frozen (key).
+// connRef is a connection in the table: live (conn), or frozen (conn nil,
+// its table entry). The head is filled for both.
 type connRef struct {
-	conn       *Conn
-	key        mapKey
-	stream     int64
-	firstFrame int64
-	lastSeen   int64
-	id         uint32 // frozen: the rest of its head
-	rec        recRef // frozen: its record
-}
-
-// frozen returns the table entry of the frozen connection r names.
-func (r *connRef) frozen() frozenConn {
-	return frozenConn{frozenHead{lastSeen: r.lastSeen, stream: r.stream, firstFrame: r.firstFrame, id: r.id}, r.rec}
+	conn *Conn
+	key  mapKey
+	frozenConn
 }
 
 // collect returns the connections, live and frozen, whose last packet
@@ -145,12 +137,12 @@ func (t *Tracker) collect(keep func(lastSeen, stream int64) bool) []connRef {
 	}
 	for mk, c := range t.conns {
 		if keep == nil || keep(c.lastSeen, c.Stream) {
-			out = append(out, connRef{conn: c, key: mk, stream: c.Stream, firstFrame: c.FirstFrame, lastSeen: c.lastSeen})
+			out = append(out, connRef{conn: c, key: mk, frozenConn: frozenConn{frozenHead: c.head()}})
 		}
 	}
 	for mk, f := range t.frozen {
 		if keep == nil || keep(f.lastSeen, f.stream) {
-			out = append(out, connRef{key: mk, stream: f.stream, firstFrame: f.firstFrame, lastSeen: f.lastSeen, id: f.id, rec: f.rec})
+			out = append(out, connRef{key: mk, frozenConn: f})
 		}
 	}
 	return out
@@ -391,7 +383,7 @@ func (t *Tracker) Flush(end time.Time) {
 		rest[i] = connRef{}
 		c := r.conn
 		if c == nil {
-			c = t.unfreeze(r.key, r.frozen())
+			c = t.unfreeze(r.key, r.frozenConn)
 		}
 		t.emit(c)
 		t.recycle(c)
