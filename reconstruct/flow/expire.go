@@ -115,9 +115,7 @@ func (t *Tracker) handOutRefs(refs []connRef, mark func(*Conn)) {
 		t.handOut(c, r.key)
 	}
 	t.pinned = false
-	if t.records.wasteful() {
-		t.compact()
-	}
+	t.tidy()
 }
 
 // connRef is a connection in the table: live (conn), or frozen (conn nil,
@@ -192,11 +190,17 @@ func (t *Tracker) unfreeze(mk mapKey, f frozenConn) *Conn {
 		panic(fmt.Sprintf("flow: frozen connection unreadable: %v", err))
 	}
 	t.records.free(f.rec)
+	t.tidy()
+	c.Zeek.SetPorts(t.cfg.ZeekPorts)
+	return c
+}
+
+// tidy compacts the record store once it is mostly garbage, unless
+// references to records are held (pinned).
+func (t *Tracker) tidy() {
 	if !t.pinned && t.records.wasteful() {
 		t.compact()
 	}
-	c.Zeek.SetPorts(t.cfg.ZeekPorts)
-	return c
 }
 
 // compact rewrites the frozen records into fresh chunks, dropping the

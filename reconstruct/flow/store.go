@@ -4,8 +4,9 @@ package flow
 // chunks: the collector sees a few pointer-free objects instead of one per
 // connection, and the table's map of references holds no pointers at all,
 // so it is never scanned. Freed space is counted per chunk; a chunk whose
-// records are all freed is dropped, and Compact rewrites the live records
-// into fresh chunks once more than half of the space is garbage.
+// records are all freed is dropped, and the tracker rewrites the live
+// records into fresh chunks once more than half of the space is garbage
+// (Tracker.compact).
 type recordStore struct {
 	chunks [][]byte // nil once every record in it was freed
 	live   []int    // bytes of live records per chunk
