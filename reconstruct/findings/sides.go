@@ -158,8 +158,9 @@ func (col *Collector) addTimeWait(c *flow.Conn) {
 		}
 		if a == nil {
 			a = &sideAgg{settled: math.MinInt64}
-			if pk := key.packed(); len(col.pendingSides) > 0 {
-				p := col.pendingSides[pk]
+			// The side's earlier connections, counted while it was pending.
+			pk := key.packed()
+			if p, found := col.pendingSides[pk]; found {
 				a.conns, a.activeClose, a.established = p.conns, p.activeClose, p.established
 				delete(col.pendingSides, pk)
 			}
