@@ -145,16 +145,5 @@ func (p *prefetchReader) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-// ReadByte implements io.ByteReader, which the gzip reader uses to read
-// no further than its stream.
-func (p *prefetchReader) ReadByte() (byte, error) {
-	if len(p.cur) == 0 && !p.next() {
-		return 0, p.err
-	}
-	c := p.cur[0]
-	p.cur = p.cur[1:]
-	return c, nil
-}
-
 // stop tells the filling goroutine to end; it does at its next hand-off.
 func (p *prefetchReader) stop() { p.once.Do(func() { close(p.done) }) }

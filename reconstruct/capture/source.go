@@ -247,7 +247,6 @@ func (s *source) openFile(name string) (*fileReader, error) {
 // input, or a prefetchReader that reads it ahead in place.
 type byteSource interface {
 	io.Reader
-	io.ByteReader
 	Peek(n int) ([]byte, error)
 	Discard(n int) (int, error)
 }
