@@ -80,17 +80,17 @@ func FuzzReader(f *testing.F) {
 	f.Add(multiInterface(be))
 	f.Add(newNg(le).iface(1, 64, 0x80|20, -5).spb(payload(100, 0), 100).b)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		direct := fuzzRead(t, data, false)
-		if ahead := fuzzRead(t, data, true); !slices.Equal(direct, ahead) {
+		direct := readChecked(t, data, Options{MaxPacket: 4096})
+		if ahead := readChecked(t, data, Options{MaxPacket: 4096, ReadAhead: true}); !slices.Equal(direct, ahead) {
 			t.Fatalf("read ahead: %q\nread directly: %q", ahead, direct)
 		}
 	})
 }
 
-// fuzzRead reads data to the end, checking the reader's invariants, and
-// returns what it read: one line a packet or error.
-func fuzzRead(t *testing.T, data []byte, ahead bool) []string {
-	src := NewReader("fuzz", bytes.NewReader(data), Options{MaxPacket: 4096, ReadAhead: ahead})
+// readChecked reads data to the end with opt, checking the reader's
+// invariants, and returns what it read: one line a packet or error.
+func readChecked(t *testing.T, data []byte, opt Options) []string {
+	src := NewReader("fuzz", bytes.NewReader(data), opt)
 	defer src.Close()
 	var out []string
 	errs, ended := 0, false
@@ -105,7 +105,7 @@ func fuzzRead(t *testing.T, data []byte, ahead bool) []string {
 			out = append(out, "error: "+err.Error())
 			continue
 		}
-		if len(p.Data) != p.CaptureLength || p.CaptureLength > 4096 || p.Length < p.CaptureLength {
+		if len(p.Data) != p.CaptureLength || p.CaptureLength > opt.maxPacket() || p.Length < p.CaptureLength {
 			t.Fatalf("frame %d: len(Data)=%d CaptureLength=%d Length=%d", p.Frame, len(p.Data), p.CaptureLength, p.Length)
 		}
 		if p.Frame < 1 || p.Frame > src.Frames() {

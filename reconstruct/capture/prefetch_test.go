@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"testing/iotest"
 
@@ -123,22 +124,12 @@ func TestReadAheadLargeRecords(t *testing.T) {
 		if len(data) < 4*prefetchChunk {
 			t.Fatalf("%s: %d bytes, too few to cross several chunks", name, len(data))
 		}
-		read := func(ahead bool) []string {
-			src := NewReader(name, bytes.NewReader(data), Options{ReadAhead: ahead})
-			defer src.Close()
-			var out []string
-			for {
-				pkt, err := src.Next()
-				if err == io.EOF {
-					return out
-				}
-				if err != nil {
-					t.Fatalf("%s, read ahead %v: %v", name, ahead, err)
-				}
-				out = append(out, fmt.Sprintf("%d %d %d %x", pkt.Frame, pkt.Offset, pkt.Length, pkt.Data))
+		direct, ahead := readChecked(t, data, Options{}), readChecked(t, data, Options{ReadAhead: true})
+		for _, line := range slices.Concat(direct, ahead) {
+			if strings.HasPrefix(line, "error: ") {
+				t.Fatalf("%s: %s", name, line)
 			}
 		}
-		direct, ahead := read(false), read(true)
 		if len(direct) != 120 || !slices.Equal(direct, ahead) {
 			t.Errorf("%s: %d packets read directly, %d read ahead, or they differ", name, len(direct), len(ahead))
 		}
