@@ -46,7 +46,7 @@ func Connection(c *flow.Conn) result.Connection {
 	for i, t := range c.Transitions {
 		rc.Transitions[i] = result.Transition{
 			Frame: t.Frame, Time: t.Time(), Endpoint: t.Endpoint.String(),
-			From: t.From.String(), To: t.To.String(), Cause: t.Cause(),
+			From: t.From.String(), To: t.To.String(), Cause: t.Cause(), Evidence: t.Evidence.String(),
 		}
 	}
 	orig, resp := c.Zeek.Sizes()
@@ -65,6 +65,7 @@ func endpoint(e *flow.Endpoint, since *time.Time) result.Endpoint {
 		Addr:         e.Addr.Addr().Unmap().String(),
 		Port:         e.Addr.Port(),
 		State:        e.State.String(),
+		Evidence:     e.Evidence.String(),
 		Since:        since,
 		Packets:      e.Packets,
 		PayloadBytes: e.PayloadBytes,

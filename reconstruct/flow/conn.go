@@ -35,6 +35,9 @@ const MaxFlagFrames = 4
 type Endpoint struct {
 	Addr  netip.AddrPort
 	State tcpstate.State
+	// Evidence says how State is known: observed in the endpoint's own
+	// packets, inferred from the peer's, or assumed.
+	Evidence tcpstate.Evidence
 	// SinceFrame is the frame of the endpoint's last state change (or of
 	// the connection's first packet when it never changed); Since returns
 	// its time.
@@ -213,6 +216,8 @@ type Transition struct {
 	Endpoint Role
 	From, To tcpstate.State
 	cause    cause
+	// Evidence says how the change is known (see Endpoint.Evidence).
+	Evidence tcpstate.Evidence
 }
 
 // Time returns when the transition happened (capture time).
@@ -229,6 +234,15 @@ const (
 	causeMidstream cause = cause(2*tcpstate.NumEvents) + iota
 	causeSimultaneousClose
 	causeReused
+	// Deductions from a capture that misses packets (one direction, a
+	// late start, capture loss); their evidence is Inferred.
+	causeUnseenSYNACK    // the peer acknowledged a SYN-ACK the capture missed: it was sent
+	causeAckedSYNACK     // the endpoint acknowledged a SYN-ACK the capture missed
+	causeUnseenHandshake // the server went on after a handshake ACK the capture missed
+	causePeerData        // the endpoint's data was acknowledged (mid-stream pickup)
+	causeUnseenFIN       // the peer acknowledged a FIN the capture missed: it was sent
+	causeAckedFIN        // the endpoint acknowledged a FIN the capture missed
+	causeFINNotRetransmitted
 	numCauses
 )
 
@@ -238,6 +252,14 @@ var causeText = [numCauses]string{
 	causeMidstream:         "midstream pickup",
 	causeSimultaneousClose: "sent FIN before receiving peer's FIN",
 	causeReused:            "4-tuple reused by a new connection",
+
+	causeUnseenSYNACK:        "sent SYN-ACK (not captured: the peer acknowledged it)",
+	causeAckedSYNACK:         "acknowledged a SYN-ACK the capture missed",
+	causeUnseenHandshake:     "sent after the handshake's ACK (not captured)",
+	causePeerData:            "sent data (not captured: the peer acknowledged it)",
+	causeUnseenFIN:           "sent FIN (not captured: the peer acknowledged it)",
+	causeAckedFIN:            "acknowledged a FIN the capture missed",
+	causeFINNotRetransmitted: "FIN acknowledged (not captured: never retransmitted)",
 }
 
 func eventCause(r tcpstate.Role, e tcpstate.Event) cause {
@@ -297,6 +319,9 @@ type Conn struct {
 	listener  bool  // the server's SYN-ACK was counted for its listener
 	evicted   bool
 	id        uint32 // the tracker's number for this connection record: timers name it
+	// finCand is a FIN the capture missed that one endpoint's
+	// acknowledgement implies, until it is committed or refuted (infer.go).
+	finCand finCandidate
 }
 
 // Role returns the role of the sender in direction d.

@@ -277,6 +277,7 @@ func (t *Tracker) handOut(c *Conn, mk mapKey) {
 			delete(t.tombs, ref.key)
 		}
 	}
+	t.settle(c, t.now)
 	t.emit(c)
 	t.recycle(c)
 }
@@ -389,6 +390,7 @@ func (t *Tracker) Flush(end time.Time) {
 		if c == nil {
 			c = t.unfreeze(r.key, r.frozenConn)
 		}
+		t.settle(c, max(t.now, UnixNanos(end)))
 		t.emit(c)
 		t.recycle(c)
 	}

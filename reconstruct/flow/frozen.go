@@ -44,7 +44,7 @@ func (c *Conn) head() frozenHead {
 func (c *Conn) appendFrozen(b []byte) []byte {
 	b = varint.AppendBools(b, c.ClientDir != 0, c.RolesInferred, c.Midstream, c.QuotedOnly,
 		c.zeekFirst != 0, c.done, c.listener, c.evicted)
-	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1], c.doneAt != 0)
+	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1], c.doneAt != 0, c.finCand.set, c.finCand.by != 0)
 	b = varint.AppendI(b, c.LastFrame-c.FirstFrame)
 	b = varint.AppendI(b, c.Start.Unix())
 	b = varint.AppendU(b, uint64(c.Start.Nanosecond()))
@@ -59,6 +59,11 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 	b = varint.AppendU32(b, c.base[0])
 	b = varint.AppendU32(b, c.base[1])
 	b = appendSet(b, c.doneAt, c.lastSeen)
+	if k := &c.finCand; k.set {
+		b = varint.AppendI(b, k.frame-c.FirstFrame)
+		b = varint.AppendI(b, k.at-c.lastSeen)
+		b = varint.AppendU32(b, uint32(k.seq))
+	}
 	for i := range c.EP {
 		b = c.EP[i].appendFrozen(b, c)
 	}
@@ -69,13 +74,13 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 		b = varint.AppendI(b, tr.Frame-c.FirstFrame)
 		b = varint.AppendI(b, tr.at-at)
 		at = tr.at
-		b = append(b, byte(tr.Endpoint), byte(tr.From), byte(tr.To), byte(tr.cause))
+		b = append(b, byte(tr.Endpoint), byte(tr.From), byte(tr.To), byte(tr.cause), byte(tr.Evidence))
 	}
 	return c.Zeek.AppendFrozen(b)
 }
 
 func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
-	b = append(b, byte(e.State))
+	b = append(b, byte(e.State), byte(e.Evidence))
 	b = varint.AppendBools(b, e.SentSYN, e.SentFIN, e.SentRST, e.isnKnown, e.nxtKnown, e.ackKnown, e.winKnown)
 	b = varint.AppendBools(b, e.FINFrame != 0, e.finAt != 0, e.timeWait != 0)
 	b = varint.AppendI(b, e.SinceFrame-c.FirstFrame)
@@ -145,8 +150,8 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 	if zeekFirst {
 		c.zeekFirst = DirBA
 	}
-	var hasDone bool
-	r.Bools(&c.baseKnown[0], &c.baseKnown[1], &hasDone)
+	var hasDone, candBy bool
+	r.Bools(&c.baseKnown[0], &c.baseKnown[1], &hasDone, &c.finCand.set, &candBy)
 	c.LastFrame = c.FirstFrame + r.I()
 	startSec := r.I()
 	c.Start = time.Unix(startSec, int64(r.U())).UTC()
@@ -159,13 +164,23 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 	}
 	c.base[0], c.base[1] = r.U32(), r.U32()
 	c.doneAt = readSet(r, hasDone, c.lastSeen)
+	if k := &c.finCand; k.set {
+		if candBy {
+			k.by = Server
+		}
+		k.frame = c.FirstFrame + r.I()
+		k.at = c.lastSeen + r.I()
+		k.seq = tcpstate.Seq(r.U32())
+	} else if candBy {
+		r.Fail()
+	}
 	for i := range c.EP {
 		c.EP[i].readFrozen(r, c)
 	}
 	c.EP[Client].Addr = key.Src(c.ClientDir)
 	c.EP[Server].Addr = key.Src(1 - c.ClientDir)
 	n := r.U()
-	if n > uint64(len(rec)) { // each transition takes at least six bytes
+	if n > uint64(len(rec)) { // each transition takes at least seven bytes
 		r.Fail()
 	}
 	at := c.lastSeen
@@ -177,6 +192,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 		tr.at = at + r.I()
 		at = tr.at
 		tr.Endpoint, tr.From, tr.To, tr.cause = Role(r.Byte()), tcpstate.State(r.Byte()), tcpstate.State(r.Byte()), cause(r.Byte())
+		tr.Evidence = tcpstate.Evidence(r.Byte())
 		c.Transitions = append(c.Transitions, tr)
 	}
 	c.Zeek.ReadFrozen(r)
@@ -191,6 +207,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 
 func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn) {
 	e.State = tcpstate.State(r.Byte())
+	e.Evidence = tcpstate.Evidence(r.Byte())
 	r.Bools(&e.SentSYN, &e.SentFIN, &e.SentRST, &e.isnKnown, &e.nxtKnown, &e.ackKnown, &e.winKnown)
 	var hasFINFrame, hasFinAt, hasTimeWait bool
 	r.Bools(&hasFINFrame, &hasFinAt, &hasTimeWait)

@@ -59,6 +59,11 @@ func randomConn(rng *rand.Rand) (*Conn, mapKey) {
 	c.EP[Server].Addr = c.Key.Src(1 - c.ClientDir)
 	c.Start = time.Unix(int64(rng.Uint32()), int64(rng.IntN(1e9))).UTC()
 	c.End = c.Start.Add(time.Duration(rng.Int64N(int64(time.Hour))))
+	// A FIN candidate is kept only while set, for one of the two roles.
+	c.finCand.by &= 1
+	if !c.finCand.set {
+		c.finCand = finCandidate{}
+	}
 	for i := range c.EP {
 		e := &c.EP[i]
 		e.nholes = uint8(rng.IntN(maxHoles + 1))

@@ -35,6 +35,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		t.track(s, seg)
 		return
 	}
+	t.inferBefore(c, sr, seg)
 
 	if f&decode.RST != 0 {
 		s.SentRST = true
@@ -54,6 +55,13 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		return
 	}
 
+	if f&decode.SYN != 0 && hasACK && s.isnKnown && s.isn != seq && s.State != tcpstate.SynReceived && s.State != tcpstate.StateNone {
+		// A SYN-ACK with a new ISN from a server past its handshake: the
+		// 4-tuple was reused by a new connection whose SYN the capture
+		// missed (Wireshark keeps it in the same stream: only a pure SYN
+		// starts one).
+		t.reincarnate(c, seg)
+	}
 	if f&decode.SYN != 0 {
 		retrans := s.isnKnown && s.isn == seq
 		if !s.isnKnown || !retrans {
@@ -74,9 +82,11 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			} else {
 				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvSYNACK, seg)
 				t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvSYNACK, seg)
-				if sr == Server && !c.listener {
-					c.listener = true
-					t.countListener(s.Addr, seg.Frame)
+				if sr == Server && r.SentSYN {
+					// A SYN-ACK nobody was seen asking for (backscatter of
+					// a spoofed flood, or a capture that starts here) makes
+					// a listener only once the handshake completes.
+					t.markListener(c, seg)
 				}
 			}
 		} else {
@@ -125,8 +135,8 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 				// peer's, so the endpoint had not received it yet. It was
 				// still synchronized when it closed (FIN_WAIT_1) and the
 				// peer's FIN reaches it now (CLOSING).
-				t.setState(c, sr, tcpstate.FinWait1, seg, causeSimultaneousClose)
-				t.setState(c, sr, tcpstate.Closing, seg, eventCause(tcpstate.RoleRecv, tcpstate.EvFIN))
+				t.setState(c, sr, tcpstate.FinWait1, seg, tcpstate.Observed, causeSimultaneousClose)
+				t.setState(c, sr, tcpstate.Closing, seg, tcpstate.Observed, eventCause(tcpstate.RoleRecv, tcpstate.EvFIN))
 			} else {
 				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvFIN, seg)
 			}
@@ -136,6 +146,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			t.startTimeWait(c, rr, seg.Time)
 		}
 	}
+	confirm(s, r, seg)
 	t.track(s, seg)
 }
 

@@ -206,7 +206,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 		// (RFC 9293 §3.10.7.4, RFC 6191).
 		for r := range c.EP {
 			if c.EP[r].State == tcpstate.TimeWait {
-				t.setState(c, Role(r), tcpstate.Closed, seg, causeReused)
+				t.setState(c, Role(r), tcpstate.Closed, seg, tcpstate.Inferred, causeReused)
 			}
 		}
 		t.finish(c)
@@ -311,10 +311,10 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 	flags := seg.Flags
 	if !seg.Quoted && flags&(decode.SYN|decode.RST) == 0 {
 		// Midstream pickup: the handshake happened before the capture.
+		// Only the sender is known to exist: the receiver stays UNKNOWN
+		// until it answers or the sender's acknowledgements prove it sent.
 		c.Midstream = true
-		for r := range c.EP {
-			t.setState(c, Role(r), tcpstate.Established, seg, causeMidstream)
-		}
+		t.setState(c, c.Role(dir), tcpstate.Established, seg, tcpstate.Assumed, causeMidstream)
 	}
 	t.conns[key.packed()] = c
 	t.connsPeak = max(t.connsPeak, len(t.conns))
@@ -360,18 +360,19 @@ const ephemeralBase = 32768
 
 func serverPort(p uint16) bool { return p < 1024 || zeek.LikelyServerPort(p) }
 
-func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segment, why cause) {
+func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segment, ev tcpstate.Evidence, why cause) {
 	ep := &c.EP[r]
 	if ep.State == to {
 		return
 	}
+	ep.Evidence = ev
 	if c.Transitions == nil {
 		// Room for a handshake's worth of state changes; a full open and
 		// close (about eleven) grows it twice.
 		c.Transitions = make([]Transition, 0, 4)
 	}
 	c.Transitions = append(c.Transitions, Transition{
-		Frame: seg.Frame, at: UnixNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why,
+		Frame: seg.Frame, at: UnixNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why, Evidence: ev,
 	})
 	ep.State = to
 	ep.since = UnixNanos(seg.Time)
@@ -406,10 +407,16 @@ func startsNewStream(base [2]uint32, known [2]bool, dir Dir, seg *decode.Segment
 
 // apply runs one event through the machine for endpoint r.
 func (t *Tracker) apply(c *Conn, r Role, role tcpstate.Role, ev tcpstate.Event, seg *decode.Segment) {
+	t.applyAs(c, r, role, ev, seg, tcpstate.EvidenceOf(role, ev), eventCause(role, ev))
+}
+
+// applyAs is apply for an event the capture did not show itself, with the
+// evidence and cause the deduction gives it.
+func (t *Tracker) applyAs(c *Conn, r Role, role tcpstate.Role, ev tcpstate.Event, seg *decode.Segment, evid tcpstate.Evidence, why cause) {
 	next, res := tcpstate.Next(c.EP[r].State, role, ev)
 	switch res {
 	case tcpstate.Moved:
-		t.setState(c, r, next, seg, eventCause(role, ev))
+		t.setState(c, r, next, seg, evid, why)
 	case tcpstate.Invalid:
 		c.Anomalies.InvalidEvents++
 	}

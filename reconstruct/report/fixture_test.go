@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -38,6 +39,32 @@ func tr(frame int64, d, ep, from, to, cause string) result.Transition {
 // client in TIME_WAIT, an unanswered SYN, two scan probes, a half-closed
 // connection, an IPv6 connection still open and a midstream pickup.
 func testConnections() []result.Connection {
+	cs := fixtureConnections()
+	for i := range cs {
+		c := &cs[i]
+		for _, ep := range []*result.Endpoint{&c.Client, &c.Server} {
+			switch {
+			case ep.State == "UNKNOWN":
+				ep.Evidence = "none"
+			case c.RolesInferred && ep.Since == nil:
+				ep.Evidence = "assumed"
+			case ep.Packets == 0 || ep.State == "CLOSE_WAIT":
+				ep.Evidence = "inferred"
+			default:
+				ep.Evidence = "observed"
+			}
+		}
+		for j := range c.Transitions {
+			c.Transitions[j].Evidence = "observed"
+			if strings.HasPrefix(c.Transitions[j].Cause, "received") {
+				c.Transitions[j].Evidence = "inferred"
+			}
+		}
+	}
+	return cs
+}
+
+func fixtureConnections() []result.Connection {
 	return []result.Connection{
 		{
 			Stream:     2,

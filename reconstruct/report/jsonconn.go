@@ -125,6 +125,8 @@ func (j *jsonOut) endpoint(e *result.Endpoint) {
 	j.int(int64(e.Port))
 	j.next("state")
 	j.str(e.State)
+	j.next("evidence")
+	j.str(e.Evidence)
 	j.next("since")
 	if e.Since == nil {
 		j.b = append(j.b, "null"...)
@@ -202,6 +204,8 @@ func (j *jsonOut) connection(c *result.Connection) {
 			j.str(t.To)
 			j.next("cause")
 			j.str(t.Cause)
+			j.next("evidence")
+			j.str(t.Evidence)
 			j.close('}')
 		}
 		j.close(']')

@@ -106,6 +106,9 @@ type textWriter struct {
 	total int64 // endpoints seen
 	conns int64
 	start int64 // earliest connection start, Unix ns
+	// marked: some endpoint's state is inferred or assumed (the table
+	// then ends with the legend of its marks).
+	marked bool
 }
 
 func newTextWriter(w io.Writer, opt Options) *textWriter {
@@ -145,10 +148,13 @@ func (tw *textWriter) add(c *result.Connection, ep *result.Endpoint, local, fore
 		since:   noSince,
 		local:   local,
 		foreign: foreign,
-		state:   ep.State,
+		state:   ep.State + evidenceMark(ep.Evidence),
 		rank:    rankOther,
 		server:  server,
 		v6:      strings.IndexByte(ep.Addr, ':') >= 0,
+	}
+	if ep.Evidence == "inferred" || ep.Evidence == "assumed" {
+		tw.marked = true
 	}
 	if r, ok := interest[ep.State]; ok {
 		row.rank = r
@@ -314,6 +320,9 @@ func (tw *textWriter) writeEndpoints(bw *bufio.Writer, start int64) {
 		t.Write(b)
 	}
 	t.Flush()
+	if tw.marked {
+		bw.WriteString(evidenceLegend)
+	}
 	if truncated {
 		b = append(b[:0], "... "...)
 		b = strconv.AppendInt(b, tw.total-int64(len(rows)), 10)
@@ -596,3 +605,17 @@ func writeStats(bw *bufio.Writer, c *result.Capture) {
 	bw.WriteString("\nCapture statistics\n")
 	bw.Write(lines)
 }
+
+// evidenceMark is the text view's suffix for a state that the endpoint's
+// own packets do not show.
+func evidenceMark(evidence string) string {
+	switch evidence {
+	case "inferred":
+		return "*"
+	case "assumed":
+		return "~"
+	}
+	return ""
+}
+
+const evidenceLegend = "* inferred from the peer's packets or acknowledgement numbers; ~ assumed (no evidence, e.g. a mid-stream pickup)\n"

@@ -55,9 +55,14 @@ type LiveStats struct {
 
 // Endpoint is one side of a connection.
 type Endpoint struct {
-	Addr         string     `json:"addr"`
-	Port         uint16     `json:"port"`
-	State        string     `json:"state"`
+	Addr  string `json:"addr"`
+	Port  uint16 `json:"port"`
+	State string `json:"state"`
+	// Evidence says how State is known: "observed" (the endpoint's own
+	// packets show it), "inferred" (deduced from the peer's packets or
+	// from acknowledgement numbers), "assumed" (a default without
+	// evidence, as for a mid-stream pickup) or "none" (UNKNOWN).
+	Evidence     string     `json:"evidence"`
 	Since        *time.Time `json:"since"`
 	Packets      int64      `json:"packets"`
 	PayloadBytes int64      `json:"payload_bytes"`
@@ -74,6 +79,7 @@ type Transition struct {
 	From     string    `json:"from"`
 	To       string    `json:"to"`
 	Cause    string    `json:"cause"`
+	Evidence string    `json:"evidence"` // how the change is known, as Endpoint.Evidence
 }
 
 // Connection is one TCP session.

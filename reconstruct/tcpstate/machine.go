@@ -89,8 +89,9 @@ var transitions = [numRoles][numEvents][numStates]State{
 		EvSYN: {sSS, sSS, sSS, sIG, sIG, sIV, sIV, sIV, sIV, sIV, sIV, sIV},
 		// Passive open answered; in SYN_SENT it is simultaneous open (§3.5, figure 8).
 		// ESTABLISHED: the SYN-ACK is repeated because our view saw an ACK the
-		// endpoint did not get.
-		EvSYNACK: {sSR, sIV, sSR, sSR, sIG, sIG, sIV, sIV, sIV, sIV, sIV, sIV},
+		// endpoint did not get. CLOSED: the 4-tuple's next connection (its
+		// SYN missed), passively opened again.
+		EvSYNACK: {sSR, sSR, sSR, sSR, sIG, sIG, sIV, sIV, sIV, sIV, sIV, sIV},
 		// Acknowledgements the endpoint sends do not move it.
 		EvACKSYN: {sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG},
 		// Close: ESTABLISHED and SYN_RECEIVED go to FIN_WAIT_1, CLOSE_WAIT to
@@ -109,9 +110,11 @@ var transitions = [numRoles][numEvents][numStates]State{
 		// open). Without evidence that the peer listens, its state stays unknown
 		// until it answers.
 		EvSYN: {sIG, sIG, sSR, sSR, sIG, sIG, sIG, sIG, sIG, sIG, sIG, sIG},
-		// The SYN-ACK completes an active open. sNO: the capture missed our SYN.
-		// SYN_RECEIVED: simultaneous open, the peer's SYN-ACK acknowledges ours.
-		EvSYNACK: {sES, sIG, sIV, sES, sES, sIG, sIG, sIG, sIG, sIG, sIG, sIG},
+		// The SYN-ACK completes an active open. SYN_RECEIVED: simultaneous
+		// open, the peer's SYN-ACK acknowledges ours. sNO: nobody was seen
+		// asking for it (a capture that missed the SYN, or backscatter of a
+		// spoofed flood): the receiver stays unknown until it answers.
+		EvSYNACK: {sIG, sIG, sIV, sES, sES, sIG, sIG, sIG, sIG, sIG, sIG, sIG},
 		// The third ACK of the handshake (or any later ACK covering our SYN).
 		EvACKSYN: {sIG, sIG, sIG, sIG, sES, sIG, sIG, sIG, sIG, sIG, sIG, sIG},
 		// The peer closes: CLOSE_WAIT from a synchronized state, CLOSING when

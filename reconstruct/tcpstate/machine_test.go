@@ -23,7 +23,7 @@ func TestRFCArcs(t *testing.T) {
 		{"simultaneous open: SYN_SENT snd SYN,ACK", SynSent, RoleSent, EvSYNACK, SynReceived},
 		{"simultaneous open: SYN_RECEIVED rcv SYN,ACK", SynReceived, RoleRecv, EvSYNACK, Established},
 		{"SYN_SENT rcv SYN,ACK snd ACK", SynSent, RoleRecv, EvSYNACK, Established},
-		{"missed own SYN: rcv SYN,ACK", StateNone, RoleRecv, EvSYNACK, Established},
+		{"SYN-ACK to unknown host stays unknown (backscatter)", StateNone, RoleRecv, EvSYNACK, StateNone},
 		{"SYN_RECEIVED rcv ACK of SYN", SynReceived, RoleRecv, EvACKSYN, Established},
 		{"SYN_RECEIVED close snd FIN", SynReceived, RoleSent, EvFIN, FinWait1},
 		{"ESTABLISHED close snd FIN", Established, RoleSent, EvFIN, FinWait1},
