@@ -8,7 +8,6 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
-
 )
 
 // DefaultMaxPacket is the default for Options.MaxPacket: the largest
