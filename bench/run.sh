@@ -32,6 +32,7 @@ BIN=$OUT/bin
 mkdir -p "$OUT" "$BIN"
 
 QUICK=${QUICK:-0}
+[[ ${COMPRESSED_ONLY:-0} == 1 ]] && QUICK=1 # the small capture is all it needs
 if [[ $QUICK == 1 ]]; then RUNS=${RUNS:-3}; else RUNS=${RUNS:-5}; fi
 BIG_PACKETS=${BIG_PACKETS:-5000000}
 SMALL_PACKETS=${SMALL_PACKETS:-500000}
@@ -181,6 +182,7 @@ if [[ ${COMPRESSED_ONLY:-0} == 1 ]]; then
 	compressed_rows
 	printf '| tool | command | median s | peak RSS MB | runs |\n|---|---|---:|---:|---:|\n'
 	awk -F'\t' -v out="$OUT/" '{cmd = $3; gsub(out "bin/", "", cmd); gsub(out, "", cmd)
+		gsub(/\|/, "\\|", cmd); gsub(/\|/, "\\|", $2)
 		printf "| %s | `%s` | %.2f | %s | %s |\n", $2, cmd, $4, $5, $6}' "$ROWS"
 	exit 0
 fi
