@@ -611,6 +611,7 @@ func (w *watcher) Next() (capture.Packet, error) {
 	}
 	return p, nil
 }
+
 // writeAnnotated reads the capture files again and writes them to path as
 // pcapng with the notes as packet comments.
 func writeAnnotated(path string, files []string, notes *annotate.Notes) error {
