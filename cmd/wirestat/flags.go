@@ -68,7 +68,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
 	fs.IntVar(&o.snaplen, "s", 0, "live capture: keep at most `SNAPLEN` bytes of each packet (0 or unset: 262144, as tcpdump)")
 	fs.Var(&o.states, "state", "select endpoints in `STATE`, as ss does: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, unknown, or a group: all, connected, synchronized, bucket, big; repeatable; \"state NAME\" in the filter expression works too")
-	fs.StringVar(&o.role, "role", "", "select only the `client` or server side of each connection")
+	fs.StringVar(&o.role, "role", "", "select only the `ROLE` side of each connection: client or server")
 	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
 	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints, listeners and findings (most interesting first); -1 for all")
 	fs.BoolVar(&o.verbose, "v", false, "text format: list every state transition of each connection shown (json and jsonl always carry them)")
@@ -105,10 +105,10 @@ var (
 	hidden  = map[string]bool{"man": true}
 )
 
-// spelled writes a flag name as users type it: -x for one letter, --name
-// otherwise.
+// spelled writes a flag name as users type it: -x for one letter or a
+// letter repeated (-nn, -vv, as tcpdump), --name otherwise.
 func spelled(name string) string {
-	if len(name) == 1 {
+	if strings.Count(name, name[:1]) == len(name) {
 		return "-" + name
 	}
 	return "--" + name
@@ -166,12 +166,35 @@ func usage(fs *flag.FlagSet, w io.Writer) {
 		if d := defaultShown(f); d != "" {
 			text += " (default " + d + ")"
 		}
-		fmt.Fprintf(w, "%s\n    \t%s\n", line, text)
+		fmt.Fprintf(w, "%s\n%s\n", line, wrap(text, "        ", 80))
 	}
 	fmt.Fprintf(w, "\nexit codes:\n")
 	for _, c := range exitCodes {
 		fmt.Fprintf(w, "  %s  %s\n", c[0], c[1])
 	}
+}
+
+// wrap breaks text into lines of at most width columns, each starting
+// with indent.
+func wrap(text, indent string, width int) string {
+	var b strings.Builder
+	col := 0
+	for _, word := range strings.Fields(text) {
+		if col > 0 && col+1+len(word) > width {
+			b.WriteByte('\n')
+			col = 0
+		}
+		if col == 0 {
+			b.WriteString(indent)
+			col = len(indent)
+		} else {
+			b.WriteByte(' ')
+			col++
+		}
+		b.WriteString(word)
+		col += len(word)
+	}
+	return b.String()
 }
 
 // roff escapes text for a man page: backslashes, dashes, and a leading
