@@ -209,6 +209,9 @@ func TestCLI(t *testing.T) {
 		// Output failures: exit 3.
 		{name: "o in missing directory", args: []string{"-r", d, "-o", out("no/such/dir.txt")}, code: exitOutput, stderr: "-o " + out("no/such/dir.txt") + ": no directory"},
 		{name: "o full disk", args: []string{"-r", d, "-o", "/dev/full"}, code: exitOutput, stderr: "write report: write /dev/full: no space left on device"},
+		// The report outgrows the write buffer: a connection's write fails
+		// while reading, which is still a write error, said once.
+		{name: "o full disk while reading", args: []string{"-r", filepath.Join(filepath.Dir(d), "scan-vertical.pcap"), "-F", "jsonl", "-o", "/dev/full"}, code: exitOutput, stderr: "write report: write /dev/full: no space left on device"},
 	}
 	doubled := regexp.MustCompile(`(write report: ){2}|wirestat: wirestat:`)
 	for _, tc := range tests {
