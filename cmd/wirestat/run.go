@@ -396,18 +396,7 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		return fail(exitInput, "%s: %v", strings.Join(cfg.Sources, ", "), runErr)
 	}
 	if res != nil {
-		res.Capture.Warnings = append(res.Capture.Warnings, watch.warnings...)
-		if w := atWarning(&cfg, res, watch); w != "" {
-			if cfg.Warn != nil {
-				cfg.Warn(w)
-			}
-			res.Capture.Warnings = append(res.Capture.Warnings, w)
-		}
-	}
-	if ls, ok := src.(*live.Source); ok && res != nil {
-		if rcv, drop, err := ls.Stats(); err == nil {
-			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
-		}
+		complete(res, &cfg, src, watch)
 	}
 
 	// Write the report, then say what went wrong reading, if anything.
@@ -431,6 +420,23 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		fmt.Fprintf(stderr, "wirestat: %s\n", writeErr)
 	}
 	return fail(exitInput, "%v", runErr)
+}
+
+// complete adds to res what Run could not know: the watcher's warnings,
+// an --at outside the capture, and the live capture's counters.
+func complete(res *result.Result, cfg *reconstruct.Config, src capture.Source, watch *watcher) {
+	res.Capture.Warnings = append(res.Capture.Warnings, watch.warnings...)
+	if w := atWarning(cfg, res, watch); w != "" {
+		if cfg.Warn != nil {
+			cfg.Warn(w)
+		}
+		res.Capture.Warnings = append(res.Capture.Warnings, w)
+	}
+	if ls, ok := src.(*live.Source); ok {
+		if rcv, drop, err := ls.Stats(); err == nil {
+			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
+		}
+	}
 }
 
 // atWarning says when --at lies outside the packets read.
