@@ -6,6 +6,8 @@
 #   bench/run.sh              # full run (about 8 minutes on 2 cores once the
 #                             # captures exist, 20 with generating them)
 #   QUICK=1 bench/run.sh      # small capture only, 3 runs
+#   COMPRESSED_ONLY=1 bench/run.sh  # only the compressed-input rows (gzip,
+#                             # zstd, xz, bzip2, lz4 against their C tools)
 #
 # Environment:
 #   RUNS=N               runs per measurement (default 5, QUICK 3)
@@ -30,6 +32,7 @@ BIN=$OUT/bin
 mkdir -p "$OUT" "$BIN"
 
 QUICK=${QUICK:-0}
+[[ ${COMPRESSED_ONLY:-0} == 1 ]] && QUICK=1 # the small capture is all it needs
 if [[ $QUICK == 1 ]]; then RUNS=${RUNS:-3}; else RUNS=${RUNS:-5}; fi
 BIG_PACKETS=${BIG_PACKETS:-5000000}
 SMALL_PACKETS=${SMALL_PACKETS:-500000}
@@ -146,6 +149,44 @@ need ra argus-client || have_argus=0
 need tshark tshark || have_tshark=0
 need tcpdump tcpdump || have_tcpdump=0
 
+# Compressed input: wirestat reading each format against the format's own
+# C decompressor writing to /dev/null. Files are made with each tool's
+# default level, as archived captures are; a missing tool skips its rows.
+# compressed_rows measures them; COMPRESSED lists the names measured (small.SUFFIX).
+COMPRESSED=()
+compressed_rows() {
+	local pair suffix tool z
+	for pair in gz:gzip zst:zstd xz:xz bz2:bzip2 lz4:lz4; do
+		suffix=${pair%%:*} tool=${pair##*:}
+		need "$tool" "$([[ $tool == xz ]] && echo xz-utils || echo "$tool")" || continue
+		z=$OUT/small.pcap.$suffix
+		if [[ ! -s $z || $z -ot $OUT/small.pcap ]]; then
+			log "compressing small.pcap with $tool"
+			"$tool" -q -c "$OUT/small.pcap" >"$z.tmp"
+			mv "$z.tmp" "$z"
+		fi
+		COMPRESSED+=("small.$suffix")
+		cd "$OUT"
+		cat "small.pcap.$suffix" >/dev/null
+		row "small.$suffix" "wirestat ($tool)" "$WS -r small.pcap.$suffix"
+		row "small.$suffix" "$tool -dc" "$tool -dc small.pcap.$suffix > /dev/null"
+		[[ $tool == gzip ]] && row "small.$suffix" "gzip -dc | wirestat" "gzip -dc small.pcap.$suffix | $WS -r -"
+		cd "$ROOT"
+	done
+}
+if [[ ${COMPRESSED_ONLY:-0} == 1 ]]; then
+	# Only the compressed-input rows and the plain read they compare with.
+	cd "$OUT"
+	row small "wirestat (text)" "$WS -r small.pcap"
+	cd "$ROOT"
+	compressed_rows
+	printf '| tool | command | median s | peak RSS MB | runs |\n|---|---|---:|---:|---:|\n'
+	awk -F'\t' -v out="$OUT/" '{cmd = $3; gsub(out "bin/", "", cmd); gsub(out, "", cmd)
+		gsub(/\|/, "\\|", cmd); gsub(/\|/, "\\|", $2)
+		printf "| %s | `%s` | %.2f | %s | %s |\n", $2, cmd, $4, $5, $6}' "$ROWS"
+	exit 0
+fi
+
 tcptrace_small_s=
 for name in "${FILES[@]}"; do
 	F=$OUT/$name.pcap
@@ -192,17 +233,7 @@ for name in "${FILES[@]}"; do
 	cd "$ROOT"
 done
 
-# Compressed input: wirestat reading gzip against gzip's own decompression.
-log "compressing small.pcap for the gzip measurement"
-if [[ ! -s $OUT/small.pcap.gz || $OUT/small.pcap.gz -ot $OUT/small.pcap ]]; then
-	gzip -c "$OUT/small.pcap" >"$OUT/small.pcap.gz.tmp"
-	mv "$OUT/small.pcap.gz.tmp" "$OUT/small.pcap.gz"
-fi
-cd "$OUT"
-row small.gz "wirestat (gzip)" "$WS -r small.pcap.gz"
-row small.gz "gzip -dc" "gzip -dc small.pcap.gz > /dev/null"
-row small.gz "gzip -dc | wirestat" "gzip -dc small.pcap.gz | $WS -r -"
-cd "$ROOT"
+compressed_rows
 
 # Memory per open connection: two captures that leave N and N/10
 # connections established; the RSS difference over the difference in N.
@@ -283,11 +314,11 @@ machine="$(nproc) cores, $cpu, $(go version | awk '{print $3}'), Linux $(uname -
 	echo "from \`/usr/bin/time -v\` (for a pipeline, the RSS of its largest process). Ratio is the tool's"
 	echo "time over \`wirestat -r F\` (text) on the same file. Files are made by \`cmd/wirestat-gen\`."
 	echo
-	for name in "${FILES[@]}" small.gz; do
+	for name in "${FILES[@]}" "${COMPRESSED[@]}"; do
 		case $name in
-		small.gz)
+		small.*)
 			f=$OUT/small.pcap
-			what="small.pcap.gz ($(du -m "$OUT/small.pcap.gz" | cut -f1) MB, gzip -6)"
+			what="small.pcap.${name#small.} ($(du -m "$OUT/small.pcap.${name#small.}" | cut -f1) MB, the tool's default level)"
 			;;
 		*)
 			f=$OUT/$name.pcap
@@ -300,7 +331,7 @@ machine="$(nproc) cores, $cpu, $(go version | awk '{print $3}'), Linux $(uname -
 		echo "| tool | command | median s | packets/s | peak RSS MB | ratio to wirestat | runs |"
 		echo "|---|---|---:|---:|---:|---:|---:|"
 		base=$(awk -F'\t' -v f="$name" '$1 == f && $2 == "wirestat (text)" {print $4}' "$ROWS")
-		[[ $name == small.gz ]] && base=$(awk -F'\t' '$1 == "small" && $2 == "wirestat (text)" {print $4}' "$ROWS")
+		[[ $name == small.* ]] && base=$(awk -F'\t' '$1 == "small" && $2 == "wirestat (text)" {print $4}' "$ROWS")
 		awk -F'\t' -v f="$name" -v n="$n" -v base="$base" -v out="$OUT/" '$1 == f {
 			cmd = $3; tool = $2; gsub(out "bin/", "", cmd); gsub(out, "", cmd)
 			gsub(/\|/, "\\|", cmd); gsub(/\|/, "\\|", tool)

@@ -3,6 +3,8 @@
 // netstat from the wire. See the README for flags, formats and exit codes.
 package main
 
+//go:generate sh -c "go run . --man > ../../docs/wirestat.1"
+
 import (
 	"context"
 	"os"

@@ -7,7 +7,9 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"path/filepath"
 	"runtime/debug"
 	"slices"
 	"strconv"
@@ -22,6 +24,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
+	"golang.org/x/sys/unix"
 )
 
 // Exit codes.
@@ -32,82 +35,6 @@ const (
 	exitOutput     = 3 // the report, the -w capture or the --annotate file could not be written
 	exitLiveFailed = 4 // the live interface could not be opened
 )
-
-type files []string
-
-func (f *files) String() string     { return strings.Join(*f, ",") }
-func (f *files) Set(s string) error { *f = append(*f, s); return nil }
-
-type options struct {
-	reads        files
-	iface        string
-	format       string
-	out          string
-	save         string
-	count        int64
-	duration     time.Duration
-	msl          float64
-	at           string
-	top          int
-	findingsOnly bool
-	quiet        bool
-	version      bool
-	idle         time.Duration
-	maxConns     int
-	filter       string
-	annotate     string
-	reassemble   bool
-	workers      int
-	thresholds   files
-	thrFile      string
-	listThr      bool
-}
-
-func usage(fs *flag.FlagSet, w io.Writer) {
-	fmt.Fprintf(w, `usage: wirestat -r FILE [-r FILE ...] [options] [filter expression]
-       wirestat -i IFACE [options] [filter expression]
-
-Reconstructs every TCP connection in a capture and infers the RFC 793/9293
-state of both endpoints (netstat from the wire). Several -r files are one
-capture in the given order; "-r -" reads standard input.
-
-options:
-`)
-	fs.SetOutput(w)
-	fs.PrintDefaults()
-	fmt.Fprintf(w, `
-exit codes: 0 report written (warnings allowed), 1 usage or filter error,
-2 input could not be read at all, 3 report, -w or --annotate file could not be written,
-4 live interface could not be opened
-`)
-}
-
-func newFlagSet(o *options) *flag.FlagSet {
-	fs := flag.NewFlagSet("wirestat", flag.ContinueOnError)
-	fs.Var(&o.reads, "r", "read packets from `FILE` (pcap or pcapng, optionally gzip; - for stdin); repeatable")
-	fs.StringVar(&o.iface, "i", "", "capture live on `IFACE`; Ctrl-C ends the capture and writes the report")
-	fs.StringVar(&o.format, "F", "text", "output `format`: text, json, jsonl, csv, zeek, html")
-	fs.StringVar(&o.format, "format", "text", "same as -F")
-	fs.StringVar(&o.out, "o", "", "write the report to `FILE` instead of standard output")
-	fs.StringVar(&o.save, "w", "", "live capture: also save the packets to `FILE` (pcap)")
-	fs.Int64Var(&o.count, "c", 0, "stop after `COUNT` packets")
-	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
-	fs.Float64Var(&o.msl, "msl", 60, "maximum segment lifetime in `seconds`; TIME_WAIT lasts 2*MSL (Linux 60, Windows 120)")
-	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
-	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints, listeners and findings (most interesting first); -1 for all")
-	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
-	fs.IntVar(&o.workers, "workers", 1, "1, or 2 to read and decode in one goroutine while another tracks connections (same output)")
-	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
-	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
-	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
-	fs.BoolVar(&o.listThr, "thresholds", false, "list the finding thresholds with their defaults and exit")
-	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings")
-	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error (progress is shown only when standard error is a terminal)")
-	fs.BoolVar(&o.version, "version", false, "print the version and exit")
-	fs.DurationVar(&o.idle, "idle-timeout", time.Hour, "hand out a connection idle this long (capture time)")
-	fs.IntVar(&o.maxConns, "max-conns", 1_000_000, "bound on connections (and on remembered finished 4-tuples) tracked at once; the least recently active are evicted and counted")
-	return fs
-}
 
 func version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
@@ -140,13 +67,19 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		case o.version:
 			fmt.Fprintf(stdout, "wirestat %s\n", version())
 			return exitOK
+		case o.man:
+			manPage(newFlagSet(&options{}), stdout)
+			return exitOK
 		case o.listThr:
 			for _, st := range findings.Settings() {
 				fmt.Fprintf(stdout, "%-26s %-9s %s\n", st.Name, st.Kind, st.Default)
 			}
 			return exitOK
+		case o.listIfaces:
+			err = listInterfaces(stdout)
+		default:
+			err = analyse(ctx, &o, stdout, stderr)
 		}
-		err = analyse(ctx, &o, stdout, stderr)
 	}
 	var f *failure
 	if !errors.As(err, &f) {
@@ -158,9 +91,31 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	return f.code
 }
 
+// listInterfaces prints the interfaces as tcpdump -D does:
+// "1.eth0 [Up, Running]".
+func listInterfaces(stdout io.Writer) error {
+	ifs, err := live.ListInterfaces()
+	if err != nil {
+		return fail(exitLiveFailed, "%v", err)
+	}
+	for i, nif := range ifs {
+		line := strconv.Itoa(i+1) + "." + nif.Name
+		if nif.Description != "" {
+			line += " (" + nif.Description + ")"
+		}
+		if f := nif.Flags(); len(f) > 0 {
+			line += " [" + strings.Join(f, ", ") + "]"
+		}
+		fmt.Fprintln(stdout, line)
+	}
+	return nil
+}
+
 // parseOptions parses the command line. Options may follow the filter
 // expression's words, as with GNU tcpdump: parse, set aside the words, and
-// parse what follows them. It returns flag.ErrHelp for -h.
+// parse what follows them. "state NAME" words are taken out of the
+// expression as --state NAME, as ss reads them. It returns flag.ErrHelp
+// for -h.
 func parseOptions(args []string) (options, error) {
 	var o options
 	fs := newFlagSet(&o)
@@ -187,17 +142,93 @@ func parseOptions(args []string) (options, error) {
 			break
 		}
 	}
-	o.filter = strings.Join(words, " ")
-	switch {
-	case o.version || o.listThr:
-	case (len(o.reads) == 0) == (o.iface == ""):
-		return o, fail(exitUsage, "give either -r FILE or -i IFACE (see wirestat -h)")
-	case o.annotate != "" && (o.iface != "" || slices.Contains(o.reads, "-")):
-		return o, fail(exitUsage, "--annotate reads the capture files twice: it needs -r FILE, not standard input or -i (save with -w first)")
-	case o.msl <= 0:
-		return o, fail(exitUsage, "--msl must be positive")
+	o.set = map[string]bool{}
+	fs.Visit(func(f *flag.Flag) {
+		name := f.Name
+		if a, ok := aliases[name]; ok {
+			name = a
+		}
+		o.set[name] = true
+	})
+	for i := 0; i < len(words); i++ {
+		if words[i] == "state" && i+1 < len(words) {
+			o.states = append(o.states, words[i+1])
+			words = slices.Delete(words, i, i+2)
+			i--
+		}
 	}
-	return o, nil
+	o.filter = strings.Join(words, " ")
+	if o.version || o.man || o.listThr || o.listIfaces {
+		return o, nil
+	}
+	return o, o.validate()
+}
+
+// validate refuses what makes no sense, each problem in one line.
+func (o *options) validate() error {
+	isLive := o.iface != ""
+	switch {
+	case (len(o.reads) == 0) == !isLive:
+		return fail(exitUsage, "give either -r FILE or -i IFACE (see wirestat -h)")
+	case o.annotate != "" && (isLive || slices.Contains(o.reads, "-")):
+		return fail(exitUsage, "--annotate reads the capture files twice: it needs -r FILE, not standard input or -i (save with -w first)")
+	case o.set["c"] && o.count <= 0:
+		return fail(exitUsage, "-c %d: the packet count must be positive", o.count)
+	case o.set["duration"] && !isLive:
+		return fail(exitUsage, "--duration ends a live capture: it needs -i (use -c or --at to stop early in a file)")
+	case o.set["duration"] && o.duration <= 0:
+		return fail(exitUsage, "--duration %v: must be positive", o.duration)
+	case o.set["s"] && !isLive:
+		return fail(exitUsage, "-s sets the live capture's snapshot length: it needs -i")
+	case o.snaplen < 0 || o.snaplen > live.DefaultSnaplen:
+		return fail(exitUsage, "-s %d: the snapshot length must be between 0 and %d", o.snaplen, live.DefaultSnaplen)
+	case !(o.msl > 0) || math.IsInf(o.msl, 0):
+		return fail(exitUsage, "--msl must be positive")
+	case o.top == 0 || o.top < -1:
+		return fail(exitUsage, "--top %d: want a positive number of rows, or -1 for all", o.top)
+	case o.workers != 1 && o.workers != 2:
+		return fail(exitUsage, "--workers %d: want 1 or 2", o.workers)
+	case o.idle <= 0:
+		return fail(exitUsage, "--idle-timeout %v: must be positive", o.idle)
+	case o.maxConns <= 0:
+		return fail(exitUsage, "--max-conns %d: must be positive", o.maxConns)
+	case o.role != "" && o.role != "client" && o.role != "server":
+		return fail(exitUsage, "--role %q: want client or server", o.role)
+	}
+	if _, err := report.ParseStates(o.states); err != nil {
+		return fail(exitUsage, "--state: %v", err)
+	}
+	if _, err := report.ForFormat(o.format, io.Discard, report.Options{}); err != nil {
+		return fail(exitUsage, "%v", err)
+	}
+	// Refuse to write over an input.
+	for _, out := range []struct{ flag, path string }{{"-o", o.out}, {"-w", o.save}, {"--annotate", o.annotate}} {
+		if out.path == "" || out.path == "-" {
+			continue
+		}
+		for _, in := range o.reads {
+			if sameFile(in, out.path) {
+				return fail(exitUsage, "%s %s would overwrite the input %s", out.flag, out.path, in)
+			}
+		}
+	}
+	if o.save != "" && o.save == o.out && o.out != "-" {
+		return fail(exitUsage, "-w and -o name the same file %s", o.save)
+	}
+	return nil
+}
+
+// sameFile reports whether a and b name one existing file.
+func sameFile(a, b string) bool {
+	if a == "-" {
+		return false
+	}
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }
 
 // config turns the options into the analysis configuration: timers,
@@ -250,35 +281,54 @@ func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Confi
 	return cfg, nil
 }
 
-// source opens the capture files or the live interface (saving its
-// packets with -w) and names them in cfg. finish closes what was opened
-// and reports a -w file that could not be written completely.
-func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func() error, err error) {
+// interfaceName resolves -i N, a number from -D, when no interface has
+// that name.
+func interfaceName(name string) string {
+	n, err := strconv.Atoi(name)
+	if err != nil || n < 1 {
+		return name
+	}
+	ifs, err := live.ListInterfaces()
+	if err != nil || n > len(ifs) || slices.ContainsFunc(ifs, func(i live.Interface) bool { return i.Name == name }) {
+		return name
+	}
+	return ifs[n-1].Name
+}
+
+// source opens the capture files or the live interface, and the -w file,
+// and names the inputs in cfg. finish closes what was opened and reports a
+// -w file that could not be written completely.
+func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func(keep bool) error, err error) {
+	var closeSrc func()
+	var link uint16 // the -w file's link type; 0: the first packet's
 	if o.iface == "" {
 		s, err := capture.Open(o.reads, capture.Options{ReadAhead: true})
 		if err != nil {
 			return nil, nil, fail(exitInput, "%v", err)
 		}
 		cfg.Sources = o.reads
-		return s, func() error { s.Close(); return nil }, nil
+		src, closeSrc = s, func() { s.Close() }
+	} else {
+		name := interfaceName(o.iface)
+		ls, err := live.Open(ctx, name, live.Options{Snaplen: o.snaplen})
+		if err != nil {
+			return nil, nil, fail(exitLiveFailed, "%v", err)
+		}
+		cfg.Sources = []string{name}
+		src, closeSrc, link = ls, func() { ls.Close() }, ls.LinkType()
 	}
-	ls, err := live.Open(ctx, o.iface, live.Options{})
-	if err != nil {
-		return nil, nil, fail(exitLiveFailed, "%v", err)
-	}
-	cfg.Sources = []string{o.iface}
 	if o.save == "" {
-		return ls, func() error { ls.Close(); return nil }, nil
+		return src, func(bool) error { closeSrc(); return nil }, nil
 	}
-	sv, err := newSaver(o.save, ls.LinkType(), stderr)
+	sv, err := newSaver(o.save, link, o.snaplen, stderr)
 	if err != nil {
-		ls.Close()
+		closeSrc()
 		return nil, nil, fail(exitOutput, "-w %s: %v", o.save, err)
 	}
 	cfg.Packet = sv.packet
-	return ls, func() error {
-		ls.Close()
-		if err := sv.close(); err != nil {
+	return src, func(keep bool) error {
+		closeSrc()
+		if err := sv.close(keep); err != nil {
 			// Already named on stderr when it happened.
 			return &failure{code: exitOutput}
 		}
@@ -288,14 +338,15 @@ func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io
 
 // analyse runs the analysis the options ask for and writes its report.
 // Problems come back as a *failure; the report of whatever was read is
-// written first whenever it can be.
+// written first whenever it can be. When no input could be read at all,
+// no report is written and no -o file created.
 func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err error) {
-	if _, err := report.ForFormat(o.format, io.Discard, report.Options{}); err != nil {
-		return fail(exitUsage, "%v", err) // before any file is opened or created
-	}
 	showProgress := !o.quiet && o.iface == "" && isTerminal(stderr)
 	cfg, err := o.config(stderr, showProgress)
 	if err != nil {
+		return err
+	}
+	if err := o.checkOutputs(); err != nil {
 		return err
 	}
 	if o.iface != "" && o.duration > 0 {
@@ -308,7 +359,10 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		return err
 	}
 	defer func() {
-		if ferr := finish(); ferr != nil && err == nil {
+		// No -w file either when no input could be read.
+		var f *failure
+		keep := !errors.As(err, &f) || f.code != exitInput
+		if ferr := finish(keep); ferr != nil && err == nil {
 			err = ferr
 		}
 	}()
@@ -328,7 +382,8 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		stopProgress, progressDone = make(chan struct{}), make(chan struct{})
 		go progress(stderr, p, 500*time.Millisecond, stopProgress, progressDone)
 	}
-	res, runErr := reconstruct.Run(ctx, src, cfg, out.w)
+	watch := newWatcher(src, cfg.Warn)
+	res, runErr := reconstruct.Run(ctx, watch, cfg, out)
 	if stopProgress != nil {
 		close(stopProgress)
 		<-progressDone
@@ -336,14 +391,22 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	if errors.Is(runErr, reconstruct.ErrFilter) {
 		return fail(exitUsage, "%v", runErr)
 	}
-	if ls, ok := src.(*live.Source); ok && res != nil {
-		if rcv, drop, err := ls.Stats(); err == nil {
-			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
-		}
+	if errors.Is(runErr, reconstruct.ErrUnreadable) {
+		// Nothing to report: no partial, empty report.
+		return fail(exitInput, "%s: %v", strings.Join(cfg.Sources, ", "), runErr)
+	}
+	if res != nil {
+		complete(res, &cfg, src, watch)
 	}
 
 	// Write the report, then say what went wrong reading, if anything.
-	writeErr := out.close(res)
+	var writeErr error
+	if out.err != nil && runErr == out.err {
+		runErr, writeErr = nil, fail(exitOutput, "%v", out.err)
+		out.discard()
+	} else {
+		writeErr = out.close(res)
+	}
 	if notes != nil && res != nil && runErr == nil && writeErr == nil {
 		notes.Findings(res.Findings)
 		if err := writeAnnotated(o.annotate, o.reads, notes); err != nil {
@@ -356,34 +419,114 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	if writeErr != nil {
 		fmt.Fprintf(stderr, "wirestat: %s\n", writeErr)
 	}
-	if errors.Is(runErr, reconstruct.ErrUnreadable) {
-		return fail(exitInput, "%s: %v", strings.Join(cfg.Sources, ", "), runErr)
-	}
 	return fail(exitInput, "%v", runErr)
 }
 
+// complete adds to res what Run could not know: the watcher's warnings,
+// an --at outside the capture, and the live capture's counters.
+func complete(res *result.Result, cfg *reconstruct.Config, src capture.Source, watch *watcher) {
+	res.Capture.Warnings = append(res.Capture.Warnings, watch.warnings...)
+	if w := atWarning(cfg, res, watch); w != "" {
+		if cfg.Warn != nil {
+			cfg.Warn(w)
+		}
+		res.Capture.Warnings = append(res.Capture.Warnings, w)
+	}
+	if ls, ok := src.(*live.Source); ok {
+		if rcv, drop, err := ls.Stats(); err == nil {
+			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
+		}
+	}
+}
+
+// atWarning says when --at lies outside the packets read.
+func atWarning(cfg *reconstruct.Config, res *result.Result, watch *watcher) string {
+	at := res.Capture.At
+	if at == nil || watch.first.IsZero() {
+		return ""
+	}
+	const layout = "2006-01-02 15:04:05.000 MST"
+	switch {
+	case at.Before(watch.first):
+		return fmt.Sprintf("--at %s is before the first packet (%s): no connection had started", at.UTC().Format(layout), watch.first.UTC().Format(layout))
+	case at.After(watch.last) && (cfg.Count == 0 || res.Capture.Packets < cfg.Count):
+		// The run read to the end without meeting a packet after --at.
+		return fmt.Sprintf("--at %s is after the last packet (%s): the states are those at the end of the capture, aged to --at", at.UTC().Format(layout), watch.last.UTC().Format(layout))
+	}
+	return ""
+}
+
 // output is where the report goes: standard output or the -o file,
-// buffered.
+// buffered. It is the Sink of the run: it remembers the first error of
+// writing a connection, so a write failure is not taken for a read
+// failure.
 type output struct {
-	file *os.File // nil for standard output
+	file *lazyFile // nil for standard output
 	bw   *bufio.Writer
 	w    report.Writer
+	err  error // first error from w.Connection
+}
+
+// Connection implements reconstruct.Sink.
+func (out *output) Connection(c *result.Connection) error {
+	if out.err != nil {
+		return out.err
+	}
+	out.err = out.w.Connection(c)
+	return out.err
+}
+
+// checkOutputs refuses at once an output file that could not be
+// created, so a long analysis does not end in a write error. The files
+// themselves are created when their first bytes are written.
+func (o *options) checkOutputs() error {
+	for _, out := range []struct{ flag, path string }{{"-o", o.out}, {"-w", o.save}, {"--annotate", o.annotate}} {
+		if out.path == "" || out.path == "-" && out.flag == "-o" {
+			continue
+		}
+		if err := writable(out.path); err != nil {
+			return fail(exitOutput, "%s %s: %v", out.flag, out.path, err)
+		}
+	}
+	return nil
+}
+
+// writable reports why path could not be created or written, if so.
+func writable(path string) error {
+	if fi, err := os.Stat(path); err == nil {
+		if fi.IsDir() {
+			return errors.New("is a directory")
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return err
+		}
+		return f.Close()
+	}
+	dir := filepath.Dir(path)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		return fmt.Errorf("no directory %s", dir)
+	}
+	if err := unix.Access(dir, unix.W_OK); err != nil {
+		return fmt.Errorf("cannot create a file in %s: %v", dir, err)
+	}
+	return nil
 }
 
 func (o *options) output(stdout io.Writer) (*output, error) {
 	out := &output{}
 	dst := stdout
-	if o.out != "" {
-		f, err := os.Create(o.out)
-		if err != nil {
-			return nil, fail(exitOutput, "%v", err)
-		}
-		out.file, dst = f, f
+	if o.out != "" && o.out != "-" {
+		out.file = &lazyFile{path: o.out}
+		dst = out.file
 	}
 	out.bw = bufio.NewWriterSize(dst, 64<<10)
+	states, _ := report.ParseStates(o.states) // checked by validate
 	w, err := report.ForFormat(o.format, out.bw, report.Options{
 		FindingsOnly: o.findingsOnly,
 		TopN:         o.top,
+		Verbose:      o.verbose,
+		Select:       report.Selection{States: states, Role: o.role},
 		Tool:         result.Tool{Name: "wirestat", Version: version()},
 	})
 	if err != nil {
@@ -394,24 +537,85 @@ func (o *options) output(stdout io.Writer) (*output, error) {
 }
 
 // close writes the rest of the report of res (none when res is nil),
-// flushes and closes, and returns the first problem.
+// flushes, creates the -o file if nothing was written yet, and closes. It
+// returns the first problem.
 func (out *output) close(res *result.Result) error {
 	var err error
 	if res != nil {
-		err = out.w.Close(res)
+		err = out.w.Close(res) // its errors say "write report"
 	}
-	if ferr := out.bw.Flush(); err == nil {
-		err = ferr
+	if ferr := out.bw.Flush(); err == nil && ferr != nil {
+		err = fmt.Errorf("write report: %w", ferr)
+	}
+	if out.file != nil && !out.file.created() && err == nil {
+		if _, werr := out.file.Write(nil); werr != nil {
+			err = fmt.Errorf("write report: %w", werr)
+		}
 	}
 	if out.file != nil {
-		if cerr := out.file.Close(); err == nil {
-			err = cerr
+		if cerr := out.file.Close(); err == nil && cerr != nil {
+			err = fmt.Errorf("write report: %w", cerr)
 		}
 	}
 	if err != nil {
-		return fail(exitOutput, "write report: %v", err)
+		return fail(exitOutput, "%v", err)
 	}
 	return nil
+}
+
+// discard closes the -o file after a failed write without writing more.
+func (out *output) discard() {
+	if out.file != nil {
+		out.file.Close()
+	}
+}
+
+// watcher passes the packets of a Source on and notes what the run cannot
+// see: the time range of the packets read (including the one after --at
+// that ends the run) and a file that starts before the previous one ended
+// (files given out of time order), which it warns about through warn as
+// it happens.
+type watcher struct {
+	capture.Source
+	warn        func(string)
+	file        string
+	fileLast    time.Time // latest packet time of the current file
+	first, last time.Time
+	warnings    []string
+}
+
+func newWatcher(src capture.Source, warn func(string)) *watcher {
+	return &watcher{Source: src, warn: warn}
+}
+
+// Next implements capture.Source.
+func (w *watcher) Next() (capture.Packet, error) {
+	p, err := w.Source.Next()
+	if err != nil {
+		return p, err
+	}
+	ts := p.Timestamp
+	if p.File != w.file {
+		if w.file != "" && !w.fileLast.IsZero() && ts.Before(w.fileLast) {
+			msg := fmt.Sprintf("%s starts at %s, before the end of %s (%s): files are read in the order given, so give them in time order",
+				p.File, ts.UTC().Format(time.RFC3339Nano), w.file, w.fileLast.UTC().Format(time.RFC3339Nano))
+			w.warnings = append(w.warnings, msg)
+			if w.warn != nil {
+				w.warn(msg)
+			}
+		}
+		w.file, w.fileLast = p.File, ts
+	}
+	if ts.After(w.fileLast) {
+		w.fileLast = ts
+	}
+	if w.first.IsZero() {
+		w.first = ts
+	}
+	if ts.After(w.last) {
+		w.last = ts
+	}
+	return p, nil
 }
 
 // writeAnnotated reads the capture files again and writes them to path as

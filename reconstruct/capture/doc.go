@@ -11,8 +11,9 @@
 //
 // Open reads several files as one capture (frame numbers continue from file
 // to file) and accepts "-" for standard input; NewReader reads any
-// io.Reader. Gzip-compressed input is recognised by its magic and
-// decompressed on the fly. Both readers reuse one buffer for packet data, so
+// io.Reader. Input compressed with gzip, zstd, xz, bzip2 or lz4 (how
+// rotated captures are archived) is recognised by its magic, not its name,
+// and decompressed on the fly in a goroutine of its own. Both readers reuse one buffer for packet data, so
 // Packet.Data is only valid until the next call to Next.
 //
 // Frame numbers follow Wireshark: every pcap record and every pcapng

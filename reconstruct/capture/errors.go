@@ -18,8 +18,8 @@ var (
 	ErrCorrupt = errors.New("corrupt capture")
 )
 
-// FileError reports a problem at a byte offset of one input. For gzip
-// inputs the offset counts decompressed bytes.
+// FileError reports a problem at a byte offset of one input. For
+// compressed inputs the offset counts decompressed bytes.
 type FileError struct {
 	File   string // file name, "-" for stdin
 	Offset int64  // byte offset of the record or block at fault

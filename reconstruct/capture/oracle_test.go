@@ -79,6 +79,9 @@ func FuzzReader(f *testing.F) {
 	f.Add(multiInterface(le))
 	f.Add(multiInterface(be))
 	f.Add(newNg(le).iface(1, 64, 0x80|20, -5).spb(payload(100, 0), 100).b)
+	for _, b := range goCompressed(f, multiInterface(le)) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		direct := readChecked(t, data, Options{MaxPacket: 4096})
 		if ahead := readChecked(t, data, Options{MaxPacket: 4096, ReadAhead: true}); !slices.Equal(direct, ahead) {

@@ -42,8 +42,13 @@ func newPrefetchReader(src io.Reader) *prefetchReader {
 	return p
 }
 
+// fill reads src into chunks until its end or stop. A src that is an
+// io.Closer (a decompressor) is closed here, when nothing reads it any more.
 func (p *prefetchReader) fill(src io.Reader) {
 	defer close(p.chunks)
+	if c, ok := src.(io.Closer); ok {
+		defer c.Close()
+	}
 	for {
 		var buf []byte
 		select {

@@ -8,9 +8,6 @@ import (
 	"os"
 	"sync/atomic"
 	"time"
-
-	"github.com/klauspost/compress/flate"
-	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultMaxPacket is the default for Options.MaxPacket: the largest
@@ -29,7 +26,7 @@ type Options struct {
 	// ReadAhead reads files in a goroutine of their own, ahead of the
 	// parsing, so reading (from disk, or copying from the page cache)
 	// overlaps with the work on what was read. Standard input and the
-	// decompression of gzip input always run so.
+	// decompression of compressed input always run so.
 	ReadAhead bool
 }
 
@@ -41,7 +38,8 @@ func (o Options) maxPacket() int {
 }
 
 // Open returns a Source reading the named pcap or pcapng files (each
-// optionally gzip-compressed) one after the other as a single capture:
+// optionally compressed with gzip, zstd, xz, bzip2 or lz4, recognised by
+// content) one after the other as a single capture:
 // frame numbers continue across files. The name "-" reads standard input.
 // Open fails only when names is empty or a file cannot be found; problems
 // inside a file are reported by Next as *FileError values.
@@ -73,7 +71,7 @@ func Open(names []string, opt Options) (Source, error) {
 }
 
 // NewReader returns a Source reading one pcap or pcapng stream (optionally
-// gzip-compressed) from r. The name is used in Packet.File and in errors.
+// compressed, as for Open) from r. The name is used in Packet.File and in errors.
 func NewReader(name string, r io.Reader, opt Options) Source {
 	s := &source{names: []string{name}, max: opt.maxPacket(), readAhead: opt.ReadAhead}
 	s.open = func(string) (io.ReadCloser, error) { return io.NopCloser(r), nil }
@@ -92,7 +90,7 @@ type source struct {
 	buf       []byte // packet data, reused for every record
 	closed    bool
 	total     int64        // bytes in all regular input files (0: unknown)
-	done      atomic.Int64 // bytes read from the inputs (compressed bytes for gzip)
+	done      atomic.Int64 // bytes read from the inputs (compressed bytes for compressed input)
 	shared    atomic.Int64 // frames, published every 1024 for Progress
 }
 
@@ -201,8 +199,8 @@ func (s *source) packetBuf(n int) []byte {
 	return s.buf[:n]
 }
 
-// openFile opens one input, detects gzip and the capture format, and reads
-// the file header.
+// openFile opens one input, detects compression and the capture format,
+// and reads the file header.
 func (s *source) openFile(name string) (*fileReader, error) {
 	rc, err := s.open(name)
 	if err != nil {
@@ -219,21 +217,10 @@ func (s *source) openFile(name string) (*fileReader, error) {
 	} else {
 		r = bufio.NewReaderSize(in, readBufferSize)
 	}
-	if magic, _ := r.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		// The decompressor reads a byte at a time: through a bufio.Reader,
-		// which it has a fast path for.
-		br, ok := r.(*bufio.Reader)
-		if !ok {
-			br = bufio.NewReaderSize(r, readBufferSize)
-		}
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			rc.Close()
-			return nil, &FileError{File: name, Err: newProblem(ErrNotCapture, "bad gzip header: %v", err)}
-		}
-		// Decompress in a goroutine of its own, ahead of the parsing.
-		fr.pre = newPrefetchReader(zr)
-		r = fr.pre
+	r, fr.pre, err = decompress(r)
+	if err != nil {
+		fr.close()
+		return nil, &FileError{File: name, Err: err}
 	}
 	fr.r = r
 	if err := fr.readHeader(); err != nil {
@@ -255,7 +242,7 @@ type byteSource interface {
 type fileReader struct {
 	name   string
 	closer io.Closer
-	pre    *prefetchReader // decompression ahead of r (gzip inputs)
+	pre    *prefetchReader // decompression ahead of r (compressed inputs)
 	pipe   *prefetchReader // the input read ahead of r (standard input, or a file with ReadAhead)
 	r      byteSource
 	off    int64 // bytes consumed from r
@@ -336,12 +323,9 @@ func short(err error, what string, want, have int64) error {
 	switch {
 	case err == io.EOF || err == io.ErrUnexpectedEOF:
 		return newProblem(ErrTruncated, "truncated %s (want %d bytes, have %d)", what, want, have)
-	case errors.Is(err, gzip.ErrChecksum) || errors.Is(err, gzip.ErrHeader):
-		return newProblem(ErrCorrupt, "%s: gzip stream: %v", what, err)
 	}
-	var ce flate.CorruptInputError
-	if errors.As(err, &ce) {
-		return newProblem(ErrCorrupt, "%s: gzip stream: %v", what, err)
+	if p, ok := decompressProblem(err, what); ok {
+		return p
 	}
 	return err
 }

@@ -23,18 +23,26 @@ var csvHeader = []string{
 	"client_evidence", "server_evidence",
 }
 
-// csvWriter writes a header and one row per connection. Times are RFC 3339
-// with nanoseconds in UTC, durations are seconds, an unknown closed_by is
-// the empty string.
+// csvFindingsHeader names the columns of --findings-only, one row per
+// finding; streams and frames are space-separated lists.
+var csvFindingsHeader = []string{
+	"kind", "severity", "subject", "summary", "count",
+	"streams", "frames", "first", "last", "filter",
+}
+
+// csvWriter writes a header and one row per connection, or with
+// FindingsOnly one row per finding. Times are RFC 3339 with nanoseconds in
+// UTC, durations are seconds, an unknown closed_by is the empty string.
 type csvWriter struct {
 	cw      *csv.Writer
+	opt     Options
 	rec     []string
 	started bool
 	err     error
 }
 
-func newCSVWriter(w io.Writer, _ Options) *csvWriter {
-	return &csvWriter{cw: csv.NewWriter(w), rec: make([]string, len(csvHeader))}
+func newCSVWriter(w io.Writer, opt Options) *csvWriter {
+	return &csvWriter{cw: csv.NewWriter(w), opt: opt, rec: make([]string, len(csvHeader))}
 }
 
 func (cw *csvWriter) row(rec []string) error {
@@ -57,10 +65,16 @@ func (cw *csvWriter) head() error {
 		return cw.err
 	}
 	cw.started = true
+	if cw.opt.FindingsOnly {
+		return cw.row(csvFindingsHeader)
+	}
 	return cw.row(csvHeader)
 }
 
 func (cw *csvWriter) Connection(c *result.Connection) error {
+	if cw.opt.FindingsOnly {
+		return cw.err
+	}
 	if err := cw.head(); err != nil {
 		return err
 	}
@@ -102,5 +116,33 @@ func (cw *csvWriter) Close(r *result.Result) error {
 			return err
 		}
 	}
-	return cw.head()
+	if err := cw.head(); err != nil || !cw.opt.FindingsOnly {
+		return err
+	}
+	rec := make([]string, len(csvFindingsHeader))
+	for i := range r.Findings {
+		f := &r.Findings[i]
+		rec[0], rec[1], rec[2], rec[3] = f.Kind, f.Severity, f.Subject, f.Summary
+		rec[4] = strconv.FormatInt(f.Count, 10)
+		rec[5], rec[6] = joinInts(f.Streams), joinInts(f.Frames)
+		rec[7] = f.First.UTC().Format(time.RFC3339Nano)
+		rec[8] = f.Last.UTC().Format(time.RFC3339Nano)
+		rec[9] = f.Filter
+		if err := cw.row(rec); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// joinInts joins xs with spaces.
+func joinInts(xs []int64) string {
+	b := make([]byte, 0, 8*len(xs))
+	for i, x := range xs {
+		if i > 0 {
+			b = append(b, ' ')
+		}
+		b = strconv.AppendInt(b, x, 10)
+	}
+	return string(b)
 }

@@ -1,7 +1,8 @@
 // Package report writes Results in the formats of the wirestat report
 // contract (schema wirestat.report/v1, described in the README): text (a
-// netstat-like table), json, jsonl, csv, zeek (a Zeek conn.log) and html
-// (one self-contained page). ForFormat picks a Writer with a plain switch.
+// netstat-like table), json, jsonl, csv, zeek (a Zeek conn.log), zeek-json
+// (the same log as Zeek's JSON writer prints it) and html (one
+// self-contained page). ForFormat picks a Writer with a plain switch.
 // Writers stream: the reconstructor calls Connection for each
 // connection as it finishes and Close once with the final Result, so memory
 // stays bounded by open connections rather than by the capture. Close also
@@ -38,7 +39,9 @@
 //
 // A header row, then one row per connection as it finishes (see csvHeader
 // for the columns). Times are RFC 3339 with nanoseconds in UTC, durations
-// seconds, and closed_by is empty when nobody closed the connection.
+// seconds, and closed_by is empty when nobody closed the connection. With
+// Options.FindingsOnly: a header row, then one row per finding (see
+// csvFindingsHeader), streams and frames as space-separated lists.
 //
 // # zeek
 //
@@ -53,7 +56,27 @@
 // report, but not the uid Zeek would assign. #open is Options.CaptureStart
 // when set; otherwise Capture.First when Close comes before any connection,
 // else the start of the first connection written. #close is Capture.Last.
-// Both are printed in UTC.
+// Both are printed in UTC. With Options.FindingsOnly it is a notice.log
+// instead, one row per finding: note Wirestat::KIND, msg the severity and
+// summary, sub the display filter, src (a host subject) or dst and p (a
+// host:port subject), n the count, uid the stream's when there is exactly
+// one.
+//
+// # zeek-json
+//
+// The zeek rows as Zeek's JSON logs (LogAscii::use_json=T) carry them: one
+// object per line, no header, Zeek's field names, ts as epoch seconds
+// (microseconds, the shortest decimal that reads back as the same number),
+// intervals as plain numbers, and unset fields left out instead of "-".
+// With Options.FindingsOnly, the notice.log rows likewise.
+//
+// # Selection and verbosity
+//
+// Options.Select (ss's state names and groups, ParseStates, and a role)
+// narrows the text table to the selected endpoints and every other format
+// to the connections with a selected endpoint. Options.Verbose adds to the
+// text report a Transitions section: every state change of each
+// connection in the table, in the table's order.
 //
 // # text
 //

@@ -59,6 +59,7 @@ type endpointRow struct {
 	rank        uint8
 	server      bool
 	v6          bool
+	trans       []result.Transition // with Options.Verbose; shared by the connection's two rows
 }
 
 // byStream orders rows by stream, the client before the server.
@@ -103,7 +104,8 @@ type textWriter struct {
 	opt   Options
 	limit int // rows kept; negative means all
 	rows  rowHeap
-	total int64 // endpoints seen
+	total int64 // endpoints selected
+	all   int64 // endpoints seen
 	conns int64
 	start int64 // earliest connection start, Unix ns
 	// marked: some endpoint's state is inferred or assumed (the table
@@ -132,16 +134,31 @@ func (tw *textWriter) Connection(c *result.Connection) error {
 	if tw.opt.FindingsOnly {
 		return nil
 	}
+	tw.all += 2
+	sel := &tw.opt.Select
+	takeClient, takeServer := sel.Endpoint("client", c.Client.State), sel.Endpoint("server", c.Server.State)
+	if !takeClient && !takeServer {
+		return nil
+	}
 	client := hostPort(c.Client.Addr, c.Client.Port)
 	server := hostPort(c.Server.Addr, c.Server.Port)
-	tw.add(c, &c.Client, client, server, false)
-	tw.add(c, &c.Server, server, client, true)
+	var trans []result.Transition
+	if tw.opt.Verbose {
+		trans = c.Transitions
+	}
+	if takeClient {
+		tw.add(c, &c.Client, client, server, false, trans)
+	}
+	if takeServer {
+		tw.add(c, &c.Server, server, client, true, trans)
+	}
 	return nil
 }
 
-func (tw *textWriter) add(c *result.Connection, ep *result.Endpoint, local, foreign string, server bool) {
+func (tw *textWriter) add(c *result.Connection, ep *result.Endpoint, local, foreign string, server bool, trans []result.Transition) {
 	tw.total++
 	row := endpointRow{
+		trans:   trans,
 		stream:  c.Stream,
 		first:   c.FirstFrame,
 		last:    c.LastFrame,
@@ -202,6 +219,9 @@ func (tw *textWriter) Close(r *result.Result) error {
 		}
 		tw.writeHeader(bw, r)
 		tw.writeEndpoints(bw, start)
+		if tw.opt.Verbose {
+			tw.writeTransitions(bw, start)
+		}
 		writeStates(bw, &r.Summary)
 		writeListeners(bw, r.Listeners, tw.limit)
 		writeFindings(bw, r.Findings, false, tw.limit)
@@ -261,7 +281,7 @@ func (tw *textWriter) writeHeader(bw *bufio.Writer, r *result.Result) {
 	}
 	if c.At != nil {
 		b = append(b, ", states at "...)
-		b = c.At.UTC().AppendFormat(b, "15:04:05.000 MST")
+		b = c.At.UTC().AppendFormat(b, "2006-01-02 15:04:05.000 MST")
 	}
 	b = append(b, '\n')
 	bw.Write(b)
@@ -272,18 +292,21 @@ func newTab(w io.Writer) *tabwriter.Writer {
 }
 
 func (tw *textWriter) writeEndpoints(bw *bufio.Writer, start int64) {
-	bw.WriteString("\nEndpoints\n")
-	if tw.total == 0 {
+	bw.WriteString("\nEndpoints")
+	if tw.opt.Select.Active() {
+		bw.WriteString(" (" + tw.opt.Select.String() + ": " + strconv.FormatInt(tw.total, 10) + " of " + strconv.FormatInt(tw.all, 10) + ")")
+	}
+	bw.WriteString("\n")
+	switch {
+	case tw.all == 0:
 		bw.WriteString("no TCP connections\n")
 		return
+	case tw.total == 0:
+		bw.WriteString("no endpoint selected\n")
+		return
 	}
-	rows := []endpointRow(tw.rows)
+	rows := tw.sorted()
 	truncated := int64(len(rows)) < tw.total
-	if truncated {
-		slices.SortFunc(rows, func(a, b endpointRow) int { return byInterest(&a, &b) })
-	} else {
-		slices.SortFunc(rows, func(a, b endpointRow) int { return byStream(&a, &b) })
-	}
 	t := newTab(bw)
 	t.Write([]byte("Proto\tLocal Address\tForeign Address\tState\tSince\tFrames\tStream\n"))
 	b := make([]byte, 0, 128)
@@ -328,6 +351,85 @@ func (tw *textWriter) writeEndpoints(bw *bufio.Writer, start int64) {
 		b = strconv.AppendInt(b, tw.total-int64(len(rows)), 10)
 		b = append(b, " more endpoints not shown (use -F json or --top N)\n"...)
 		bw.Write(b)
+	}
+}
+
+// sorted returns the rows kept in the order they are printed: by stream,
+// or by interest when some were left out.
+func (tw *textWriter) sorted() []endpointRow {
+	rows := []endpointRow(tw.rows)
+	if int64(len(rows)) < tw.total {
+		slices.SortFunc(rows, func(a, b endpointRow) int { return byInterest(&a, &b) })
+	} else {
+		slices.SortFunc(rows, func(a, b endpointRow) int { return byStream(&a, &b) })
+	}
+	return rows
+}
+
+// writeTransitions prints, for each connection in the endpoint table in
+// its order, every state change of its endpoints (Options.Verbose).
+func (tw *textWriter) writeTransitions(bw *bufio.Writer, start int64) {
+	rows := tw.sorted()
+	if len(rows) == 0 {
+		return
+	}
+	bw.WriteString("\nTransitions\n")
+	done := make(map[int64]bool, len(rows))
+	b := make([]byte, 0, 128)
+	for i := range rows {
+		row := &rows[i]
+		if done[row.stream] {
+			continue
+		}
+		done[row.stream] = true
+		client, server := row.local, row.foreign
+		if row.server {
+			client, server = server, client
+		}
+		b = append(b[:0], "stream "...)
+		b = strconv.AppendInt(b, row.stream, 10)
+		b = append(b, ": client "...)
+		b = append(b, client...)
+		b = append(b, ", server "...)
+		b = append(b, server...)
+		b = append(b, '\n')
+		bw.Write(b)
+		if len(row.trans) == 0 {
+			bw.WriteString("  no state changes\n")
+			continue
+		}
+		t := newTab(bw)
+		for j := range row.trans {
+			tr := &row.trans[j]
+			b = append(b[:0], "  "...)
+			if tr.Frame > 0 {
+				b = append(b, "frame "...)
+				b = strconv.AppendInt(b, tr.Frame, 10)
+			} else {
+				b = append(b, "timer"...) // a TIME_WAIT expiry, on the clock
+			}
+			b = append(b, '\t')
+			if start == math.MaxInt64 || tr.Time.IsZero() {
+				b = append(b, '-')
+			} else {
+				d := time.Duration(tr.Time.UnixNano() - start)
+				if d >= 0 {
+					b = append(b, '+')
+				}
+				b = appendSeconds(b, d)
+			}
+			b = append(b, '\t')
+			b = append(b, tr.Endpoint...)
+			b = append(b, '\t')
+			b = append(b, tr.From...)
+			b = append(b, " -> "...)
+			b = append(b, tr.To...)
+			b = append(b, '\t')
+			b = append(b, tr.Cause...)
+			b = append(b, '\n')
+			t.Write(b)
+		}
+		t.Flush()
 	}
 }
 

@@ -24,9 +24,16 @@ type Writer interface {
 
 // Options tune the writers; the zero value is the default.
 type Options struct {
-	// FindingsOnly prints only the findings (text, json, jsonl). The csv
-	// and zeek writers describe connections only and ignore it.
+	// FindingsOnly prints only the findings: csv writes one row per
+	// finding instead of one per connection, zeek and zeek-json a Zeek
+	// notice.log instead of the conn.log.
 	FindingsOnly bool
+	// Select picks the endpoints (text) or connections (every other
+	// format) reported; the zero value selects all.
+	Select Selection
+	// Verbose adds each connection's state transitions to the text
+	// report, under the endpoint table.
+	Verbose bool
 	// TopN limits the text table to the N most interesting endpoints when
 	// there are more; 0 means DefaultTopN, negative means no limit.
 	TopN int
@@ -53,13 +60,14 @@ var DefaultTool = result.Tool{Name: "wirestat", Version: "devel"}
 var ErrUnknownFormat = errors.New("unknown report format")
 
 // formats lists the valid format names, the default first.
-var formats = [...]string{"text", "json", "jsonl", "csv", "zeek", "html"}
+var formats = [...]string{"text", "json", "jsonl", "csv", "zeek", "zeek-json", "html"}
 
 // Formats returns the format names ForFormat accepts, the default first.
 func Formats() []string { return formats[:] }
 
 // ForFormat returns a Writer producing format on w: text (the default when
-// format is empty), json, jsonl, csv, zeek or html. Names are case-insensitive. An
+// format is empty), json, jsonl, csv, zeek (Zeek's TSV conn.log),
+// zeek-json (Zeek's JSON conn.log) or html. Names are case-insensitive. An
 // unknown name yields an error wrapping ErrUnknownFormat that lists the
 // valid names.
 //
@@ -70,9 +78,20 @@ func ForFormat(format string, w io.Writer, opt Options) (Writer, error) {
 	if opt.Tool == (result.Tool{}) {
 		opt.Tool = DefaultTool
 	}
-	switch strings.ToLower(format) {
-	case "", "text":
+	format = strings.ToLower(format)
+	if format == "" || format == "text" {
 		return newTextWriter(w, opt), nil
+	}
+	wr, err := forFormat(format, w, opt)
+	if err != nil || !opt.Select.Active() {
+		return wr, err
+	}
+	return selectWriter{wr, opt.Select}, nil
+}
+
+// forFormat returns the Writer of every format but text.
+func forFormat(format string, w io.Writer, opt Options) (Writer, error) {
+	switch format {
 	case "json":
 		return newJSONWriter(w, opt), nil
 	case "jsonl":
@@ -81,6 +100,8 @@ func ForFormat(format string, w io.Writer, opt Options) (Writer, error) {
 		return newCSVWriter(w, opt), nil
 	case "zeek":
 		return newZeekWriter(w, opt), nil
+	case "zeek-json":
+		return newZeekJSONWriter(w, opt), nil
 	case "html":
 		return newHTMLWriter(w, opt), nil
 	}

@@ -2,29 +2,36 @@ package report
 
 import (
 	"io"
+	"net/netip"
 	"strconv"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
-// zeekHead is the conn.log header up to #path, byte for byte as Zeek's
-// ASCII writer prints it; #open, #fields and #types follow.
+// zeekHead is the log header up to #path, byte for byte as Zeek's ASCII
+// writer prints it; #path, #open, #fields and #types follow.
 const zeekHead = "#separator \\x09\n" +
 	"#set_separator\t,\n" +
 	"#empty_field\t(empty)\n" +
-	"#unset_field\t-\n" +
-	"#path\tconn\n"
+	"#unset_field\t-\n"
 
 const zeekFields = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\n"
 
 const zeekTypes = "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\n"
 
+// zeekNoticeFields and zeekNoticeTypes head the notice.log written for
+// Options.FindingsOnly: Zeek's notice.log fields that a finding fills.
+const zeekNoticeFields = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tnote\tmsg\tsub\tsrc\tdst\tp\tn\tactions\tsuppress_for\n"
+
+const zeekNoticeTypes = "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tenum\tstring\tstring\taddr\taddr\tport\tcount\tset[enum]\tinterval\n"
+
 // zeekTimeLayout is how Zeek prints #open and #close.
 const zeekTimeLayout = "2006-01-02-15-04-05"
 
 // zeekWriter writes a Zeek conn.log: originator and responder as Zeek
-// decides them (Connection.Zeek), times in UTC.
+// decides them (Connection.Zeek), times in UTC. With FindingsOnly it
+// writes a notice.log of the findings instead.
 type zeekWriter struct {
 	out     stickyWriter
 	opt     Options
@@ -45,17 +52,26 @@ func (zw *zeekWriter) head(open time.Time) error {
 	if !zw.opt.CaptureStart.IsZero() {
 		open = zw.opt.CaptureStart
 	}
+	path, fields, types := "conn", zeekFields, zeekTypes
+	if zw.opt.FindingsOnly {
+		path, fields, types = "notice", zeekNoticeFields, zeekNoticeTypes
+	}
 	b := append(zw.buf[:0], zeekHead...)
-	b = append(b, "#open\t"...)
+	b = append(b, "#path\t"...)
+	b = append(b, path...)
+	b = append(b, "\n#open\t"...)
 	b = appendZeekStamp(b, open)
 	b = append(b, '\n')
-	b = append(b, zeekFields...)
-	b = append(b, zeekTypes...)
+	b = append(b, fields...)
+	b = append(b, types...)
 	zw.buf = b
 	return zw.out.write(b)
 }
 
 func (zw *zeekWriter) Connection(c *result.Connection) error {
+	if zw.opt.FindingsOnly {
+		return zw.out.err
+	}
 	if err := zw.head(c.Start); err != nil {
 		return err
 	}
@@ -120,6 +136,13 @@ func (zw *zeekWriter) Close(r *result.Result) error {
 			return err
 		}
 	}
+	if zw.opt.FindingsOnly {
+		for i := range r.Findings {
+			if err := zw.notice(&r.Findings[i]); err != nil {
+				return err
+			}
+		}
+	}
 	closed := zw.last
 	if r.Capture.Last != nil {
 		closed = *r.Capture.Last
@@ -130,6 +153,43 @@ func (zw *zeekWriter) Close(r *result.Result) error {
 	b := append(zw.buf[:0], "#close\t"...)
 	b = appendZeekStamp(b, closed)
 	b = append(b, '\n')
+	zw.buf = b
+	return zw.out.write(b)
+}
+
+// notice writes one finding as a notice.log row.
+func (zw *zeekWriter) notice(f *result.Finding) error {
+	n := zeekNoticeOf(f)
+	b := appendZeekTime(zw.buf[:0], n.ts)
+	b = append(b, '\t')
+	if n.stream >= 0 {
+		b = appendZeekUID(b, n.stream)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, "\t-\t-\t-\t-\ttcp\t"...) // id.*, proto
+	b = appendZeekString(b, n.note, "-")
+	b = append(b, '\t')
+	b = appendZeekString(b, n.msg, "-")
+	b = append(b, '\t')
+	b = appendZeekString(b, n.sub, "-")
+	for _, a := range [2]netip.Addr{n.src, n.dst} {
+		b = append(b, '\t')
+		if a.IsValid() {
+			b = a.AppendTo(b)
+		} else {
+			b = append(b, '-')
+		}
+	}
+	b = append(b, '\t')
+	if n.port != 0 {
+		b = strconv.AppendUint(b, uint64(n.port), 10)
+	} else {
+		b = append(b, '-')
+	}
+	b = append(b, '\t')
+	b = strconv.AppendInt(b, n.count, 10)
+	b = append(b, "\t"+zeekNoticeAction+"\t-\n"...)
 	zw.buf = b
 	return zw.out.write(b)
 }
