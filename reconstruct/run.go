@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/communityid"
 	"github.com/wirestat/wirestat/reconstruct/continuity"
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/filter"
@@ -53,6 +54,9 @@ type Config struct {
 	AtOffset   time.Duration
 	// Count stops after this many packets (0: no limit), as tcpdump -c.
 	Count int64
+	// CommunityIDSeed seeds every connection's Community ID (0, the
+	// default, is what Zeek, Suricata and Wireshark use unless told).
+	CommunityIDSeed uint16
 	// Version is reported in the tool section.
 	Version string
 	// Warn receives each warning once (a file problem, a filter that does
@@ -247,6 +251,7 @@ func (p *pipeline) reportBatch(b *connBatch) {
 // its missed bytes as the assembler measured them.
 func (p *pipeline) connection(c *flow.Conn, missed int64) {
 	rc := Connection(c)
+	rc.CommunityID = communityid.Flow(p.cfg.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)
 	if p.cont != nil {
 		rc.MissedBytes = missed
 	}

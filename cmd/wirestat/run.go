@@ -61,6 +61,7 @@ type options struct {
 	thresholds   files
 	thrFile      string
 	listThr      bool
+	companion    companionOptions
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -101,6 +102,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
 	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
 	fs.BoolVar(&o.listThr, "thresholds", false, "list the finding thresholds with their defaults and exit")
+	o.companion.flags(fs)
 	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings")
 	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error (progress is shown only when standard error is a terminal)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
@@ -205,11 +207,12 @@ func parseOptions(args []string) (options, error) {
 // first when it is shown).
 func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Config, error) {
 	cfg := reconstruct.Config{
-		Filter:     o.filter,
-		Count:      o.count,
-		Reassemble: o.reassemble,
-		Workers:    o.workers,
-		Version:    version(),
+		Filter:          o.filter,
+		Count:           o.count,
+		Reassemble:      o.reassemble,
+		Workers:         o.workers,
+		Version:         version(),
+		CommunityIDSeed: o.companion.communityIDSeed,
 		Flow: flow.Config{
 			MSL:         time.Duration(o.msl * float64(time.Second)),
 			IdleTimeout: o.idle,

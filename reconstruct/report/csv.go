@@ -20,6 +20,7 @@ var csvHeader = []string{
 	"client_packets", "server_packets",
 	"client_payload_bytes", "server_payload_bytes",
 	"zeek_conn_state", "history", "missed_bytes", "closed_by", "filter",
+	"community_id",
 }
 
 // csvWriter writes a header and one row per connection. Times are RFC 3339
@@ -90,6 +91,7 @@ func (cw *csvWriter) Connection(c *result.Connection) error {
 	r[19] = strconv.FormatInt(c.MissedBytes, 10)
 	r[20] = closedBy
 	r[21] = c.Filter
+	r[22] = c.CommunityID
 	return cw.row(r)
 }
 
