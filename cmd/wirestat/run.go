@@ -323,7 +323,7 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	var notes *annotate.Notes
 	if o.annotate != "" {
 		notes = annotate.NewNotes()
-		cfg.OnConnection = func(c *flow.Conn, _ *result.Connection) { notes.Connection(c) }
+		cfg.OnConnection = func(c *flow.Conn, rc *result.Connection) { notes.Connection(c, rc.CommunityID) }
 	}
 
 	var stopProgress, progressDone chan struct{}
@@ -420,16 +420,11 @@ func (out *output) close(res *result.Result) error {
 // writeAnnotated reads the capture files again and writes them to path as
 // pcapng with the notes as packet comments.
 func writeAnnotated(path string, files []string, notes *annotate.Notes) error {
-	src, err := capture.Open(files, capture.Options{})
-	if err != nil {
-		return err
-	}
-	defer src.Close()
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := annotate.Write(f, src, notes); err != nil {
+	if err := annotate.WriteFiles(f, files, notes); err != nil {
 		f.Close()
 		return err
 	}
