@@ -138,4 +138,3 @@ func TestTsharkShowsComments(t *testing.T) {
 		t.Errorf("commented frames %v, want %v", frames, want)
 	}
 }
-
