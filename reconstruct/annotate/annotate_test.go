@@ -27,13 +27,31 @@ func (discard) Connection(*result.Connection) error { return nil }
 // annotated analyses a capture and writes it annotated to a temporary file.
 func annotated(t *testing.T, capFile string) (string, *annotate.Notes) {
 	t.Helper()
+	a := annotateRun(t, capFile)
+	return a.out, a.notes
+}
+
+// annotation is an annotated capture with the analysis behind it.
+type annotation struct {
+	out   string
+	notes *annotate.Notes
+	conns []result.Connection
+	res   *result.Result
+}
+
+func annotateRun(t *testing.T, capFile string) annotation {
+	t.Helper()
+	var conns []result.Connection
 	src, err := capture.Open([]string{capFile}, capture.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	notes := annotate.NewNotes()
 	res, err := reconstruct.Run(context.Background(), src, reconstruct.Config{
-		OnConnection: func(c *flow.Conn, rc *result.Connection) { notes.Connection(c, rc.CommunityID) },
+		OnConnection: func(c *flow.Conn, rc *result.Connection) {
+			notes.Connection(c, rc.CommunityID)
+			conns = append(conns, *rc)
+		},
 	}, discard{})
 	src.Close()
 	if err != nil {
@@ -51,7 +69,7 @@ func annotated(t *testing.T, capFile string) (string, *annotate.Notes) {
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return out, notes
+	return annotation{out: out, notes: notes, conns: conns, res: res}
 }
 
 func readAll(t *testing.T, name string) []capture.Packet {
