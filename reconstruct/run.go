@@ -67,6 +67,10 @@ type Config struct {
 	OnConnection func(c *flow.Conn, rc *result.Connection)
 	// Assigned, when set, learns the stream number of every TCP frame.
 	Assigned func(frame, stream int64)
+	// Segment, when set, sees every decoded TCP segment with its stream
+	// number, after the tracker (with Workers 1 only; the segment's payload
+	// is valid during the call).
+	Segment func(seg *decode.Segment, stream int64)
 	// Packet, when set, sees every packet read (after the filter), for
 	// saving or annotating.
 	Packet func(p capture.Packet)
@@ -401,6 +405,9 @@ func (p *pipeline) track(seg *decode.Segment) {
 	}
 	if p.cfg.Assigned != nil {
 		p.cfg.Assigned(seg.Frame, stream)
+	}
+	if p.cfg.Segment != nil {
+		p.cfg.Segment(seg, stream)
 	}
 }
 

@@ -199,6 +199,9 @@ func parseOptions(args []string) (options, error) {
 	case o.msl <= 0:
 		return o, fail(exitUsage, "--msl must be positive")
 	}
+	if err := o.companion.validate(&o); err != nil {
+		return o, err
+	}
 	return o, nil
 }
 
@@ -315,6 +318,9 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 			err = ferr
 		}
 	}()
+	if o.companion.active() {
+		return o.companion.view(ctx, o, cfg, src, stdout)
+	}
 
 	out, err := o.output(stdout)
 	if err != nil {
