@@ -19,7 +19,7 @@ const HTMLMaxConnections = 20000
 // Limits of the other html sections: findings shown in full per severity,
 // one line each after that, and listeners listed.
 const (
-	htmlFullFindings  = 20
+	htmlFullFindings  = 10
 	htmlShortFindings = 500
 	htmlListeners     = 20
 )
@@ -255,8 +255,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05.000000 MST")
 	},
-	"legendX":     func(i int) int { return 60 + 92*i },
-	"legendTextX": func(i int) int { return 74 + 92*i },
+	"add": func(a, b int) int { return a + b },
 	"join": func(xs []int64) string {
 		b := make([]byte, 0, 64)
 		for i, x := range xs {

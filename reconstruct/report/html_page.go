@@ -48,12 +48,12 @@ filter: <code>{{.Filter}}</code>
 {{end}}{{else}}<p>No findings.</p>{{end}}
 {{if not .FindingOnly}}
 <h2>Endpoints per state over time</h2>
-{{with .Plot}}<svg id="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 900 270" width="900" height="270" role="img" aria-label="endpoints per state over capture time" data-max="{{.Max}}" data-samples="{{.Samples}}">
+{{with .Plot}}<svg id="timeline" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 900 285" width="900" height="285" role="img" aria-label="endpoints per state over capture time" data-max="{{.Max}}" data-samples="{{.Samples}}">
 <line x1="60" y1="220" x2="890" y2="220" stroke="#888"/><line x1="60" y1="10" x2="60" y2="220" stroke="#888"/>
 <text x="55" y="14" text-anchor="end">{{.Max}}</text><text x="55" y="222" text-anchor="end">0</text>
 <text x="60" y="236">{{.Start}}</text><text x="890" y="236" text-anchor="end">{{.End}}</text>
 {{range $i, $l := .Lines}}<polyline class="state-line" data-state="{{$l.State}}" data-peak="{{$l.Peak}}" fill="none" stroke="{{$l.Color}}" stroke-width="1.5" points="{{$l.Points}}"><title>{{$l.State}}: up to {{$l.Peak}} endpoints</title></polyline>
-{{end}}{{range $i, $l := .Lines}}<rect x="{{legendX $i}}" y="250" width="10" height="10" fill="{{$l.Color}}"/><text x="{{legendTextX $i}}" y="259">{{$l.State}}</text>
+{{end}}{{range $i, $l := .Lines}}<rect x="{{$l.LegendX}}" y="{{$l.LegendY}}" width="10" height="10" fill="{{$l.Color}}"/><text x="{{add $l.LegendX 13}}" y="{{add $l.LegendY 9}}">{{$l.State}}</text>
 {{end}}</svg>
 <p>Endpoints (client and server sides counted apart) in each state at {{.Samples}} moments of the capture; CLOSED and UNKNOWN are left out.</p>
 {{else}}<p>No state changes to plot.</p>{{end}}

@@ -79,6 +79,7 @@ type htmlPlot struct {
 type htmlLine struct {
 	State, Color, Points string
 	Peak                 int64
+	LegendX, LegendY     int // where its legend entry starts
 }
 
 // plot counts endpoints per state at plotSamples moments from first to
@@ -126,6 +127,7 @@ func (tl *timeline) plot(first, last time.Time) *htmlPlot {
 		return nil
 	}
 	const x0, x1, y0, y1 = 60.0, 890.0, 220.0, 10.0
+	legend, row := 10, 250
 	for s := range plotStates {
 		var peak int64
 		var b strings.Builder
@@ -136,7 +138,12 @@ func (tl *timeline) plot(first, last time.Time) *htmlPlot {
 			fmt.Fprintf(&b, "%.1f,%.1f ", x, y)
 		}
 		if peak > 0 {
-			p.Lines = append(p.Lines, htmlLine{State: plotStates[s], Color: plotColors[s], Points: strings.TrimSpace(b.String()), Peak: peak})
+			w := 22 + 8*len(plotStates[s])
+			if legend+w > 890 {
+				legend, row = 10, row+16
+			}
+			p.Lines = append(p.Lines, htmlLine{State: plotStates[s], Color: plotColors[s], Points: strings.TrimSpace(b.String()), Peak: peak, LegendX: legend, LegendY: row})
+			legend += w
 		}
 	}
 	return p
