@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/communityid"
 	"github.com/wirestat/wirestat/reconstruct/continuity"
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/filter"
@@ -53,6 +54,9 @@ type Config struct {
 	AtOffset   time.Duration
 	// Count stops after this many packets (0: no limit), as tcpdump -c.
 	Count int64
+	// CommunityIDSeed seeds every connection's Community ID (0, the
+	// default, is what Zeek, Suricata and Wireshark use unless told).
+	CommunityIDSeed uint16
 	// Version is reported in the tool section.
 	Version string
 	// Warn receives each warning once (a file problem, a filter that does
@@ -63,6 +67,10 @@ type Config struct {
 	OnConnection func(c *flow.Conn, rc *result.Connection)
 	// Assigned, when set, learns the stream number of every TCP frame.
 	Assigned func(frame, stream int64)
+	// Segment, when set, sees every decoded TCP segment with its stream
+	// number, after the tracker (with Workers 1 only; the segment's payload
+	// is valid during the call).
+	Segment func(seg *decode.Segment, stream int64)
 	// Packet, when set, sees every packet read (after the filter), for
 	// saving or annotating.
 	Packet func(p capture.Packet)
@@ -247,6 +255,7 @@ func (p *pipeline) reportBatch(b *connBatch) {
 // its missed bytes as the assembler measured them.
 func (p *pipeline) connection(c *flow.Conn, missed int64) {
 	rc := Connection(c)
+	rc.CommunityID = communityid.Flow(p.cfg.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)
 	if p.cont != nil {
 		rc.MissedBytes = missed
 	}
@@ -396,6 +405,9 @@ func (p *pipeline) track(seg *decode.Segment) {
 	}
 	if p.cfg.Assigned != nil {
 		p.cfg.Assigned(seg.Frame, stream)
+	}
+	if p.cfg.Segment != nil {
+		p.cfg.Segment(seg, stream)
 	}
 }
 

@@ -47,6 +47,7 @@ type options struct {
 	thresholds   files
 	thrFile      string
 	listThr      bool
+	companion    companionOptions
 
 	set map[string]bool // flags given on the command line, by name
 }
@@ -82,6 +83,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
 	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
 	fs.BoolVar(&o.listThr, "thresholds", false, "list the finding thresholds with their defaults and exit")
+	o.companion.flags(fs)
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
 	fs.IntVar(&o.workers, "workers", 1, "`1`, or 2 to read and decode in one goroutine while others track connections and build the report (same output)")
@@ -99,7 +101,8 @@ var (
 		"state", "role", "at", "top", "v", "n", "findings-only",
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",
-		"annotate", "reassemble", "workers", "q", "version",
+		"annotate", "follow", "follow-mode", "stream", "community-id-seed",
+		"reassemble", "workers", "q", "version",
 	}
 	aliases = map[string]string{"format": "F", "count": "c", "vv": "v", "nn": "n"}
 	hidden  = map[string]bool{"man": true}

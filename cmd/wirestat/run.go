@@ -215,7 +215,7 @@ func (o *options) validate() error {
 	if o.save != "" && o.save == o.out && o.out != "-" {
 		return fail(exitUsage, "-w and -o name the same file %s", o.save)
 	}
-	return nil
+	return o.companion.validate(o)
 }
 
 // sameFile reports whether a and b name one existing file.
@@ -236,11 +236,12 @@ func sameFile(a, b string) bool {
 // first when it is shown).
 func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Config, error) {
 	cfg := reconstruct.Config{
-		Filter:     o.filter,
-		Count:      o.count,
-		Reassemble: o.reassemble,
-		Workers:    o.workers,
-		Version:    version(),
+		Filter:          o.filter,
+		Count:           o.count,
+		Reassemble:      o.reassemble,
+		Workers:         o.workers,
+		Version:         version(),
+		CommunityIDSeed: o.companion.communityIDSeed,
 		Flow: flow.Config{
 			MSL:         time.Duration(o.msl * float64(time.Second)),
 			IdleTimeout: o.idle,
@@ -366,6 +367,9 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 			err = ferr
 		}
 	}()
+	if o.companion.active() {
+		return o.companion.view(ctx, o, cfg, src, stdout)
+	}
 
 	out, err := o.output(stdout)
 	if err != nil {
@@ -374,7 +378,7 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	var notes *annotate.Notes
 	if o.annotate != "" {
 		notes = annotate.NewNotes()
-		cfg.OnConnection = func(c *flow.Conn, _ *result.Connection) { notes.Connection(c) }
+		cfg.OnConnection = func(c *flow.Conn, rc *result.Connection) { notes.Connection(c, rc.CommunityID) }
 	}
 
 	var stopProgress, progressDone chan struct{}
@@ -621,16 +625,11 @@ func (w *watcher) Next() (capture.Packet, error) {
 // writeAnnotated reads the capture files again and writes them to path as
 // pcapng with the notes as packet comments.
 func writeAnnotated(path string, files []string, notes *annotate.Notes) error {
-	src, err := capture.Open(files, capture.Options{})
-	if err != nil {
-		return err
-	}
-	defer src.Close()
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
-	if err := annotate.Write(f, src, notes); err != nil {
+	if err := annotate.WriteFiles(f, files, notes); err != nil {
 		f.Close()
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/annotate"
@@ -28,13 +27,31 @@ func (discard) Connection(*result.Connection) error { return nil }
 // annotated analyses a capture and writes it annotated to a temporary file.
 func annotated(t *testing.T, capFile string) (string, *annotate.Notes) {
 	t.Helper()
+	a := annotateRun(t, capFile)
+	return a.out, a.notes
+}
+
+// annotation is an annotated capture with the analysis behind it.
+type annotation struct {
+	out   string
+	notes *annotate.Notes
+	conns []result.Connection
+	res   *result.Result
+}
+
+func annotateRun(t *testing.T, capFile string) annotation {
+	t.Helper()
+	var conns []result.Connection
 	src, err := capture.Open([]string{capFile}, capture.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	notes := annotate.NewNotes()
 	res, err := reconstruct.Run(context.Background(), src, reconstruct.Config{
-		OnConnection: func(c *flow.Conn, _ *result.Connection) { notes.Connection(c) },
+		OnConnection: func(c *flow.Conn, rc *result.Connection) {
+			notes.Connection(c, rc.CommunityID)
+			conns = append(conns, *rc)
+		},
 	}, discard{})
 	src.Close()
 	if err != nil {
@@ -46,15 +63,13 @@ func annotated(t *testing.T, capFile string) (string, *annotate.Notes) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	src, _ = capture.Open([]string{capFile}, capture.Options{})
-	defer src.Close()
-	if err := annotate.Write(f, src, notes); err != nil {
+	if err := annotate.WriteFiles(f, []string{capFile}, notes); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Close(); err != nil {
 		t.Fatal(err)
 	}
-	return out, notes
+	return annotation{out: out, notes: notes, conns: conns, res: res}
 }
 
 func readAll(t *testing.T, name string) []capture.Packet {
@@ -81,9 +96,20 @@ func readAll(t *testing.T, name string) []capture.Packet {
 // TestRoundTrip: the annotated file holds the same frames, times, lengths
 // and bytes as the original, under the same frame numbers.
 func TestRoundTrip(t *testing.T) {
-	demo := filepath.Join(testenv.RepoRoot(t), "pcaps", "demo.pcap")
-	out, notes := annotated(t, demo)
-	orig, back := readAll(t, demo), readAll(t, out)
+	caps, _ := filepath.Glob(filepath.Join(testenv.RepoRoot(t), "pcaps", "*.pcap"))
+	for _, capFile := range caps {
+		t.Run(filepath.Base(capFile), func(t *testing.T) {
+			out, notes := annotated(t, capFile)
+			samePackets(t, readAll(t, capFile), readAll(t, out))
+			if notes.Len() == 0 {
+				t.Fatal("no notes")
+			}
+		})
+	}
+}
+
+func samePackets(t *testing.T, orig, back []capture.Packet) {
+	t.Helper()
 	if len(orig) != len(back) {
 		t.Fatalf("%d frames, want %d", len(back), len(orig))
 	}
@@ -92,9 +118,6 @@ func TestRoundTrip(t *testing.T) {
 		if o.Frame != b.Frame || !o.Timestamp.Equal(b.Timestamp) || o.Length != b.Length || o.LinkType != b.LinkType || !bytes.Equal(o.Data, b.Data) {
 			t.Fatalf("frame %d differs: %+v vs %+v", o.Frame, o, b)
 		}
-	}
-	if notes.Len() == 0 {
-		t.Fatal("no notes for the demo capture")
 	}
 }
 
@@ -132,41 +155,4 @@ func TestTsharkShowsComments(t *testing.T) {
 	if !slices.Equal(frames, want) {
 		t.Errorf("commented frames %v, want %v", frames, want)
 	}
-}
-
-// FuzzWriter: any comments and packet bytes make a file the reader reads
-// back unchanged.
-func FuzzWriter(f *testing.F) {
-	f.Add([]byte("wirestat: tcp.stream 0"), []byte{0x45, 0, 0, 20}, uint16(1))
-	f.Add([]byte{}, []byte{}, uint16(276))
-	f.Add(bytes.Repeat([]byte("x"), 70000), []byte{1, 2, 3}, uint16(101))
-	f.Fuzz(func(t *testing.T, comment, data []byte, link uint16) {
-		var buf bytes.Buffer
-		w, err := annotate.NewWriter(&buf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ts := time.Unix(1700000000, 123456789)
-		var comments []string
-		if len(comment) > 0 {
-			comments = []string{string(comment), string(comment[:len(comment)/2])}
-		}
-		if err := w.WritePacket(ts, link, data, len(data)+5, comments); err != nil {
-			t.Fatal(err)
-		}
-		if err := w.Flush(); err != nil {
-			t.Fatal(err)
-		}
-		src := capture.NewReader("fuzz.pcapng", &buf, capture.Options{MaxPacket: 1 << 20})
-		p, err := src.Next()
-		if err != nil {
-			t.Fatalf("read back: %v", err)
-		}
-		if !bytes.Equal(p.Data, data) || p.LinkType != link || !p.Timestamp.Equal(ts) || p.Length != len(data)+5 {
-			t.Fatalf("read back %+v", p)
-		}
-		if _, err := src.Next(); err != io.EOF {
-			t.Fatalf("trailing: %v", err)
-		}
-	})
 }

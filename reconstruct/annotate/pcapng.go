@@ -1,142 +1,132 @@
 package annotate
 
 import (
-	"bufio"
 	"encoding/binary"
-	"errors"
 	"io"
-	"time"
 )
 
 // pcapng block types and option codes (draft-ietf-opsawg-pcapng).
 const (
-	blockSHB = 0x0A0D0D0A
-	blockIDB = 0x00000001
-	blockEPB = 0x00000006
+	blockSHB     = 0x0A0D0D0A
+	blockIDB     = 0x00000001
+	blockPB      = 0x00000002 // obsolete Packet Block
+	blockSPB     = 0x00000003
+	blockEPB     = 0x00000006
+	blockJournal = 0x00000009
+	blockCB      = 0x00000BAD
+	blockCBNo    = 0x40000BAD // custom block "not to be copied": copied all the same, see Write
 
-	optEnd      = 0
-	optComment  = 1
-	optTSResol  = 9
-	byteOrderLE = 0x1A2B3C4D
+	optEnd     = 0
+	optComment = 1
+	optTSResol = 9
+
+	byteOrderMagic = 0x1A2B3C4D
 )
 
 // maxComment bounds one comment (an option length is 16 bits).
 const maxComment = 0xFFFF - 3
 
-// Writer writes pcapng: one section, one interface per link type met, one
-// Enhanced Packet Block per frame with nanosecond timestamps and optional
-// comments.
-type Writer struct {
-	w      *bufio.Writer
-	ifaces map[uint16]uint32 // link type -> interface id
-	buf    []byte
-	err    error
+// counted reports whether Wireshark gives a block of this type a frame
+// number: packets, and the custom, sysdig event and systemd journal
+// blocks it shows as frames too (as reconstruct/capture counts them).
+func counted(t uint32) bool {
+	switch t {
+	case blockEPB, blockPB, blockSPB, blockCB, blockCBNo, blockJournal,
+		0x204, 0x208, 0x216, 0x217, 0x221, 0x222:
+		return true
+	}
+	return false
 }
 
-// NewWriter writes the section header to w and returns a Writer.
-func NewWriter(w io.Writer) (*Writer, error) {
-	nw := &Writer{w: bufio.NewWriterSize(w, 1<<20), ifaces: map[uint16]uint32{}}
-	b := nw.buf[:0]
-	b = le32(b, blockSHB)
-	b = le32(b, 28)
-	b = le32(b, byteOrderLE)
-	b = le16(b, 1) // version 1.0
-	b = le16(b, 0)
-	b = le64(b, ^uint64(0)) // section length unknown
-	b = le32(b, 28)
-	nw.buf = b
-	_, err := nw.w.Write(b)
-	return nw, err
-}
-
-func (w *Writer) iface(linkType uint16, snaplen uint32) (uint32, error) {
-	if id, ok := w.ifaces[linkType]; ok {
-		return id, nil
-	}
-	id := uint32(len(w.ifaces))
-	w.ifaces[linkType] = id
-	// IDB with if_tsresol = 9 (nanoseconds).
-	b := w.buf[:0]
-	b = le32(b, blockIDB)
-	b = le32(b, 32)
-	b = le16(b, linkType)
-	b = le16(b, 0)
-	b = le32(b, snaplen)
-	b = le16(b, optTSResol)
-	b = le16(b, 1)
-	b = append(b, 9, 0, 0, 0)
-	b = le16(b, optEnd)
-	b = le16(b, 0)
-	b = le32(b, 32)
-	w.buf = b
-	_, err := w.w.Write(b)
-	return id, err
-}
-
-// WritePacket writes one frame with its comments (none is fine).
-func (w *Writer) WritePacket(ts time.Time, linkType uint16, data []byte, wireLen int, comments []string) error {
-	if w.err != nil {
-		return w.err
-	}
-	id, err := w.iface(linkType, 0)
-	if err != nil {
-		w.err = err
-		return err
-	}
-	if wireLen < len(data) {
-		wireLen = len(data)
-	}
-	optLen := 0
-	for _, c := range comments {
-		n := min(len(c), maxComment)
-		optLen += 4 + pad4(n)
-	}
-	if optLen > 0 {
-		optLen += 4 // opt_endofopt
-	}
-	total := 28 + pad4(len(data)) + optLen + 4
-	ns := uint64(ts.UnixNano())
-	b := w.buf[:0]
-	b = le32(b, blockEPB)
-	b = le32(b, uint32(total))
-	b = le32(b, id)
-	b = le32(b, uint32(ns>>32))
-	b = le32(b, uint32(ns))
-	b = le32(b, uint32(len(data)))
-	b = le32(b, uint32(wireLen))
-	b = append(b, data...)
-	b = append(b, make([]byte, pad4(len(data))-len(data))...)
-	for _, c := range comments {
-		n := min(len(c), maxComment)
-		b = le16(b, optComment)
-		b = le16(b, uint16(n))
-		b = append(b, c[:n]...)
-		b = append(b, make([]byte, pad4(n)-n)...)
-	}
-	if optLen > 0 {
-		b = le16(b, optEnd)
-		b = le16(b, 0)
-	}
-	b = le32(b, uint32(total))
-	w.buf = b
-	if len(b) != total {
-		w.err = errors.New("annotate: internal block length mismatch")
-		return w.err
-	}
-	_, w.err = w.w.Write(b)
-	return w.err
-}
-
-// Flush writes buffered blocks to the underlying writer.
-func (w *Writer) Flush() error {
-	if w.err != nil {
-		return w.err
-	}
-	return w.w.Flush()
+// byteOrder is a section's byte order, for reading and for appending.
+type byteOrder interface {
+	binary.ByteOrder
+	binary.AppendByteOrder
 }
 
 func pad4(n int) int { return (n + 3) &^ 3 }
 
-func le16(b []byte, v uint16) []byte { return binary.LittleEndian.AppendUint16(b, v) }
-func le32(b []byte, v uint32) []byte { return binary.LittleEndian.AppendUint32(b, v) }
-func le64(b []byte, v uint64) []byte { return binary.LittleEndian.AppendUint64(b, v) }
+// appendSHB appends a little-endian section header block with no options.
+func appendSHB(b []byte) []byte {
+	bo := binary.LittleEndian
+	b = bo.AppendUint32(b, blockSHB)
+	b = bo.AppendUint32(b, 28)
+	b = bo.AppendUint32(b, byteOrderMagic)
+	b = bo.AppendUint16(b, 1) // version 1.0
+	b = bo.AppendUint16(b, 0)
+	b = bo.AppendUint64(b, ^uint64(0)) // section length unknown
+	return bo.AppendUint32(b, 28)
+}
+
+// appendIDB appends a little-endian interface description block with
+// if_tsresol (10^-resol seconds).
+func appendIDB(b []byte, linkType uint16, snaplen uint32, resol byte) []byte {
+	bo := binary.LittleEndian
+	b = bo.AppendUint32(b, blockIDB)
+	b = bo.AppendUint32(b, 32)
+	b = bo.AppendUint16(b, linkType)
+	b = bo.AppendUint16(b, 0)
+	b = bo.AppendUint32(b, snaplen)
+	b = bo.AppendUint16(b, optTSResol)
+	b = bo.AppendUint16(b, 1)
+	b = append(b, resol, 0, 0, 0)
+	b = bo.AppendUint16(b, optEnd)
+	b = bo.AppendUint16(b, 0)
+	return bo.AppendUint32(b, 32)
+}
+
+// appendPacket appends a packet block of type btype (EPB or the obsolete
+// PB): its 20 fixed bytes, the captured data, the options it had (opts,
+// without their end-of-options marker), then one opt_comment per comment.
+func appendPacket(b []byte, bo byteOrder, btype uint32, fixed, data, opts []byte, comments []string) []byte {
+	optLen := len(opts)
+	for _, c := range comments {
+		optLen += 4 + pad4(min(len(c), maxComment))
+	}
+	if optLen > 0 {
+		optLen += 4
+	}
+	total := 8 + len(fixed) + pad4(len(data)) + optLen + 4
+	b = bo.AppendUint32(b, btype)
+	b = bo.AppendUint32(b, uint32(total))
+	b = append(b, fixed...)
+	b = append(b, data...)
+	b = append(b, make([]byte, pad4(len(data))-len(data))...)
+	b = append(b, opts...)
+	for _, c := range comments {
+		n := min(len(c), maxComment)
+		b = bo.AppendUint16(b, optComment)
+		b = bo.AppendUint16(b, uint16(n))
+		b = append(b, c[:n]...)
+		b = append(b, make([]byte, pad4(n)-n)...)
+	}
+	if optLen > 0 {
+		b = bo.AppendUint16(b, optEnd)
+		b = bo.AppendUint16(b, 0)
+	}
+	return bo.AppendUint32(b, uint32(total))
+}
+
+// options returns the options area up to (not including) its
+// end-of-options marker, or ok false when an option overruns it.
+func options(bo byteOrder, area []byte) (opts []byte, ok bool) {
+	i := 0
+	for i+4 <= len(area) {
+		code, n := bo.Uint16(area[i:]), int(bo.Uint16(area[i+2:]))
+		if code == optEnd {
+			return area[:i], true
+		}
+		next := i + 4 + pad4(n)
+		if next > len(area) {
+			return nil, false
+		}
+		i = next
+	}
+	return area[:i], i == len(area)
+}
+
+// readFull reads len(b) bytes; a clean end before the first byte is io.EOF.
+func readFull(r io.Reader, b []byte) error {
+	_, err := io.ReadFull(r, b)
+	return err
+}

@@ -21,6 +21,7 @@ var csvHeader = []string{
 	"client_payload_bytes", "server_payload_bytes",
 	"zeek_conn_state", "history", "missed_bytes", "closed_by", "filter",
 	"client_evidence", "server_evidence",
+	"community_id",
 }
 
 // csvFindingsHeader names the columns of --findings-only, one row per
@@ -107,6 +108,7 @@ func (cw *csvWriter) Connection(c *result.Connection) error {
 	r[21] = c.Filter
 	r[22] = c.Client.Evidence
 	r[23] = c.Server.Evidence
+	r[24] = c.CommunityID
 	return cw.row(r)
 }
 

@@ -2,9 +2,11 @@ package report
 
 import (
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/communityid"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
@@ -77,8 +79,9 @@ func fixtureConnections() []result.Connection {
 				tr(12, "1.5s", "client", "CLOSED", "SYN_SENT", "sent SYN"),
 				tr(13, "1.5003s", "client", "SYN_SENT", "CLOSED", "received RST"),
 			},
-			Filter: "tcp.stream eq 2",
-			Zeek:   result.ZeekView{OrigIsClient: true, Duration: 0.0003},
+			Filter:      "tcp.stream eq 2",
+			CommunityID: communityid.Flow(0, communityid.ProtoTCP, netip.MustParseAddrPort("10.0.0.1:51240"), netip.MustParseAddrPort("10.0.0.2:8080")),
+			Zeek:        result.ZeekView{OrigIsClient: true, Duration: 0.0003},
 		},
 		{
 			Stream:     0,

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"html/template"
 	"io"
 	"maps"
@@ -15,25 +16,35 @@ import (
 // most interesting first, as in the text table); the rest are counted.
 const HTMLMaxConnections = 20000
 
-// htmlWriter keeps compact rows and renders one self-contained page at
-// Close: capture summary, findings with their display filters, states by
-// role, listeners and the connection table.
+// Limits of the other html sections: findings shown in full per severity,
+// one line each after that, and listeners listed.
+const (
+	htmlFullFindings  = 10
+	htmlShortFindings = 500
+	htmlListeners     = 20
+)
+
+// htmlWriter keeps compact rows and each endpoint's time in each state,
+// and renders one self-contained page at Close (no network: inline CSS,
+// SVG and JavaScript): capture summary, findings by severity, a plot of
+// endpoints per state over capture time, states by role, the busiest
+// listeners and a sortable, filterable connection table.
 type htmlWriter struct {
 	sink  stickyWriter
 	opt   Options
 	rows  []htmlRow
 	conns int64
-	start time.Time
+	tl    timeline
 }
 
 type htmlRow struct {
 	Stream         int64
 	Client, Server string
 	CState, SState string
-	Frames         string
+	First, Last    int64
 	Zeek, History  string
-	Filter         string
 	Inferred       bool
+	Service        string
 	interest       int // lower is more interesting
 }
 
@@ -58,23 +69,34 @@ func stateRank(s string) int {
 	return 5
 }
 
+// services names well-known server ports; others show as the number.
+var services = map[uint16]string{
+	21: "ftp", 22: "ssh", 23: "telnet", 25: "smtp", 53: "dns", 80: "http", 110: "pop3", 143: "imap",
+	389: "ldap", 443: "https", 445: "smb", 465: "smtps", 587: "submission", 636: "ldaps", 993: "imaps",
+	995: "pop3s", 1433: "mssql", 3306: "mysql", 3389: "rdp", 5432: "postgres", 6379: "redis",
+	8080: "http-alt", 8443: "https-alt", 9200: "elasticsearch", 27017: "mongodb",
+}
+
+func service(port uint16) string {
+	if s, ok := services[port]; ok {
+		return s
+	}
+	return strconv.Itoa(int(port))
+}
+
 func (h *htmlWriter) Connection(c *result.Connection) error {
 	if h.sink.err != nil {
 		return h.sink.err
 	}
 	h.conns++
-	if h.start.IsZero() || c.Start.Before(h.start) {
-		h.start = c.Start
-	}
-	row := htmlRow{
+	h.tl.add(c)
+	h.rows = append(h.rows, htmlRow{
 		Stream: c.Stream,
 		Client: hostPort(c.Client.Addr, c.Client.Port), Server: hostPort(c.Server.Addr, c.Server.Port),
-		CState: c.Client.State, SState: c.Server.State,
-		Frames: strconv.FormatInt(c.FirstFrame, 10) + "-" + strconv.FormatInt(c.LastFrame, 10),
-		Zeek:   c.ZeekConnState, History: c.History, Filter: c.Filter, Inferred: c.RolesInferred,
+		CState: c.Client.State, SState: c.Server.State, First: c.FirstFrame, Last: c.LastFrame,
+		Zeek: c.ZeekConnState, History: c.History, Inferred: c.RolesInferred, Service: service(c.Server.Port),
 		interest: min(stateRank(c.Client.State), stateRank(c.Server.State)),
-	}
-	h.rows = append(h.rows, row)
+	})
 	if len(h.rows) >= 2*HTMLMaxConnections {
 		h.trim()
 	}
@@ -99,16 +121,29 @@ type htmlCount struct {
 	Role, State string
 }
 
+// htmlSeverity is one severity's findings: the first shown in full, the
+// next as one line each, the rest counted.
+type htmlSeverity struct {
+	Name        string
+	Count       int
+	Full, Short []result.Finding
+	More        int
+}
+
 type htmlPage struct {
-	Tool        result.Tool
-	Capture     *result.Capture
-	Conns       int64
-	Rows        []htmlRow
-	Hidden      int64
-	Findings    []result.Finding
-	Counts      []htmlCount
-	Listeners   []result.Listener
-	FindingOnly bool
+	Tool          result.Tool
+	Capture       *result.Capture
+	Conns         int64
+	Shown         int
+	Hidden        int64
+	RowsJSON      template.JS
+	Findings      int
+	Severities    []htmlSeverity
+	Plot          *htmlPlot
+	Counts        []htmlCount
+	Listeners     []result.Listener
+	MoreListeners int
+	FindingOnly   bool
 }
 
 func (h *htmlWriter) Close(r *result.Result) error {
@@ -123,10 +158,21 @@ func (h *htmlWriter) Close(r *result.Result) error {
 	h.trim()
 	slices.SortStableFunc(h.rows, func(a, b htmlRow) int { return int(a.Stream - b.Stream) })
 	p := htmlPage{
-		Tool: h.opt.Tool, Capture: &r.Capture, Conns: h.conns, Rows: h.rows,
-		Hidden: h.conns - int64(len(h.rows)), Findings: r.Findings, Listeners: r.Listeners,
-		FindingOnly: h.opt.FindingsOnly,
+		Tool: h.opt.Tool, Capture: &r.Capture, Conns: h.conns, Shown: len(h.rows),
+		Hidden: h.conns - int64(len(h.rows)), Findings: len(r.Findings),
+		FindingOnly: h.opt.FindingsOnly, RowsJSON: rowsJSON(h.rows),
 	}
+	if r.Capture.First != nil && r.Capture.Last != nil {
+		p.Plot = h.tl.plot(*r.Capture.First, *r.Capture.Last)
+	}
+	p.Severities = bySeverity(r.Findings)
+	listeners := slices.Clone(r.Listeners)
+	slices.SortStableFunc(listeners, func(a, b result.Listener) int { return int(b.Connections - a.Connections) })
+	if len(listeners) > htmlListeners {
+		p.MoreListeners = len(listeners) - htmlListeners
+		listeners = listeners[:htmlListeners]
+	}
+	p.Listeners = listeners
 	for _, role := range []struct {
 		name string
 		m    map[string]int64
@@ -142,6 +188,54 @@ func (h *htmlWriter) Close(r *result.Result) error {
 		return err
 	}
 	return h.sink.write(buf.b)
+}
+
+// bySeverity groups findings, most severe first.
+func bySeverity(fs []result.Finding) []htmlSeverity {
+	var out []htmlSeverity
+	for _, name := range []string{"high", "medium", "low", "info"} {
+		s := htmlSeverity{Name: name}
+		for _, f := range fs {
+			if f.Severity != name {
+				continue
+			}
+			s.Count++
+			switch {
+			case len(s.Full) < htmlFullFindings:
+				s.Full = append(s.Full, f)
+			case len(s.Short) < htmlShortFindings:
+				s.Short = append(s.Short, f)
+			default:
+				s.More++
+			}
+		}
+		if s.Count > 0 {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// rowsJSON encodes the rows as arrays (stream, client, client state,
+// server, server state, first frame, last frame, zeek state, history,
+// roles inferred 0/1, service), which the page's script renders a page at
+// a time. encoding/json escapes <, > and &, so the text is safe inside a
+// script element.
+func rowsJSON(rows []htmlRow) template.JS {
+	b := make([]byte, 0, 100*len(rows)+2)
+	b = append(b, '[')
+	for i, r := range rows {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		inf := 0
+		if r.Inferred {
+			inf = 1
+		}
+		cell, _ := json.Marshal([]any{r.Stream, r.Client, r.CState, r.Server, r.SState, r.First, r.Last, r.Zeek, r.History, inf, r.Service})
+		b = append(b, cell...)
+	}
+	return template.JS(append(b, ']'))
 }
 
 // bytesBuffer is an io.Writer collecting the page, so the page reaches the
@@ -161,6 +255,7 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04:05.000000 MST")
 	},
+	"add": func(a, b int) int { return a + b },
 	"join": func(xs []int64) string {
 		b := make([]byte, 0, 64)
 		for i, x := range xs {
@@ -171,52 +266,4 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		}
 		return string(b)
 	},
-}).Parse(`<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>wirestat: {{range $i, $s := .Capture.Sources}}{{if $i}}, {{end}}{{$s}}{{end}}</title>
-<style>
-body { font-family: system-ui, sans-serif; margin: 1.5em; color: #222; }
-table { border-collapse: collapse; margin: 0.5em 0 1.5em; }
-th, td { border: 1px solid #ccc; padding: 0.2em 0.5em; text-align: left; font-size: 0.9em; }
-th { background: #f0f0f0; }
-code { font-size: 0.9em; background: #f6f6f6; padding: 0 0.2em; }
-.s0 { background: #f8d0d0; } .s1 { background: #fbe3c4; } .s2 { background: #fff3b8; }
-.s3 { background: #e8e0f8; } .s4 { background: #e8e8e8; }
-.high { color: #a00; } .medium { color: #b60; } .low { color: #555; } .info { color: #555; }
-.finding { margin-bottom: 1em; }
-</style>
-</head>
-<body>
-<h1>wirestat report</h1>
-<p>{{range $i, $s := .Capture.Sources}}{{if $i}}, {{end}}<code>{{$s}}</code>{{end}}:
-{{.Capture.Packets}} packets ({{.Capture.TCPPackets}} TCP, {{.Capture.OtherPackets}} other),
-{{.Conns}} connections, from {{ts .Capture.First}} to {{ts .Capture.Last}}{{if .Capture.At}}, states as of {{ts .Capture.At}}{{end}}.
-{{.Tool.Name}} {{.Tool.Version}}.</p>
-{{with .Capture.Warnings}}<h2>Warnings</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
-<h2>Findings</h2>
-{{if .Findings}}{{range .Findings}}<div class="finding">
-<b class="{{.Severity}}">[{{.Severity}}] {{.Kind}}</b> <code>{{.Subject}}</code>: {{.Summary}}<br>
-streams: {{join .Streams}}{{if gt .Count (len .Streams)}} (of {{.Count}}){{end}}<br>
-filter: <code>{{.Filter}}</code>
-</div>{{end}}{{else}}<p>No findings.</p>{{end}}
-{{if not .FindingOnly}}
-<h2>States by role</h2>
-<table><tr><th>Count</th><th>Role</th><th>State</th></tr>
-{{range .Counts}}<tr class="{{class .State}}"><td>{{.Count}}</td><td>{{.Role}}</td><td>{{.State}}</td></tr>
-{{end}}</table>
-<h2>Listeners</h2>
-{{if .Listeners}}<table><tr><th>Address</th><th>Port</th><th>First frame</th><th>Connections</th></tr>
-{{range .Listeners}}<tr><td>{{.Addr}}</td><td>{{.Port}}</td><td>{{.FirstFrame}}</td><td>{{.Connections}}</td></tr>
-{{end}}</table>{{else}}<p>None seen.</p>{{end}}
-<h2>Connections</h2>
-{{if .Hidden}}<p>{{len .Rows}} most interesting of {{.Conns}} connections shown (use -F json for all).</p>{{end}}
-<table><tr><th>Stream</th><th>Client</th><th>State</th><th>Server</th><th>State</th><th>Frames</th><th>Zeek</th><th>History</th><th>Wireshark filter</th></tr>
-{{range .Rows}}<tr><td>{{.Stream}}</td><td>{{.Client}}{{if .Inferred}} *{{end}}</td><td class="{{class .CState}}">{{.CState}}</td><td>{{.Server}}</td><td class="{{class .SState}}">{{.SState}}</td><td>{{.Frames}}</td><td>{{.Zeek}}</td><td>{{.History}}</td><td><code>{{.Filter}}</code></td></tr>
-{{end}}</table>
-<p>* roles inferred: the capture missed the handshake.</p>
-{{end}}
-</body>
-</html>
-`))
+}).Parse(htmlPageText))

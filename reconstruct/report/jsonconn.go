@@ -212,6 +212,8 @@ func (j *jsonOut) connection(c *result.Connection) {
 	}
 	j.next("filter")
 	j.str(c.Filter)
+	j.next("community_id")
+	j.str(c.CommunityID)
 	j.close('}')
 }
 

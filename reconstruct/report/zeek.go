@@ -16,9 +16,9 @@ const zeekHead = "#separator \\x09\n" +
 	"#empty_field\t(empty)\n" +
 	"#unset_field\t-\n"
 
-const zeekFields = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\n"
+const zeekFields = "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\tresp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\tresp_ip_bytes\ttunnel_parents\tcommunity_id\n"
 
-const zeekTypes = "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\n"
+const zeekTypes = "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\tcount\tstring\tcount\tcount\tcount\tcount\tset[string]\tstring\n"
 
 // zeekNoticeFields and zeekNoticeTypes head the notice.log written for
 // Options.FindingsOnly: Zeek's notice.log fields that a finding fills.
@@ -118,7 +118,9 @@ func (zw *zeekWriter) Connection(c *result.Connection) error {
 	b = strconv.AppendInt(b, resp.Packets, 10)
 	b = append(b, '\t')
 	b = strconv.AppendInt(b, resp.IPBytes, 10)
-	b = append(b, "\t-\n"...) // tunnel_parents
+	b = append(b, "\t-\t"...) // tunnel_parents
+	b = appendZeekString(b, c.CommunityID, "-")
+	b = append(b, '\n')
 	zw.buf = b
 	return zw.out.write(b)
 }

@@ -71,6 +71,11 @@ func (zw *zeekJSONWriter) Connection(c *result.Connection) error {
 	b = strconv.AppendInt(b, resp.Packets, 10)
 	b = append(b, `,"resp_ip_bytes":`...)
 	b = strconv.AppendInt(b, resp.IPBytes, 10)
+	if c.CommunityID != "" {
+		b = append(b, ',')
+		b = appendJSONField(b, "community_id", c.CommunityID)
+		b = b[:len(b)-1] // appendJSONField ends with a comma
+	}
 	b = append(b, "}\n"...)
 	zw.buf = b
 	return zw.out.write(b)

@@ -100,6 +100,9 @@ type Connection struct {
 	ClosedBy      *string      `json:"closed_by"`
 	Transitions   []Transition `json:"transitions"`
 	Filter        string       `json:"filter"`
+	// CommunityID is the Community ID v1 flow hash of the 4-tuple
+	// ("1:" + base64), the key Zeek, Suricata and Wireshark share.
+	CommunityID string `json:"community_id"`
 
 	// Zeek's view, for the zeek writer: originator/responder as Zeek
 	// decides them (may differ from client/server after a flip) and
