@@ -18,6 +18,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/annotate"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/report"
@@ -58,6 +59,7 @@ type options struct {
 	annotate     string
 	reassemble   bool
 	workers      int
+	bufferKiB    int
 	thresholds   files
 	thrFile      string
 	listThr      bool
@@ -89,6 +91,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.format, "F", "text", "output `format`: text, json, jsonl, csv, zeek, html")
 	fs.StringVar(&o.format, "format", "text", "same as -F")
 	fs.StringVar(&o.out, "o", "", "write the report to `FILE` instead of standard output")
+	fs.IntVar(&o.bufferKiB, "B", live.DefaultBufferSize>>10, "live capture: kernel buffer `SIZE` in KiB, as tcpdump -B (per socket with --workers)")
 	fs.StringVar(&o.save, "w", "", "live capture: also save the packets to `FILE` (pcap)")
 	fs.Int64Var(&o.count, "c", 0, "stop after `COUNT` packets")
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
@@ -96,7 +99,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
 	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints, listeners and findings (most interesting first); -1 for all")
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
-	fs.IntVar(&o.workers, "workers", 1, "1, or 2 to read and decode in one goroutine while another tracks connections (same output)")
+	fs.IntVar(&o.workers, "workers", 1, "1, or 2 to read and decode in one goroutine while another tracks connections (same output); live capture: also the number of sockets sharing the capture (PACKET_FANOUT)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
 	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
 	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
@@ -262,11 +265,14 @@ func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io
 		cfg.Sources = o.reads
 		return s, func() error { s.Close(); return nil }, nil
 	}
-	ls, err := live.Open(ctx, o.iface, live.Options{})
-	if err != nil {
+	// The filter runs in the kernel; Run sees only the packets it selects.
+	ls, err := live.Open(ctx, o.iface, live.Options{Filter: cfg.Filter, BufferSize: o.bufferKiB << 10, Sockets: o.workers})
+	if errors.Is(err, filter.ErrInvalid) || errors.Is(err, filter.ErrNoCompiler) {
+		return nil, nil, fail(exitUsage, "%v", err)
+	} else if err != nil {
 		return nil, nil, fail(exitLiveFailed, "%v", err)
 	}
-	cfg.Sources = []string{o.iface}
+	cfg.Sources, cfg.Filter = []string{o.iface}, ""
 	if o.save == "" {
 		return ls, func() error { ls.Close(); return nil }, nil
 	}
@@ -337,8 +343,8 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		return fail(exitUsage, "%v", runErr)
 	}
 	if ls, ok := src.(*live.Source); ok && res != nil {
-		if rcv, drop, err := ls.Stats(); err == nil {
-			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
+		if c, err := ls.Counts(); err == nil {
+			res.Capture.Stats = &result.LiveStats{Received: c.Received, Dropped: c.Dropped, KernelDropped: c.KernelDropped, QueueDropped: c.QueueDropped}
 		}
 	}
 
