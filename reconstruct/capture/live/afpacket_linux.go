@@ -33,6 +33,10 @@ const (
 	ringBlocks = 16
 )
 
+// napTime is how often a reading goroutine looks at a block that poll
+// cannot wait for (see readRing).
+const napTime = time.Millisecond
+
 // Offsets in a TPACKET_V3 ring (linux/if_packet.h).
 const (
 	blockStatusOff = 8                                      // tpacket_block_desc.hdr.bh1.block_status
@@ -360,6 +364,8 @@ func (s *Source) readRing(r *ring) {
 	defer s.wg.Done()
 	pfd := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN | unix.POLLERR}}
 	wait := int(s.timeout.Milliseconds())
+	nap := time.NewTimer(napTime)
+	defer nap.Stop()
 	for {
 		select {
 		case <-s.quit:
@@ -369,10 +375,8 @@ func (s *Source) readRing(r *ring) {
 		default:
 		}
 		i := r.next
-		// The kernel's poll says "readable" while any block before the one
-		// it fills is the user's; while Next holds the block before i, or
-		// i itself, poll would not wait, so wait for Next instead.
-		if r.handed[i].Load() || r.handed[(i+r.blocks-1)%r.blocks].Load() {
+		if r.handed[i].Load() {
+			// Next still holds this block: wait until it gives it back.
 			select {
 			case <-r.released:
 			case <-s.quit:
@@ -383,6 +387,21 @@ func (s *Source) readRing(r *ring) {
 			continue
 		}
 		if atomic.LoadUint32(r.status(i))&unix.TP_STATUS_USER == 0 {
+			if r.handed[(i+r.blocks-1)%r.blocks].Load() {
+				// The kernel's poll says "readable" while the block before
+				// the one it fills is the user's, so it would not wait:
+				// look again after a release or a short nap.
+				nap.Reset(napTime)
+				select {
+				case <-r.released:
+				case <-nap.C:
+				case <-s.quit:
+					return
+				case <-s.ctx.Done():
+					return
+				}
+				continue
+			}
 			pfd[0].Revents = 0
 			if _, err := unix.Poll(pfd, wait); err != nil && !errors.Is(err, unix.EINTR) {
 				s.fail(fmt.Errorf("wait for the ring: %w", err))

@@ -44,6 +44,10 @@ type Source struct {
 // (pcap_set_buffer_size), immediate mode stays off so packets are handed
 // over a ring block at a time, and Options.Filter is attached in the
 // kernel by pcap_setfilter. Sockets and QueueBlocks do not apply.
+//
+// libpcap drops loopback's outgoing copies in user space, after the kernel
+// counted them: on lo and "any" its received count has every loopback
+// packet twice.
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
 	h, err := activate(iface, opt)
