@@ -53,7 +53,7 @@ load() {
 	case $1 in
 	syn) in_ns timeout -s INT "$SECS" hping3 -q -S -p 9 $2 127.0.0.1 >/dev/null 2>&1 || true ;;
 	bulk)
-		in_ns iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+		ip netns exec "$NS" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
 		local srv=$!
 		sleep 0.3
 		in_ns timeout $((SECS + 5)) iperf3 -c 127.0.0.1 -p 5201 -t "$SECS" -b "$2" >/dev/null 2>&1 || true
@@ -69,12 +69,12 @@ trial() {
 	flt=$(filter_of "$kind")
 	case $cap in
 	tcpdump)
-		in_ns tcpdump -i lo -B "$BUF" -w /dev/null $flt 2>"$TMP/td.err" &
+		ip netns exec "$NS" tcpdump -i lo -B "$BUF" -w /dev/null $flt 2>"$TMP/td.err" &
 		local pid=$!
 		sleep 1
 		load "$kind" "$arg"
 		sleep 0.5
-		kill -INT "$pid"
+		kill -TERM "$pid"
 		wait "$pid" || true
 		local rcv drop
 		rcv=$(sed -n 's/^\([0-9]*\) packets received by filter.*/\1/p' "$TMP/td.err")
@@ -84,7 +84,7 @@ trial() {
 	*)
 		local bin=$TMP/wirestat
 		[[ $cap == libpcap ]] && bin=$TMP/wirestat-libpcap
-		in_ns "$bin" -i lo -B "$BUF" --workers "$WORKERS" -q -F json -o "$TMP/ws.json" --duration $((SECS + 2))s $flt &
+		ip netns exec "$NS" "$bin" -i lo -B "$BUF" --workers "$WORKERS" -q -F json -o "$TMP/ws.json" --duration $((SECS + 2))s $flt &
 		local pid=$!
 		sleep 1
 		load "$kind" "$arg"
@@ -104,13 +104,15 @@ for kind in syn bulk; do
 	for arg in "${rates[@]}"; do
 		line="| $kind | \`$arg\` |"
 		for cap in tcpdump wirestat libpcap; do
-			read -r rcv lost < <(trial "$cap" "$kind" "$arg")
+			out=$(trial "$cap" "$kind" "$arg")
+			read -r rcv lost <<<"$out"
 			if [[ $cap != wirestat && $rcv =~ ^[0-9]+$ && $lost =~ ^[0-9]+$ ]]; then
 				# libpcap counts both copies of a loopback packet (the
 				# outgoing one it discards too): halve.
 				rcv=$((rcv / 2)) lost=$((lost / 2))
 			fi
-			pps=$(( (rcv + 0) / SECS ))
+			pps=?
+			[[ $rcv =~ ^[0-9]+$ ]] && pps=$((rcv / SECS))
 			pct=$(awk -v r="$rcv" -v l="$lost" 'BEGIN { if (r > 0) printf "%.1f", 100 * l / r; else print "?" }')
 			line+=" $rcv ($pps/s) | $lost ($pct%) |"
 			echo "$kind $arg $cap: received $rcv, lost $lost"
@@ -121,14 +123,14 @@ done
 
 echo "== CPU per packet: live vs the same packets from a file"
 flt=$(filter_of syn)
-in_ns tcpdump -i lo -B "$BUF" -w "$TMP/same.pcap" $flt 2>/dev/null &
+ip netns exec "$NS" tcpdump -i lo -B "$BUF" -w "$TMP/same.pcap" $flt 2>/dev/null &
 tdpid=$!
-in_ns /usr/bin/time -f "%U %S" -o "$TMP/live.time" "$TMP/wirestat" -i lo -B "$BUF" -q -F json -o "$TMP/live.json" --duration $((SECS + 2))s $flt &
+ip netns exec "$NS" /usr/bin/time -f "%U %S" -o "$TMP/live.time" "$TMP/wirestat" -i lo -B "$BUF" -q -F json -o "$TMP/live.json" --duration $((SECS + 2))s $flt &
 wspid=$!
 sleep 1
-load syn "-i u50"
+load syn "-i u10"
 wait "$wspid" || true
-kill -INT "$tdpid"; wait "$tdpid" || true
+kill -TERM "$tdpid"; wait "$tdpid" || true
 /usr/bin/time -f "%U %S" -o "$TMP/file.time" "$TMP/wirestat" -r "$TMP/same.pcap" -q -F json -o "$TMP/file.json" || true
 cpu() { awk '{ printf "%.3f", $1 + $2 }' "$1"; }
 live_pk=$(jq .capture.packets "$TMP/live.json")
