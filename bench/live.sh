@@ -18,8 +18,9 @@
 # same packets, and wirestat reading that file.
 #
 # Environment: SECONDS_PER_TRIAL (default 3), BUFFER_KIB (-B of both tools,
-# default 4096), WORKERS (wirestat --workers, default 1).
-# Results go to bench/LIVE.md and stdout.
+# default 4096), WORKERS (wirestat --workers, default 1), SYN_RATES and
+# BULK_RATES (|-separated hping3 rate options and iperf3 -b values).
+# Results go to bench/LIVE.md (LIVE_RESULTS=FILE elsewhere) and stdout.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -31,7 +32,7 @@ done
 SECS=${SECONDS_PER_TRIAL:-3}
 BUF=${BUFFER_KIB:-4096}
 WORKERS=${WORKERS:-1}
-RESULTS=$ROOT/bench/LIVE.md
+RESULTS=${LIVE_RESULTS:-$ROOT/bench/LIVE.md}
 TMP=$(mktemp -d)
 NS=wsbench-$$-$RANDOM
 cleanup() {
@@ -95,8 +96,8 @@ trial() {
 }
 
 declare -A ARGS=(
-	[syn]="-i u200|-i u50|-i u20|-i u5|--flood"
-	[bulk]="500M|2G|8G|0"
+	[syn]=${SYN_RATES:-"-i u200|-i u50|-i u20|-i u5|--flood"}
+	[bulk]=${BULK_RATES:-"500M|2G|8G|0"}
 )
 rows=()
 for kind in syn bulk; do
