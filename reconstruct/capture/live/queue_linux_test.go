@@ -54,3 +54,39 @@ func TestQueueFullIsCounted(t *testing.T) {
 		t.Errorf("%d frames read (%d distinct) + %d dropped, want %d in all", got, len(seen), c.Dropped, n)
 	}
 }
+
+// TestNextDoesNotAllocate reads frames already waiting in the ring: the
+// per-packet path allocates nothing.
+func TestNextDoesNotAllocate(t *testing.T) {
+	const n = 2000
+	ns := netns(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var src *Source
+	inNetns(t, ns, func() error {
+		sink, err := udpSink()
+		if err != nil {
+			return err
+		}
+		defer sink.Close()
+		port := uint16(sink.LocalAddr().(*net.UDPAddr).Port)
+		if src, err = Open(ctx, "lo", Options{Filter: "udp dst port " + itoa(port), ReadTimeout: 20 * time.Millisecond}); err != nil {
+			return err
+		}
+		return sendUDP(sink, n, 100)
+	})
+	defer src.Close()
+	time.Sleep(300 * time.Millisecond) // every block timed out and queued
+	var err error
+	allocs := testing.AllocsPerRun(n/2, func() {
+		if _, e := src.Next(); e != nil {
+			err = e
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if allocs != 0 {
+		t.Errorf("Next allocates %.1f times per frame, want 0", allocs)
+	}
+}
