@@ -3,6 +3,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/wirestat/wirestat/reconstruct/capture/live"
 	"io"
 	"maps"
 	"slices"
@@ -47,6 +48,7 @@ type options struct {
 	thresholds   files
 	thrFile      string
 	listThr      bool
+	bufferKiB    int
 	companion    companionOptions
 
 	set map[string]bool // flags given on the command line, by name
@@ -67,6 +69,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Int64Var(&o.count, "c", 0, "stop after `COUNT` packets (that pass the filter)")
 	fs.Int64Var(&o.count, "count", 0, "same as -c")
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
+	fs.IntVar(&o.bufferKiB, "B", live.DefaultBufferSize>>10, "live capture: kernel ring buffer `SIZE` in KiB, as tcpdump -B (per socket with --workers)")
 	fs.IntVar(&o.snaplen, "s", 0, "live capture: keep at most `SNAPLEN` bytes of each packet (0 or unset: 262144, as tcpdump)")
 	fs.Var(&o.states, "state", "select endpoints in `STATE`, as ss does: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, unknown, or a group: all, connected, synchronized, bucket, big; repeatable; \"state NAME\" in the filter expression works too")
 	fs.StringVar(&o.role, "role", "", "select only the `ROLE` side of each connection: client or server")
@@ -97,7 +100,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 // aliases name each alias's flag, and hidden flags are in neither.
 var (
 	helpOrder = []string{
-		"r", "i", "D", "F", "o", "w", "c", "duration", "s",
+		"r", "i", "D", "F", "o", "w", "c", "duration", "s", "B",
 		"state", "role", "at", "top", "v", "n", "findings-only",
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",

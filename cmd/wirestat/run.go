@@ -20,6 +20,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/annotate"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/report"
@@ -178,6 +179,10 @@ func (o *options) validate() error {
 		return fail(exitUsage, "--duration ends a live capture: it needs -i (use -c or --at to stop early in a file)")
 	case o.set["duration"] && o.duration <= 0:
 		return fail(exitUsage, "--duration %v: must be positive", o.duration)
+	case o.set["B"] && !isLive:
+		return fail(exitUsage, "-B sets the live capture's buffer size: it needs -i")
+	case o.bufferKiB <= 0:
+		return fail(exitUsage, "-B %d: the buffer size in KiB must be positive", o.bufferKiB)
 	case o.set["s"] && !isLive:
 		return fail(exitUsage, "-s sets the live capture's snapshot length: it needs -i")
 	case o.snaplen < 0 || o.snaplen > live.DefaultSnaplen:
@@ -311,11 +316,14 @@ func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io
 		src, closeSrc = s, func() { s.Close() }
 	} else {
 		name := interfaceName(o.iface)
-		ls, err := live.Open(ctx, name, live.Options{Snaplen: o.snaplen})
-		if err != nil {
+		// The filter runs in the kernel; Run sees only the packets it selects.
+		ls, err := live.Open(ctx, name, live.Options{Snaplen: o.snaplen, Filter: cfg.Filter, BufferSize: o.bufferKiB << 10, Sockets: o.workers})
+		if errors.Is(err, filter.ErrInvalid) || errors.Is(err, filter.ErrNoCompiler) {
+			return nil, nil, fail(exitUsage, "%v", err)
+		} else if err != nil {
 			return nil, nil, fail(exitLiveFailed, "%v", err)
 		}
-		cfg.Sources = []string{name}
+		cfg.Sources, cfg.Filter = []string{name}, ""
 		src, closeSrc, link = ls, func() { ls.Close() }, ls.LinkType()
 	}
 	if o.save == "" {
@@ -437,8 +445,8 @@ func complete(res *result.Result, cfg *reconstruct.Config, src capture.Source, w
 		res.Capture.Warnings = append(res.Capture.Warnings, w)
 	}
 	if ls, ok := src.(*live.Source); ok {
-		if rcv, drop, err := ls.Stats(); err == nil {
-			res.Capture.Stats = &result.LiveStats{Received: rcv, Dropped: drop}
+		if c, err := ls.Counts(); err == nil {
+			res.Capture.Stats = &result.LiveStats{Received: c.Received, Dropped: c.Dropped, KernelDropped: c.KernelDropped, QueueDropped: c.QueueDropped}
 		}
 	}
 }

@@ -137,3 +137,26 @@ func TestLiveSave(t *testing.T) {
 		t.Errorf("save to /dev/full: exit %d, stderr %q, report %q", code, errb.String(), out.String())
 	}
 }
+
+// TestLiveBufferAndFilter: -B sizes the ring, the filter goes to the
+// kernel, and the JSON report carries the live counters; a filter that
+// does not compile is a usage error (exit 1), as for files.
+func TestLiveBufferAndFilter(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("live capture needs root (CAP_NET_RAW)")
+	}
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"-i", "lo", "-B", "512", "--duration", "200ms", "-q", "-F", "json", "tcp", "port", "1"}, &out, &errb); code != exitOK {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, field := range []string{`"received"`, `"dropped"`, `"kernel_dropped"`, `"queue_dropped"`} {
+		if !strings.Contains(out.String(), field) {
+			t.Errorf("report lacks capture.stats field %s:\n%s", field, out.String())
+		}
+	}
+	out.Reset()
+	errb.Reset()
+	if code := run(context.Background(), []string{"-i", "lo", "--duration", "200ms", "-q", "tcp", "port"}, &out, &errb); code != exitUsage || !strings.Contains(errb.String(), "tcp port") {
+		t.Errorf("bad filter: exit %d, stderr %q; want exit %d naming the filter", code, errb.String(), exitUsage)
+	}
+}

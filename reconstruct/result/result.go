@@ -48,9 +48,15 @@ type Capture struct {
 }
 
 // LiveStats are the capture handle's counters (live capture only).
+// Received counts every packet the kernel filter accepted (loopback's
+// outgoing copies excluded); Dropped those of them never analysed, the sum
+// of KernelDropped (the kernel buffer was full) and QueueDropped (wirestat's
+// queue from the capture to the analysis was full).
 type LiveStats struct {
-	Received int64 `json:"received"`
-	Dropped  int64 `json:"dropped"`
+	Received      int64 `json:"received"`
+	Dropped       int64 `json:"dropped"`
+	KernelDropped int64 `json:"kernel_dropped"`
+	QueueDropped  int64 `json:"queue_dropped"`
 }
 
 // Endpoint is one side of a connection.

@@ -17,40 +17,98 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/filter"
 )
 
 // sllLen is the size of the Linux cooked (v1) header built for "any" and
 // for interfaces whose hardware header wirestat does not decode.
 const sllLen = 16
 
-// rcvBuf is the socket receive buffer asked for; a larger buffer rides out
-// bursts without drops. The kernel caps it at net.core.rmem_max.
-const rcvBuf = 4 << 20
+// Ring geometry: blocks of at least minBlock bytes (a 64 KiB loopback
+// frame and its headers fit in one), grown while a ring still has
+// ringBlocks of them, at most maxBlock.
+const (
+	minBlock   = 128 << 10
+	maxBlock   = 4 << 20
+	ringBlocks = 16
+)
+
+// napTime is how often a reading goroutine looks at a block that poll
+// cannot wait for (see readRing).
+const napTime = time.Millisecond
+
+// Offsets in a TPACKET_V3 ring (linux/if_packet.h).
+const (
+	blockStatusOff = 8                                      // tpacket_block_desc.hdr.bh1.block_status
+	tp3HdrLen      = int(unsafe.Sizeof(unix.Tpacket3Hdr{})) // the sockaddr_ll follows at TPACKET_ALIGN(48)
+	sllAddrLen     = int(unsafe.Sizeof(unix.RawSockaddrLinklayer{}))
+)
 
 // Source is a live capture on one interface. It implements capture.Source.
-// Next, Frames and Stats may be called while Close runs; Next is not safe
-// for concurrent use with itself.
+// Next, Frames, Stats and Counts may be called while Close runs; Next is
+// not safe for concurrent use with itself.
+//
+// Each packet socket has a TPACKET_V3 ring shared with the kernel. A
+// goroutine per socket waits for the kernel to fill a block and queues it,
+// without copying, for Next, which returns its frames in place: the Data
+// of a Packet points into the ring and stays valid until the next call to
+// Next (or Close). The block goes back to the kernel when Next moves past
+// its last frame, never earlier, so nothing the caller still holds is
+// overwritten.
+//
+// With several sockets (Options.Sockets) the kernel spreads packets over
+// them by a flow hash that is the same for both directions of a
+// connection, so each connection's packets keep their order; Next returns
+// whole blocks in the order the sockets filled them, and frames are
+// numbered in the order Next returns them. Timestamps of frames from
+// different sockets may therefore step back by up to a block's span.
 type Source struct {
 	ctx      context.Context
 	iface    string
 	linkType uint16
-	cooked   bool  // SOCK_DGRAM: prepend a cooked header built from the sender address
-	loIndex  int32 // loopback ifindex; its outgoing copies are duplicates, skipped
+	cooked   bool           // SOCK_DGRAM: prepend a cooked header built from the sender address
+	user     *filter.Filter // the filter, when the kernel cannot run it
+	timeout  time.Duration
 
-	mu     sync.RWMutex // read-held around socket calls, write-held by Close
-	fd     int
+	rings []*ring
+	queue chan block // filled blocks, in the order the sockets filled them
+	quit  chan struct{}
+	stop  sync.Once      // closes quit
+	wg    sync.WaitGroup // the reading goroutines
+
+	mu     sync.RWMutex // read-held by Next, Stats and Counts, write-held by Close to unmap
 	closed bool
 
-	buf  []byte // frame buffer; Packet.Data aliases it
-	from unix.RawSockaddrLinklayer
-	oob  []byte
-	iov  unix.Iovec
-	msg  unix.Msghdr
+	// Next's position: the block it holds, the offset of the next frame in
+	// it and the frames left.
+	cur     block
+	holding bool
+	off     int
+	left    int
 
-	frames atomic.Int64
+	frames       atomic.Int64
+	queueDropped atomic.Int64
 
-	statsMu           sync.Mutex
-	received, dropped int64
+	statsMu                 sync.Mutex
+	received, kernelDropped int64
+	readErr                 error // a reading goroutine's failure, returned by Next
+}
+
+// ring is one packet socket and its mapped ring.
+type ring struct {
+	fd        int
+	mem       []byte
+	blockSize int
+	blocks    int
+	next      int           // the block its reading goroutine waits for
+	handed    []atomic.Bool // queued or held by Next: not the kernel's, not to be queued again
+	released  chan struct{} // Next gave a block back
+}
+
+// block names one block of one ring.
+type block struct {
+	r *ring
+	i int
 }
 
 // Open starts capturing on the named interface ("any" for all of them).
@@ -61,9 +119,14 @@ type Source struct {
 // capture.LinkEthernet (Linux loopback frames carry a zeroed Ethernet
 // header), tun and other header-less devices capture.LinkRaw, "any" and
 // any other device capture.LinkLinuxSLL.
+//
+// Options.Filter is compiled for that link type and attached to every
+// socket before it is bound, so rejected packets never reach the ring.
+// Open fails with an error matching filter.ErrInvalid or
+// filter.ErrNoCompiler when the filter does not compile.
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
-	s := &Source{ctx: ctx, iface: iface, fd: -1}
+	s := &Source{ctx: ctx, iface: iface, timeout: opt.ReadTimeout, quit: make(chan struct{})}
 	index := 0
 	if iface != "any" {
 		ifi, err := net.InterfaceByName(iface)
@@ -72,8 +135,6 @@ func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 		}
 		index = ifi.Index
 	}
-	s.loIndex = loopbackIndex()
-
 	sockType := unix.SOCK_RAW
 	if iface == "any" {
 		sockType, s.cooked, s.linkType = unix.SOCK_DGRAM, true, capture.LinkLinuxSLL
@@ -91,59 +152,152 @@ func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 			sockType, s.cooked, s.linkType = unix.SOCK_DGRAM, true, capture.LinkLinuxSLL
 		}
 	}
-	fd, err := openSocket(sockType, index, opt)
+	kernel, user, err := compileFilter(opt.Filter, s.linkType, s.cooked, opt.Snaplen)
 	if err != nil {
 		return nil, fmt.Errorf("open live capture on %q: %w", iface, err)
 	}
-	s.fd = fd
-
-	s.buf = make([]byte, sllLen+opt.Snaplen)
-	s.oob = make([]byte, unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{}))))
-	data := s.buf
-	if s.cooked {
-		data = s.buf[sllLen:]
+	s.user = user
+	loIndex := loopbackIndex()
+	if index != 0 && int32(index) != loIndex {
+		loIndex = -1 // bound elsewhere: no loopback copies to exclude
 	}
-	s.iov.Base = &data[0]
-	s.iov.SetLen(opt.Snaplen)
-	s.msg.Name = (*byte)(unsafe.Pointer(&s.from))
-	s.msg.Iov = &s.iov
-	s.msg.SetIovlen(1)
-	s.msg.Control = &s.oob[0]
+	prog := kernelProgram(kernel, opt.Snaplen, loIndex)
+
+	if err := s.openRings(sockType, index, prog, opt); err != nil {
+		s.closeRings()
+		return nil, fmt.Errorf("open live capture on %q: %w", iface, err)
+	}
+	queue := opt.QueueBlocks
+	if queue <= 0 {
+		for _, r := range s.rings {
+			queue += r.blocks
+		}
+	}
+	s.queue = make(chan block, queue)
+	for _, r := range s.rings {
+		s.wg.Add(1)
+		go s.readRing(r)
+	}
 	return s, nil
 }
 
-// openSocket opens and configures a packet socket bound to one interface
-// (index 0: all of them).
-func openSocket(sockType, index int, opt Options) (fd int, err error) {
-	// Protocol 0 receives nothing until bind names the protocol, so no
-	// frame from another interface slips in between socket and bind.
-	fd, err = unix.Socket(unix.AF_PACKET, sockType|unix.SOCK_CLOEXEC, 0)
+// openRings opens the sockets, joined in one fanout group when there are
+// several. Until every socket has joined, each rejects everything, so no
+// packet is captured twice (once by the group, once by a socket not yet in
+// it); then each gets the real program.
+func (s *Source) openRings(sockType, index int, prog []unix.SockFilter, opt Options) error {
+	rejectAll := []unix.SockFilter{{Code: bpfRETK, K: 0}}
+	first := prog
+	if opt.Sockets > 1 {
+		first = rejectAll
+	}
+	group := 0
+	for i := range opt.Sockets {
+		r, err := openRing(sockType, index, first, opt)
+		if err != nil {
+			return err
+		}
+		s.rings = append(s.rings, r)
+		if opt.Sockets == 1 {
+			break
+		}
+		arg := group | (unix.PACKET_FANOUT_HASH|unix.PACKET_FANOUT_FLAG_DEFRAG)<<16
+		if i == 0 {
+			arg |= unix.PACKET_FANOUT_FLAG_UNIQUEID << 16
+		}
+		if err := unix.SetsockoptInt(r.fd, unix.SOL_PACKET, unix.PACKET_FANOUT, arg); err != nil {
+			return fmt.Errorf("join fanout group: %w", err)
+		}
+		if i == 0 {
+			v, err := unix.GetsockoptInt(r.fd, unix.SOL_PACKET, unix.PACKET_FANOUT)
+			if err != nil {
+				return fmt.Errorf("fanout group id: %w", err)
+			}
+			group = v & 0xffff
+		}
+	}
+	if opt.Sockets > 1 {
+		for _, r := range s.rings {
+			if err := attach(r.fd, prog); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// openRing opens one packet socket with prog attached and a TPACKET_V3
+// ring mapped, then binds it to the interface (index 0: all of them).
+func openRing(sockType, index int, prog []unix.SockFilter, opt Options) (r *ring, err error) {
+	// Protocol 0 receives nothing until bind names the protocol, so the
+	// filter and the ring are in place before the first packet.
+	fd, err := unix.Socket(unix.AF_PACKET, sockType|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return -1, fmt.Errorf("packet socket: %w", err)
+		return nil, fmt.Errorf("packet socket: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			unix.Close(fd)
 		}
 	}()
-	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: index}); err != nil {
-		return -1, fmt.Errorf("bind packet socket: %w", err)
+	if err := attach(fd, prog); err != nil {
+		return nil, err
 	}
-	tv := unix.NsecToTimeval(opt.ReadTimeout.Nanoseconds())
-	if err := unix.SetsockoptTimeval(fd, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &tv); err != nil {
-		return -1, fmt.Errorf("set read timeout: %w", err)
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
+		return nil, fmt.Errorf("select TPACKET_V3: %w", err)
 	}
-	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
-		return -1, fmt.Errorf("enable kernel timestamps: %w", err)
+	blockSize, blocks := ringGeometry(opt.BufferSize)
+	tov := max(1, min(opt.ReadTimeout, 100*time.Millisecond).Milliseconds())
+	req := unix.TpacketReq3{
+		Block_size: uint32(blockSize), Block_nr: uint32(blocks),
+		Frame_size: uint32(blockSize), Frame_nr: uint32(blocks),
+		Retire_blk_tov: uint32(tov), // a block that is not full reaches wirestat this soon
 	}
-	_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvBuf) // best effort
+	if err := unix.SetsockoptTpacketReq3(fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &req); err != nil {
+		return nil, fmt.Errorf("set up a %d x %d KiB ring (-B): %w", blocks, blockSize>>10, err)
+	}
+	mem, err := unix.Mmap(fd, 0, blockSize*blocks, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("map the ring: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			unix.Munmap(mem)
+		}
+	}()
 	if opt.Promisc && index != 0 {
 		mreq := unix.PacketMreq{Ifindex: int32(index), Type: unix.PACKET_MR_PROMISC}
 		if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
-			return -1, fmt.Errorf("enable promiscuous mode: %w", err)
+			return nil, fmt.Errorf("enable promiscuous mode: %w", err)
 		}
 	}
-	return fd, nil
+	if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: index}); err != nil {
+		return nil, fmt.Errorf("bind packet socket: %w", err)
+	}
+	return &ring{
+		fd: fd, mem: mem, blockSize: blockSize, blocks: blocks,
+		handed: make([]atomic.Bool, blocks), released: make(chan struct{}, 1),
+	}, nil
+}
+
+// ringGeometry splits a buffer of size bytes into blocks: at least two of
+// at least minBlock bytes.
+func ringGeometry(size int) (blockSize, blocks int) {
+	blockSize = minBlock
+	for blockSize < maxBlock && blockSize*2*ringBlocks <= size {
+		blockSize *= 2
+	}
+	return blockSize, max(2, size/blockSize)
+}
+
+// attach sets prog as the socket's filter (SO_ATTACH_FILTER), replacing
+// any earlier one.
+func attach(fd int, prog []unix.SockFilter) error {
+	fp := unix.SockFprog{Len: uint16(len(prog)), Filter: &prog[0]}
+	if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fp); err != nil {
+		return fmt.Errorf("attach the kernel filter: %w", err)
+	}
+	return nil
 }
 
 // hardwareType returns the ARPHRD_* type of an interface, asked of a
@@ -182,94 +336,209 @@ func loopbackIndex() int32 {
 	return -1
 }
 
-// Next returns the next frame. It waits for one, checking the context
-// every ReadTimeout, and returns io.EOF once the context is cancelled.
-// Packet.File holds the interface name.
+// status returns a block's status word, which the kernel sets to
+// TP_STATUS_USER once the block is full or timed out.
+func (r *ring) status(i int) *uint32 {
+	return (*uint32)(unsafe.Pointer(&r.mem[i*r.blockSize+blockStatusOff]))
+}
+
+// block returns the bytes of block i.
+func (r *ring) block(i int) []byte {
+	return r.mem[i*r.blockSize : (i+1)*r.blockSize : (i+1)*r.blockSize]
+}
+
+// release gives block i back to the kernel.
+func (r *ring) release(i int) {
+	atomic.StoreUint32(r.status(i), unix.TP_STATUS_KERNEL)
+	r.handed[i].Store(false)
+	select {
+	case r.released <- struct{}{}:
+	default:
+	}
+}
+
+// readRing waits for the kernel to hand over each block of r in turn and
+// queues it for Next. A block that finds the queue full goes straight back
+// to the kernel, its packets counted as dropped.
+func (s *Source) readRing(r *ring) {
+	defer s.wg.Done()
+	pfd := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN | unix.POLLERR}}
+	wait := int(s.timeout.Milliseconds())
+	nap := time.NewTimer(napTime)
+	defer nap.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-s.ctx.Done():
+			return
+		default:
+		}
+		i := r.next
+		if r.handed[i].Load() {
+			// Next still holds this block: wait until it gives it back.
+			select {
+			case <-r.released:
+			case <-s.quit:
+				return
+			case <-s.ctx.Done():
+				return
+			}
+			continue
+		}
+		if atomic.LoadUint32(r.status(i))&unix.TP_STATUS_USER == 0 {
+			if r.handed[(i+r.blocks-1)%r.blocks].Load() {
+				// The kernel's poll says "readable" while the block before
+				// the one it fills is the user's, so it would not wait:
+				// look again after a release or a short nap.
+				nap.Reset(napTime)
+				select {
+				case <-r.released:
+				case <-nap.C:
+				case <-s.quit:
+					return
+				case <-s.ctx.Done():
+					return
+				}
+				continue
+			}
+			pfd[0].Revents = 0
+			if _, err := unix.Poll(pfd, wait); err != nil && !errors.Is(err, unix.EINTR) {
+				s.fail(fmt.Errorf("wait for the ring: %w", err))
+				return
+			}
+			continue
+		}
+		r.next = (i + 1) % r.blocks
+		r.handed[i].Store(true)
+		select {
+		case s.queue <- block{r, i}:
+		default:
+			n := binary.NativeEndian.Uint32(r.mem[i*r.blockSize+blockStatusOff+4:])
+			s.queueDropped.Add(int64(n))
+			r.release(i)
+		}
+	}
+}
+
+// fail records the first error of a reading goroutine and stops Next.
+func (s *Source) fail(err error) {
+	s.statsMu.Lock()
+	if s.readErr == nil {
+		s.readErr = err
+	}
+	s.statsMu.Unlock()
+	select {
+	case s.queue <- block{}: // wake Next
+	default:
+	}
+}
+
+// Next returns the next frame. It waits for one and returns io.EOF once
+// the context is cancelled. Packet.File holds the interface name, and
+// Packet.Data points into the ring: it is valid until the next call to
+// Next or Close.
 func (s *Source) Next() (capture.Packet, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return capture.Packet{}, ErrClosed
+	}
 	for {
 		if s.ctx.Err() != nil {
 			return capture.Packet{}, io.EOF
 		}
-		s.mu.RLock()
-		if s.closed {
-			s.mu.RUnlock()
+		if s.left > 0 {
+			if p, ok := s.frame(); ok {
+				return p, nil
+			}
+			continue
+		}
+		if s.holding {
+			s.holding = false
+			s.cur.r.release(s.cur.i)
+		}
+		select {
+		case b := <-s.queue:
+			if b.r == nil {
+				s.statsMu.Lock()
+				err := s.readErr
+				s.statsMu.Unlock()
+				return capture.Packet{}, fmt.Errorf("read live capture on %q: %w", s.iface, err)
+			}
+			s.take(b)
+		case <-s.ctx.Done():
+			return capture.Packet{}, io.EOF
+		case <-s.quit:
 			return capture.Packet{}, ErrClosed
 		}
-		n, oobn, err := s.recv()
-		s.mu.RUnlock()
-		switch {
-		case errors.Is(err, unix.EAGAIN), errors.Is(err, unix.EINTR):
-			continue // timeout: look at the context again
-		case err != nil:
-			return capture.Packet{}, fmt.Errorf("read live capture on %q: %w", s.iface, err)
-		}
-		if s.from.Pkttype == unix.PACKET_OUTGOING && s.from.Ifindex == s.loIndex {
-			continue // the same frame comes back in as received
-		}
-		ts := timestamp(s.oob[:oobn])
-		wire, capLen := n, min(n, int(s.iov.Len))
-		if s.cooked {
-			s.cookedHeader()
-			wire += sllLen
-			capLen += sllLen
-		}
-		return capture.Packet{
-			Data:          s.buf[:capLen:capLen],
-			Timestamp:     ts,
-			CaptureLength: capLen,
-			Length:        wire,
-			LinkType:      s.linkType,
-			Frame:         s.frames.Add(1),
-			File:          s.iface,
-		}, nil
 	}
 }
 
-// recv reads one frame with recvmsg(MSG_TRUNC), which reports the frame's
-// full length even when the buffer holds only Snaplen bytes of it. It
-// reuses the Source's message header so reading allocates nothing.
-func (s *Source) recv() (n, oobn int, err error) {
-	s.msg.Namelen = uint32(unsafe.Sizeof(s.from))
-	s.msg.SetControllen(len(s.oob))
-	s.msg.Flags = 0
-	r, _, errno := unix.Syscall(unix.SYS_RECVMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&s.msg)), unix.MSG_TRUNC)
-	if errno != 0 {
-		return 0, 0, errno
-	}
-	return int(r), int(s.msg.Controllen), nil
+// take makes b the block Next reads.
+func (s *Source) take(b block) {
+	blk := b.r.block(b.i)
+	hdr := (*unix.TpacketHdrV1)(unsafe.Pointer(&blk[blockStatusOff]))
+	s.cur, s.holding = b, true
+	s.off, s.left = int(hdr.Offset_to_first_pkt), int(hdr.Num_pkts)
 }
 
-// cookedHeader writes a Linux cooked v1 header for the frame just read.
-func (s *Source) cookedHeader() {
-	h := s.buf[:sllLen]
-	binary.BigEndian.PutUint16(h[0:], uint16(s.from.Pkttype))
-	binary.BigEndian.PutUint16(h[2:], s.from.Hatype)
-	binary.BigEndian.PutUint16(h[4:], uint16(s.from.Halen))
-	copy(h[6:14], s.from.Addr[:])
+// frame returns the frame at Next's position in its block and moves past
+// it. It reports false for a frame the user-space filter rejects, and ends
+// the block early on a header that points outside it.
+func (s *Source) frame() (capture.Packet, bool) {
+	blk := s.cur.r.block(s.cur.i)
+	off := s.off
+	if off < 0 || off+tp3HdrLen+sllAddrLen > len(blk) {
+		s.left = 0
+		return capture.Packet{}, false
+	}
+	h := (*unix.Tpacket3Hdr)(unsafe.Pointer(&blk[off]))
+	start, end := off+int(h.Mac), off+int(h.Mac)+int(h.Snaplen)
+	wire := int(h.Len)
+	s.left--
+	if h.Next_offset == 0 {
+		s.left = 0
+	}
+	s.off += int(h.Next_offset)
+	if end > len(blk) || start < off+tp3HdrLen {
+		s.left = 0
+		return capture.Packet{}, false
+	}
+	if s.cooked {
+		// The kernel leaves room for a cooked header between the address
+		// and the packet (libpcap writes its header there too).
+		if start-sllLen < off+tp3HdrLen+sllAddrLen {
+			return capture.Packet{}, false
+		}
+		sll := (*unix.RawSockaddrLinklayer)(unsafe.Pointer(&blk[off+tp3HdrLen]))
+		start -= sllLen
+		cookedHeader(blk[start:start+sllLen], sll)
+		wire += sllLen
+	}
+	data := blk[start:end:end]
+	if s.user != nil && !s.user.Match(data, wire) {
+		return capture.Packet{}, false
+	}
+	return capture.Packet{
+		Data:          data,
+		Timestamp:     time.Unix(int64(h.Sec), int64(h.Nsec)).UTC(),
+		CaptureLength: len(data),
+		Length:        max(wire, len(data)),
+		LinkType:      s.linkType,
+		Frame:         s.frames.Add(1),
+		File:          s.iface,
+	}, true
+}
+
+// cookedHeader writes a Linux cooked v1 header for the sender address sll.
+func cookedHeader(h []byte, sll *unix.RawSockaddrLinklayer) {
+	binary.BigEndian.PutUint16(h[0:], uint16(sll.Pkttype))
+	binary.BigEndian.PutUint16(h[2:], sll.Hatype)
+	binary.BigEndian.PutUint16(h[4:], uint16(sll.Halen))
+	copy(h[6:14], sll.Addr[:])
 	// The protocol is stored in network byte order already.
-	binary.NativeEndian.PutUint16(h[14:], s.from.Protocol)
-}
-
-// timestamp returns the SCM_TIMESTAMPNS time in the control messages, or
-// the current time if the kernel sent none.
-func timestamp(oob []byte) time.Time {
-	for len(oob) >= unix.SizeofCmsghdr {
-		h := (*unix.Cmsghdr)(unsafe.Pointer(&oob[0]))
-		if h.Len < unix.SizeofCmsghdr || uint64(h.Len) > uint64(len(oob)) {
-			break
-		}
-		if h.Level == unix.SOL_SOCKET && h.Type == unix.SCM_TIMESTAMPNS &&
-			uint64(h.Len) >= uint64(unix.CmsgLen(int(unsafe.Sizeof(unix.Timespec{})))) {
-			ts := (*unix.Timespec)(unsafe.Pointer(&oob[unix.CmsgLen(0)]))
-			return time.Unix(ts.Unix()).UTC()
-		}
-		next := unix.CmsgSpace(int(h.Len) - unix.CmsgLen(0))
-		if next > len(oob) {
-			break
-		}
-		oob = oob[next:]
-	}
-	return time.Now().UTC()
+	binary.NativeEndian.PutUint16(h[14:], sll.Protocol)
 }
 
 // Frames returns the number of frames returned so far.
@@ -279,47 +548,81 @@ func (s *Source) Frames() int64 { return s.frames.Load() }
 func (s *Source) LinkType() uint16 { return s.linkType }
 
 // Stats returns the frames the kernel received for this capture and those
-// it dropped because the socket buffer was full, since Open. After Close it
-// returns the final counts.
+// that never reached Next (Counts has the details), since Open. After
+// Close it returns the final counts.
 func (s *Source) Stats() (received, dropped int64, err error) {
+	c, err := s.Counts()
+	return c.Received, c.Dropped, err
+}
+
+// Counts returns the capture's counters since Open: the kernel's
+// tpacket_stats_v3 of every socket, and the blocks dropped because the
+// queue was full. After Close it returns the final counts.
+func (s *Source) Counts() (Counts, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
+	var err error
 	if !s.closed {
 		err = s.pollStats()
 	}
 	s.statsMu.Lock()
 	defer s.statsMu.Unlock()
-	return s.received, s.dropped, err
+	c := Counts{Received: s.received, KernelDropped: s.kernelDropped, QueueDropped: s.queueDropped.Load()}
+	c.Dropped = c.KernelDropped + c.QueueDropped
+	return c, err
 }
 
 // pollStats adds the kernel's counters to the totals; reading them resets
 // them. The caller holds mu.
 func (s *Source) pollStats() error {
-	st, err := unix.GetsockoptTpacketStats(s.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
-	if err != nil {
+	var errs []error
+	for _, r := range s.rings {
+		st, err := unix.GetsockoptTpacketStatsV3(r.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		s.statsMu.Lock()
+		s.received += int64(st.Packets) // includes the drops
+		s.kernelDropped += int64(st.Drops)
+		s.statsMu.Unlock()
+	}
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("live capture statistics on %q: %w", s.iface, err)
 	}
-	s.statsMu.Lock()
-	s.received += int64(st.Packets)
-	s.dropped += int64(st.Drops)
-	s.statsMu.Unlock()
 	return nil
 }
 
-// Close stops the capture. It waits for a pending read, at most
-// ReadTimeout.
+// Close stops the capture. It waits for the reading goroutines, at most
+// ReadTimeout, and invalidates the Data of the last frame Next returned.
 func (s *Source) Close() error {
+	s.stop.Do(func() { close(s.quit) })
+	s.wg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
 		return nil
 	}
 	s.closed = true
-	statsErr := s.pollStats()
-	if err := unix.Close(s.fd); err != nil {
+	_ = s.pollStats() // the counts so far stay available; a failed final poll loses only the last interval
+	return s.closeRings()
+}
+
+// closeRings unmaps the rings and closes the sockets.
+func (s *Source) closeRings() error {
+	var errs []error
+	for _, r := range s.rings {
+		if err := unix.Munmap(r.mem); err != nil {
+			errs = append(errs, err)
+		}
+		if err := unix.Close(r.fd); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	s.rings = nil
+	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("close live capture on %q: %w", s.iface, err)
 	}
-	_ = statsErr // the counts so far stay available; a failed final poll loses only the last interval
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/google/gopacket/pcap"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/filter"
 )
 
 // Source is a live capture through libpcap. It implements capture.Source.
@@ -38,14 +39,59 @@ type Source struct {
 // through libpcap. Reading stops, and Next returns io.EOF, once ctx is
 // cancelled. The handle always has a finite read timeout, so Next notices
 // the cancellation and Close never waits on a read that cannot end.
+//
+// libpcap keeps its own ring: Options.BufferSize sets its size
+// (pcap_set_buffer_size), immediate mode stays off so packets are handed
+// over a ring block at a time, and Options.Filter is attached in the
+// kernel by pcap_setfilter. Sockets and QueueBlocks do not apply.
+//
+// libpcap drops loopback's outgoing copies in user space, after the kernel
+// counted them: on lo and "any" its received count has every loopback
+// packet twice.
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
-	h, err := pcap.OpenLive(iface, int32(opt.Snaplen), opt.Promisc, opt.ReadTimeout)
+	h, err := activate(iface, opt)
 	if err != nil {
 		return nil, fmt.Errorf("open live capture on %q: %w", iface, err)
 	}
+	if opt.Filter != "" {
+		if err := h.SetBPFFilter(opt.Filter); err != nil {
+			h.Close()
+			return nil, fmt.Errorf("open live capture on %q: filter %q: %w", iface, opt.Filter, &filterError{err})
+		}
+	}
 	return &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType()))}, nil
 }
+
+// activate opens a libpcap handle with the options' snaplen, promiscuous
+// mode, read timeout and buffer size.
+func activate(iface string, opt Options) (*pcap.Handle, error) {
+	in, err := pcap.NewInactiveHandle(iface)
+	if err != nil {
+		return nil, err
+	}
+	defer in.CleanUp()
+	for _, err := range []error{
+		in.SetSnapLen(opt.Snaplen),
+		in.SetPromisc(opt.Promisc),
+		in.SetTimeout(opt.ReadTimeout),
+		in.SetBufferSize(opt.BufferSize),
+		in.SetImmediateMode(false),
+	} {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return in.Activate()
+}
+
+// filterError is libpcap's complaint about a filter expression; it matches
+// filter.ErrInvalid.
+type filterError struct{ err error }
+
+func (e *filterError) Error() string        { return e.err.Error() }
+func (e *filterError) Unwrap() error        { return e.err }
+func (e *filterError) Is(target error) bool { return target == filter.ErrInvalid }
 
 // linkTypeOf maps libpcap's DLT_* value to the LINKTYPE_* value used in
 // files and by capture; they differ for a few link types (DLT_RAW is 12 or
@@ -108,6 +154,13 @@ func (s *Source) Frames() int64 { return s.frames.Load() }
 
 // LinkType returns the link type of the frames this Source yields.
 func (s *Source) LinkType() uint16 { return s.linkType }
+
+// Counts returns libpcap's counters since Open; QueueDropped is always 0.
+// After Close it returns the final counts.
+func (s *Source) Counts() (Counts, error) {
+	r, d, err := s.Stats()
+	return Counts{Received: r, Dropped: d, KernelDropped: d}, err
+}
 
 // Stats returns libpcap's counts of frames received and dropped by the
 // kernel since Open. After Close it returns the final counts.

@@ -34,5 +34,8 @@ func (s *Source) LinkType() uint16 { return 0 }
 // Stats returns ErrUnsupported.
 func (s *Source) Stats() (received, dropped int64, err error) { return 0, 0, ErrUnsupported }
 
+// Counts returns ErrUnsupported.
+func (s *Source) Counts() (Counts, error) { return Counts{}, ErrUnsupported }
+
 // Close does nothing.
 func (s *Source) Close() error { return nil }
