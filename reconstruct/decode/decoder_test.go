@@ -146,6 +146,7 @@ func TestDecode(t *testing.T) {
 			Frame: 7, Time: time.Unix(1, 0).UTC(),
 			Src: netip.MustParseAddrPort("10.0.0.1:40000"), Dst: netip.MustParseAddrPort("10.0.0.2:80"),
 			Seq: 1000, Ack: 2000, Flags: ACK | PSH, Window: 64240, HeaderLen: 20, PayloadLen: 100, IPLen: 140, WScale: -1,
+			TTL: 64, IPIDZero: true,
 		}
 		got := *s
 		if len(got.Payload) != 100 {
@@ -182,6 +183,10 @@ func TestDecode(t *testing.T) {
 		{"ethernet syn options", capture.LinkEthernet, cat(eth(0x0800), v4syn), OK, func(t *testing.T, s *Segment) {
 			if s.MSS != 1460 || s.WScale != 7 || !s.SACKPerm || s.HeaderLen != 32 || s.Flags != SYN {
 				t.Errorf("segment %+v", *s)
+			}
+			want := OptLayout{Kinds: [MaxOptKinds]uint8{2, 4, 1, 3, 0}, N: 5, EOLPad: 1} // serialization pads with EOL
+			if s.Opts != want || s.TTL != 64 || !s.IPIDZero || s.DF {
+				t.Errorf("options %+v ttl %d, want %+v ttl 64", s.Opts, s.TTL, want)
 			}
 		}},
 		{"802.1Q", capture.LinkEthernet, cat(eth(0x8100), tagged(0x0800, 10), v4), OK, v4ok},
@@ -229,7 +234,13 @@ func TestDecode(t *testing.T) {
 		{"UDP", capture.LinkRaw, udp, NotTCP, nil},
 		{"ipv4 fragment MF", capture.LinkRaw, patch(v4, 6, 0x20, 0), Fragment, nil},
 		{"ipv4 fragment offset", capture.LinkRaw, patch(v4, 6, 0, 0x10), Fragment, nil},
-		{"ipv4 DF is no fragment", capture.LinkRaw, patch(v4, 6, 0x40, 0), OK, v4ok},
+		{"ipv4 DF is no fragment", capture.LinkRaw, patch(v4, 6, 0x40, 0), OK, func(t *testing.T, s *Segment) {
+			if !s.DF {
+				t.Error("DF not set")
+			}
+			s.DF = false
+			v4ok(t, s)
+		}},
 		{"ipv4 IHL < 5", capture.LinkRaw, patch(v4, 0, 0x44), Malformed, nil},
 		{"ipv4 IHL beyond capture", capture.LinkRaw, patch(v4, 0, 0x4f)[:40], Truncated, nil},
 		{"ipv4 total < IHL", capture.LinkRaw, patch(v4, 2, 0, 10), Malformed, nil},

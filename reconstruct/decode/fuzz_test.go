@@ -109,7 +109,10 @@ func checkDecode(t *testing.T, d *Decoder, link uint16, data []byte, ts time.Tim
 	if seg.Flags&^(FIN|SYN|RST|PSH|ACK|URG|ECE|CWR|NS) != 0 {
 		t.Fatalf("flags %#x", seg.Flags)
 	}
-	if seg.Flags&SYN == 0 && (seg.MSS != 0 || seg.WScale != -1 || seg.SACKPerm) {
+	if seg.Opts.N > MaxOptKinds || (seg.Opts.Overflow && seg.Opts.N != MaxOptKinds) {
+		t.Fatalf("option layout %+v", seg.Opts)
+	}
+	if seg.Flags&SYN == 0 && (seg.MSS != 0 || seg.WScale != -1 || seg.SACKPerm || seg.Opts != (OptLayout{})) {
 		t.Fatalf("options parsed from a non-SYN: %+v", seg)
 	}
 }
