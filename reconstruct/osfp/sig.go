@@ -51,22 +51,24 @@ type sigRow struct {
 	eolPad  uint8
 	quirks  Quirk
 	pclass  int8 // -1 any, 0 none, 1 data
+	synack  bool // a row of the SYN-ACK table
 }
 
 // The parsed tables; a malformed row is a programming error caught by
 // TestTable, so parsing panics.
 var (
-	synTable    = mustParse(synRows)
-	synAckTable = mustParse(synAckRows)
+	synTable    = mustParse(synRows, false)
+	synAckTable = mustParse(synAckRows, true)
 )
 
-func mustParse(rows []row) []sigRow {
+func mustParse(rows []row, synack bool) []sigRow {
 	out := make([]sigRow, len(rows))
 	for i, r := range rows {
 		s, err := parseSig(r)
 		if err != nil {
 			panic(fmt.Sprintf("osfp: signature %q (%s): %v", r.sig, r.source, err))
 		}
+		s.synack = synack
 		out[i] = s
 	}
 	return out
@@ -250,6 +252,9 @@ func (r *sigRow) match(s *Signature, multi int, useMTU bool) (exact, ok bool) {
 	}
 	return exact && ok, ok
 }
+
+// synAck reports whether r is a SYN-ACK row.
+func (r *sigRow) synAck() bool { return r.synack }
 
 // scaleOf is the window scale p0f compares: 0 when the option is absent.
 func scaleOf(s *Signature) int8 { return max(s.WScale, 0) }

@@ -231,5 +231,6 @@ var synAckRows = []row{
 	{Solaris, specific, "Solaris 10", "*:64:0:*:mss*37,0:nop,nop,ts,mss,nop,ws,nop,nop,sok:df,id+:0", "p0f.fp:503"},
 	// Not in p0f.fp: seen from Linux 6.x kernels in this repository's captures.
 	{Linux, generic, "Linux 4.x+", "*:64:0:*:mss*45,*:mss,sok,ts,nop,ws:df:0", "SYN-ACKs of pcaps/*.pcap: window 65160 = 45*(mss-12), which p0f.fp (mss*10 and mss*4 only) does not know"},
+	{Linux, generic, "Linux 4.x+ (no options but MSS)", "*:64:0:*:mss*44,0:mss:df:0", "pcaps/scan-vertical.pcap: the answer to a SYN carrying only an MSS option"},
 	{Linux, generic, "Linux 4.x+ (IPv6)", "6:64:0:*:mss*45,*:mss,sok,ts,nop,ws:flow:0", "SYN-ACKs of pcaps/*-ipv6.pcap, with the flow label Linux sets"},
 }
