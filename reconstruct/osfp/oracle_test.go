@@ -188,7 +188,7 @@ func agree(t *testing.T, got []ours, want map[string][]p0fResult) (same, beyond,
 
 // rowPacket builds a packet with the field values of a signature row;
 // ok is false for rows whose quirks cannot be built or read (uptr+,
-// opt+, bad, exws) or whose window cannot be.
+// opt+, bad, exws) or whose window does not fit the window field.
 func rowPacket(r *sigRow, v6 bool, port uint16) (pkt, bool) {
 	if r.quirks&(QUrgPtr|QOptTrailing|QOptBad|QExcessWS) != 0 || r.olen != 0 {
 		return pkt{}, false
@@ -228,6 +228,10 @@ func rowPacket(r *sigRow, v6 bool, port uint16) (pkt, bool) {
 		win = r.win * int(p.mss)
 	case winMTU:
 		win = r.win * (int(p.mss) + 40)
+	}
+	if win > 65535 && r.winType == winMSS && r.mss < 0 {
+		p.mss = uint16(65535 / r.win) // the largest MSS the window field can multiply
+		win = r.win * int(p.mss)
 	}
 	if win > 65535 {
 		return pkt{}, false
