@@ -15,20 +15,27 @@
 // multiple of the MSS or MTU, "%N" for a multiple of N, "*" for any),
 // olayout the TCP option kinds in header order (eol+N: EOL followed by N
 // padding bytes), quirks the oddities p0f names (df, id+, id-, ecn, 0+,
-// flow, seq-, ack+, ack-, urgf+, pushf+, ts1-, ts2+, opt+, exws, bad) and
-// pclass whether the segment carries data. The rows of the table (table.go)
+// flow, seq-, ack+, ack-, uptr+, urgf+, pushf+, ts1-, ts2+, opt+, exws,
+// bad) and pclass whether the segment carries data. The rows of the table (table.go)
 // are transcribed from p0f 3.09b's p0f.fp, one Go row per p0f signature
 // line, in p0f's syntax so a reviewer can hold them against the file, each
-// naming its p0f label. Matching follows p0f: rows are tried in order; the
-// first exact, specific match wins; otherwise the first generic ("g:")
-// match; otherwise the first fuzzy match, where the quirks differ only by
-// df or id+ missing or id- or ecn present, or the TTL is more than 35
-// hops below the initial TTL.
+// naming its p0f.fp line. Matching follows p0f's tcp_find_match: rows are
+// tried in order; the first exact, specific match wins; otherwise the
+// first generic ("g:") match; otherwise the first fuzzy match, where the
+// quirks differ only by df or id+ missing or id- or ecn present, or the
+// TTL is more than 35 hops below the initial TTL.
 //
-// Only kernel families with a known TIME_WAIT default are in the table:
-// Linux (Android included), Windows, Apple (macOS, iOS), FreeBSD, OpenBSD
-// and Solaris. A SYN that matches none is Unknown, and its endpoint's
-// TIME_WAIT falls back to the configured MSL.
+// Only the kernel families with a known TIME_WAIT default are in the
+// table: Linux (Android included), Windows, Apple (macOS, iOS), FreeBSD,
+// OpenBSD and Solaris; network devices and other systems are Unknown. The
+// userland tools p0f.fp names (nmap's SYN scan and OS probes) are rows
+// too, of family Unknown with the tool as Detail, so that a scanner's raw
+// SYN is not taken for a kernel's by a fuzzy match. p0f.fp predates the
+// Linux 4.x SYN-ACK (window 45*(MSS-12)) and does not allow the IPv6 flow
+// label Linux sets; a few generic rows at the end of each table cover
+// them, each naming the sample captures that show it. A SYN that matches
+// nothing is Unknown, and its endpoint's TIME_WAIT falls back to the
+// configured MSL.
 //
 // # TIME_WAIT by family
 //
@@ -48,6 +55,6 @@
 // the table keeps the documented 240 s that users quote, and the
 // configured MSL overrides every family.
 //
-// Classify does not allocate; FromSegment reads only fields
-// decode.Segment already holds.
+// FromSegment reads only what decode.Segment holds and does not
+// allocate; Classify allocates only its Evidence string.
 package osfp

@@ -241,7 +241,8 @@ func Classify(sig Signature) Guess {
 	if fuzzy != nil && fuzzy.kind != tool {
 		return fuzzy.guess(&sig, true)
 	}
-	return Guess{Evidence: evidence(&sig, multi, useMTU), InitialTTL: guessTTL(sig.TTL)}
+	ittl := guessTTL(sig.TTL)
+	return Guess{Evidence: evidence(&sig, multi, useMTU, ittl), InitialTTL: ittl}
 }
 
 // maxDist is p0f's MAX_DIST: an exact match is at most this many hops

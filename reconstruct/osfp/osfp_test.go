@@ -23,7 +23,7 @@ func TestClassify(t *testing.T) {
 		{"linux 6.x SYN", linuxSYN, Linux, "Linux 2.2.x-3.x", false, 64,
 			"ttl 64 (initial 64), win 64240 = mss*44, mss 1460, ws 7, options mss,sok,ts,nop,ws, quirks df,id+"},
 		{"linux 3.11 SYN, 7 hops", with(linuxSYN, func(p *pkt) { p.ttl, p.win = 57, 29200 }), Linux, "Linux 3.11 and newer", false, 64, "ttl 57 (initial 64), win 29200 = mss*20"},
-		{"linux SYN 50 hops away is fuzzy", with(linuxSYN, func(p *pkt) { p.ttl, p.win = 14, 29200 }), Linux, "Linux 3.11 and newer", true, 64, "ttl 14"},
+		{"linux SYN 50 hops away is fuzzy", with(linuxSYN, func(p *pkt) { p.ttl, p.win = 14, 29200 }), Linux, "Linux 3.11 and newer", true, 64, "ttl 14 (initial 64)"},
 		{"linux SYN without DF is fuzzy", with(linuxSYN, func(p *pkt) { p.df, p.win = false, 29200 }), Linux, "Linux 3.11 and newer", true, 64, ""},
 		{"linux ECN SYN is fuzzy", with(linuxSYN, func(p *pkt) { p.flags.ECE, p.flags.CWR, p.win = true, true, 29200 }), Linux, "Linux 3.11 and newer", true, 64, "quirks df,id+,ecn"},
 		{"linux SYN-ACK", linuxSYNACK, Linux, "Linux 4.x+", false, 64, "win 65160 = mss*45"},

@@ -264,19 +264,20 @@ func (r *sigRow) guess(s *Signature, fuzzy bool) Guess {
 	multi, useMTU := winMulti(s)
 	return Guess{
 		Family: r.family, Detail: r.detail, Source: r.source, Fuzzy: fuzzy, Generic: r.kind == generic, InitialTTL: r.ittl,
-		Evidence: evidence(s, multi, useMTU),
+		Evidence: evidence(s, multi, useMTU, r.ittl),
 	}
 }
 
 // evidence renders what the signature shows, for a reader weighing the
 // guess: "ttl 57 (initial 64), win 64240 = mss*44, mss 1460, ws 7,
-// options mss,sok,ts,nop,ws, quirks df,id+".
-func evidence(s *Signature, multi int, useMTU bool) string {
+// options mss,sok,ts,nop,ws, quirks df,id+". ittl is the initial TTL
+// the guess assumes.
+func evidence(s *Signature, multi int, useMTU bool, ittl uint8) string {
 	var a [160]byte
 	b := append(a[:0], "ttl "...)
 	b = strconv.AppendUint(b, uint64(s.TTL), 10)
 	b = append(b, " (initial "...)
-	b = strconv.AppendUint(b, uint64(guessTTL(s.TTL)), 10)
+	b = strconv.AppendUint(b, uint64(ittl), 10)
 	b = append(b, "), win "...)
 	b = strconv.AppendUint(b, uint64(s.Window), 10)
 	if multi > 0 {
