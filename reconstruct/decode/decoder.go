@@ -287,6 +287,8 @@ func (d *Decoder) ipv4(data []byte, seg *Segment, depth int, quoted bool) Outcom
 	}
 	flagsFrag := binary.BigEndian.Uint16(data[6:])
 	offset, more := flagsFrag&0x1fff, flagsFrag&0x2000 != 0
+	seg.TTL, seg.DF, seg.IPMBZ = data[8], flagsFrag&0x4000 != 0, flagsFrag&0x8000 != 0
+	seg.IPIDZero, seg.IPOptLen, seg.Flow = data[4]|data[5] == 0, uint8(ihl-20), false
 	src := netip.AddrFrom4([4]byte(data[12:16]))
 	dst := netip.AddrFrom4([4]byte(data[16:20]))
 	if offset != 0 || more {
@@ -317,6 +319,8 @@ func (d *Decoder) ipv6(data []byte, seg *Segment, depth int, quoted bool) Outcom
 	}
 	src := netip.AddrFrom16([16]byte(data[8:24]))
 	dst := netip.AddrFrom16([16]byte(data[24:40]))
+	seg.TTL, seg.DF, seg.IPMBZ, seg.IPIDZero, seg.IPOptLen = data[7], false, false, false, 0
+	seg.Flow = data[1]&0x0f|data[2]|data[3] != 0
 	return d.ipv6Ext(data, data[6], 40, 40+plen, 0, src, dst, seg, depth, quoted)
 }
 
@@ -478,22 +482,38 @@ func tcp(body []byte, plen, ipLen int, src, dst netip.Addr, seg *Segment, quoted
 }
 
 // parseOptions reads MSS, window scale and SACK-permitted from the options
-// of a SYN. A malformed option ends the scan; it is not an error.
+// of a SYN, and records their layout in seg.Opts. A malformed option ends
+// the scan; it is not an error.
 func parseOptions(opts []byte, seg *Segment) {
+	o := &seg.Opts
 	for i := 0; i < len(opts); {
 		kind := opts[i]
+		if o.N < MaxOptKinds {
+			o.Kinds[o.N] = kind
+			o.N++
+		} else {
+			o.Overflow = true
+		}
 		switch kind {
-		case 0: // end of option list
+		case 0: // end of option list: the rest is padding
+			o.EOLPad = uint8(len(opts) - i - 1)
+			for _, b := range opts[i+1:] {
+				if b != 0 {
+					o.TrailingData = true
+				}
+			}
 			return
 		case 1: // no-operation
 			i++
 			continue
 		}
 		if i+1 >= len(opts) {
+			o.Bad = true
 			return
 		}
 		n := int(opts[i+1])
 		if n < 2 || i+n > len(opts) {
+			o.Bad = true
 			return
 		}
 		switch {
@@ -502,8 +522,15 @@ func parseOptions(opts []byte, seg *Segment) {
 		case kind == 3 && n == 3:
 			// RFC 7323 §2.3: shifts above 14 are treated as 14.
 			seg.WScale = int8(min(opts[i+2], 14))
+			o.ExcessWS = opts[i+2] > 14
 		case kind == 4 && n == 2:
 			seg.SACKPerm = true
+		case kind == 8 && n == 10:
+			o.TS = true
+			o.TSValZero = binary.BigEndian.Uint32(opts[i+2:]) == 0
+			o.TSEcrNonZero = binary.BigEndian.Uint32(opts[i+6:]) != 0
+		case kind == 2 || kind == 3 || kind == 4 || kind == 8:
+			o.Bad = true // a known option of the wrong length
 		}
 		i += n
 	}

@@ -43,6 +43,15 @@ func v6seg(t testing.TB, f pcaptest.Flags, n int) []byte {
 
 func cat(parts ...[]byte) []byte { return slices.Concat(parts...) }
 
+// macSYN returns a SYN with macOS's option layout (MSS, NOP, window
+// scale, NOP, NOP, timestamps, SACK-permitted, EOL and one padding byte)
+// after the IPv4 header of v4, which it patches to the new length.
+func macSYN(v4 []byte) []byte {
+	opts := []byte{2, 4, 5, 0xb4, 1, 3, 3, 6, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 4, 2, 0, 0}
+	tcp := cat(be16(50000), be16(443), make([]byte, 8), []byte{0xb0, 0x02, 0xff, 0xff, 0, 0, 0, 0}, opts)
+	return patch(cat(v4[:20], tcp), 2, 0, byte(20+len(tcp)))
+}
+
 func eth(et uint16) []byte {
 	return cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, be16(et))
 }
@@ -146,6 +155,7 @@ func TestDecode(t *testing.T) {
 			Frame: 7, Time: time.Unix(1, 0).UTC(),
 			Src: netip.MustParseAddrPort("10.0.0.1:40000"), Dst: netip.MustParseAddrPort("10.0.0.2:80"),
 			Seq: 1000, Ack: 2000, Flags: ACK | PSH, Window: 64240, HeaderLen: 20, PayloadLen: 100, IPLen: 140, WScale: -1,
+			TTL: 64, IPIDZero: true,
 		}
 		got := *s
 		if len(got.Payload) != 100 {
@@ -182,6 +192,31 @@ func TestDecode(t *testing.T) {
 		{"ethernet syn options", capture.LinkEthernet, cat(eth(0x0800), v4syn), OK, func(t *testing.T, s *Segment) {
 			if s.MSS != 1460 || s.WScale != 7 || !s.SACKPerm || s.HeaderLen != 32 || s.Flags != SYN {
 				t.Errorf("segment %+v", *s)
+			}
+			want := OptLayout{Kinds: [MaxOptKinds]uint8{2, 4, 1, 3, 0}, N: 5, EOLPad: 1} // serialization pads with EOL
+			if s.Opts != want || s.TTL != 64 || !s.IPIDZero || s.DF {
+				t.Errorf("options %+v ttl %d, want %+v ttl 64", s.Opts, s.TTL, want)
+			}
+		}},
+		{"syn option layout with EOL padding", capture.LinkRaw, macSYN(v4syn), OK, func(t *testing.T, s *Segment) {
+			want := OptLayout{Kinds: [MaxOptKinds]uint8{2, 1, 3, 1, 1, 8, 4, 0}, N: 8, EOLPad: 1, TS: true}
+			if s.Opts != want || s.MSS != 1460 || s.WScale != 6 || !s.SACKPerm || s.HeaderLen != 44 {
+				t.Errorf("options %+v, segment %+v", s.Opts, *s)
+			}
+		}},
+		{"syn option bytes after EOL", capture.LinkRaw, patch(macSYN(v4syn), 63, 7), OK, func(t *testing.T, s *Segment) {
+			if !s.Opts.TrailingData || s.Opts.EOLPad != 1 {
+				t.Errorf("options %+v", s.Opts)
+			}
+		}},
+		{"syn excessive window scale", capture.LinkRaw, patch(macSYN(v4syn), 47, 15), OK, func(t *testing.T, s *Segment) {
+			if !s.Opts.ExcessWS || s.WScale != 14 {
+				t.Errorf("options %+v ws %d", s.Opts, s.WScale)
+			}
+		}},
+		{"syn option of a bad length", capture.LinkRaw, patch(macSYN(v4syn), 41, 3), OK, func(t *testing.T, s *Segment) {
+			if !s.Opts.Bad || s.Opts.N != 2 || s.Opts.Kinds[1] != 0xb4 || s.MSS != 0 { // the scan goes on at the declared length
+				t.Errorf("options %+v", s.Opts)
 			}
 		}},
 		{"802.1Q", capture.LinkEthernet, cat(eth(0x8100), tagged(0x0800, 10), v4), OK, v4ok},
@@ -229,7 +264,13 @@ func TestDecode(t *testing.T) {
 		{"UDP", capture.LinkRaw, udp, NotTCP, nil},
 		{"ipv4 fragment MF", capture.LinkRaw, patch(v4, 6, 0x20, 0), Fragment, nil},
 		{"ipv4 fragment offset", capture.LinkRaw, patch(v4, 6, 0, 0x10), Fragment, nil},
-		{"ipv4 DF is no fragment", capture.LinkRaw, patch(v4, 6, 0x40, 0), OK, v4ok},
+		{"ipv4 DF is no fragment", capture.LinkRaw, patch(v4, 6, 0x40, 0), OK, func(t *testing.T, s *Segment) {
+			if !s.DF {
+				t.Error("DF not set")
+			}
+			s.DF = false
+			v4ok(t, s)
+		}},
 		{"ipv4 IHL < 5", capture.LinkRaw, patch(v4, 0, 0x44), Malformed, nil},
 		{"ipv4 IHL beyond capture", capture.LinkRaw, patch(v4, 0, 0x4f)[:40], Truncated, nil},
 		{"ipv4 total < IHL", capture.LinkRaw, patch(v4, 2, 0, 10), Malformed, nil},

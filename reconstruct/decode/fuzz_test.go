@@ -43,6 +43,8 @@ func FuzzDecode(f *testing.F) {
 	v4 := v4seg(f, syn, 0)
 	f.Add(capture.LinkEthernet, cat(eth(0x8903), []byte{0, 0x3f}, eth(0x0800), v4))                    // FabricPath
 	f.Add(capture.LinkEthernet, cat(eth(0x8903), []byte{0, 0x3f}, eth(0x8100), be16(7), be16(0x86dd))) // FabricPath, VLAN, cut
+	f.Add(capture.LinkRaw, macSYN(v4))
+	f.Add(capture.LinkRaw, patch(macSYN(v4), 63, 7)) // option bytes after EOL
 	f.Add(capture.LinkRaw, frag4(v4, 1, 0, 16, true))
 	f.Add(capture.LinkRaw, frag6(v6seg(f, syn, 0), 1, 8, 16, false))
 	f.Fuzz(func(t *testing.T, link uint16, data []byte) {
@@ -109,7 +111,10 @@ func checkDecode(t *testing.T, d *Decoder, link uint16, data []byte, ts time.Tim
 	if seg.Flags&^(FIN|SYN|RST|PSH|ACK|URG|ECE|CWR|NS) != 0 {
 		t.Fatalf("flags %#x", seg.Flags)
 	}
-	if seg.Flags&SYN == 0 && (seg.MSS != 0 || seg.WScale != -1 || seg.SACKPerm) {
+	if seg.Opts.N > MaxOptKinds || (seg.Opts.Overflow && seg.Opts.N != MaxOptKinds) {
+		t.Fatalf("option layout %+v", seg.Opts)
+	}
+	if seg.Flags&SYN == 0 && (seg.MSS != 0 || seg.WScale != -1 || seg.SACKPerm || seg.Opts != (OptLayout{})) {
 		t.Fatalf("options parsed from a non-SYN: %+v", seg)
 	}
 }

@@ -70,12 +70,12 @@ func TestReassembly(t *testing.T) {
 	wantV4 := Segment{
 		Src: netip.MustParseAddrPort("10.0.0.1:40000"), Dst: netip.MustParseAddrPort("10.0.0.2:80"),
 		Seq: 1000, Ack: 2000, Flags: ACK | PSH, Window: 64240, HeaderLen: 20, PayloadLen: 100, IPLen: 140,
-		WScale: -1, Reassembled: true,
+		WScale: -1, Reassembled: true, TTL: 64,
 	}
 	wantV6 := Segment{
 		Src: netip.MustParseAddrPort("[2001:db8::1]:40000"), Dst: netip.MustParseAddrPort("[2001:db8::2]:443"),
 		Seq: 1000, Ack: 2000, Flags: ACK | PSH, Window: 64240, HeaderLen: 20, PayloadLen: 10, IPLen: 70,
-		WScale: -1, Reassembled: true,
+		WScale: -1, Reassembled: true, TTL: 64,
 	}
 
 	tests := []struct {
@@ -251,6 +251,7 @@ func TestReassemblyOracle(t *testing.T) {
 	want := Segment{
 		Frame: 3, Src: netip.MustParseAddrPort("1.1.1.1:12345"), Dst: netip.MustParseAddrPort("2.2.2.2:8080"),
 		Seq: 1, Flags: SYN, Window: 8192, HeaderLen: 24, IPLen: 44, WScale: 14, Reassembled: true,
+		TTL: 64, Opts: OptLayout{Kinds: [MaxOptKinds]uint8{3, 0}, N: 2},
 	}
 	want.Time = seg.Time
 	seg.Payload = nil

@@ -50,7 +50,41 @@ type Segment struct {
 	// but uses none of its sequence numbers as a base; PayloadLen is 0 when
 	// the header overruns the payload.
 	BadHeaderLen bool
+
+	// What a passive OS fingerprint (package osfp) reads. The IP fields
+	// come from the innermost IP header of every segment (for a quoted
+	// segment, from the quote); Opts is filled only for SYNs.
+	TTL      uint8     // IPv4 TTL or IPv6 hop limit
+	DF       bool      // IPv4 don't-fragment bit; false for IPv6
+	IPIDZero bool      // IPv4 identification field is zero; false for IPv6
+	IPMBZ    bool      // IPv4 reserved ("must be zero") flag bit is set
+	IPOptLen uint8     // IPv4 header options length in bytes (IHL*4 - 20)
+	Flow     bool      // IPv6 flow label is non-zero
+	Opts     OptLayout // TCP option layout of a SYN or SYN-ACK
 }
+
+// MaxOptKinds bounds the option kinds OptLayout records: 40 bytes of
+// options hold at most 40, but no stack sends more than a dozen.
+const MaxOptKinds = 16
+
+// OptLayout is the order of the TCP options of a SYN, as p0f v3 reads it
+// ("olayout"), kept in a fixed array so decoding does not allocate.
+// Valid only when the segment has SYN set.
+type OptLayout struct {
+	Kinds    [MaxOptKinds]uint8 // option kinds in header order, NOP (1) and EOL (0) included
+	N        uint8              // entries used in Kinds
+	Overflow bool               // more than MaxOptKinds options: Kinds holds the first ones
+	EOLPad   uint8              // bytes after an EOL option (p0f "eol+N")
+	// TS: a timestamp option is present; TSValZero and TSEcrNonZero
+	// describe its fields (p0f quirks ts1- and ts2+).
+	TS, TSValZero, TSEcrNonZero bool
+	ExcessWS                    bool // window scale shift above 14 (p0f quirk exws); WScale holds 14
+	TrailingData                bool // non-zero bytes after EOL (p0f quirk opt+)
+	Bad                         bool // a malformed option ended the scan (p0f quirk bad)
+}
+
+// Kind returns the option kinds in order. The slice aliases o.
+func (o *OptLayout) Kind() []uint8 { return o.Kinds[:min(int(o.N), MaxOptKinds)] }
 
 // Has reports whether all the flag bits in f are set.
 func (s *Segment) Has(f uint16) bool { return s.Flags&f == f }
