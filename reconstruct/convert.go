@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/osfp"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 )
@@ -72,6 +73,7 @@ func endpoint(e *flow.Endpoint, since *time.Time) result.Endpoint {
 		IPBytes:      e.IPBytes,
 		SentFIN:      e.SentFIN,
 		SentRST:      e.SentRST,
+		OS:           osOf(e),
 	}
 }
 
@@ -104,4 +106,14 @@ func timePtr(t time.Time) *time.Time {
 	}
 	u := t.UTC()
 	return &u
+}
+
+// osOf is the report's view of e's OS fingerprint.
+func osOf(e *flow.Endpoint) *result.OS {
+	g, ok := e.OS()
+	if !ok {
+		return nil
+	}
+	tw, _ := osfp.TimeWait(g.Family)
+	return &result.OS{Family: g.Family.String(), Detail: g.Detail, Evidence: g.Evidence, Source: g.Source, TimeWaitSeconds: tw.Seconds()}
 }

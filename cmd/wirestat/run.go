@@ -248,7 +248,10 @@ func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Confi
 		Version:         version(),
 		CommunityIDSeed: o.companion.communityIDSeed,
 		Flow: flow.Config{
-			MSL:         time.Duration(o.msl * float64(time.Second)),
+			MSL: time.Duration(o.msl * float64(time.Second)),
+			// Without --msl, each endpoint keeps TIME_WAIT as long as its
+			// fingerprinted OS does by default.
+			OSTimeWait:  !o.set["msl"],
 			IdleTimeout: o.idle,
 			MaxConns:    o.maxConns,
 		},

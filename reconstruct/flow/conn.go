@@ -88,6 +88,7 @@ type Endpoint struct {
 	timeWait int64          // unix nanoseconds: when TIME_WAIT ends
 	holes    [maxHoles]hole // sequence ranges skipped and not seen yet
 	nholes   uint8
+	os       *osGuess // the OS its first SYN or SYN-ACK fingerprints; nil: unknown
 }
 
 // maxHoles bounds the holes tracked per endpoint; beyond it the oldest

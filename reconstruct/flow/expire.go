@@ -185,7 +185,7 @@ func (t *Tracker) thaw(mk mapKey) *Conn {
 func (t *Tracker) unfreeze(mk mapKey, f frozenConn) *Conn {
 	t.stats.Thawed++
 	c := t.alloc()
-	if err := c.readFrozen(mk.unpacked(), f.frozenHead, t.records.get(f.rec)); err != nil {
+	if err := c.readFrozen(mk.unpacked(), f.frozenHead, t.records.get(f.rec), t.osByIndex); err != nil {
 		// Only a bug can corrupt a record the tracker wrote.
 		panic(fmt.Sprintf("flow: frozen connection unreadable: %v", err))
 	}

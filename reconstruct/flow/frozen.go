@@ -106,6 +106,11 @@ func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
 		b = varint.AppendU(b, uint64(uint32(h.start-e.isn)))
 		b = varint.AppendU(b, uint64(uint32(h.end-e.isn)))
 	}
+	osNum := 0 // the OS guess's number + 1, 0 for none
+	if e.os != nil {
+		osNum = e.os.index + 1
+	}
+	b = varint.AppendU(b, uint64(osNum))
 	return b
 }
 
@@ -138,7 +143,9 @@ func readTrimmed(r *varint.Reader, s []uint32) {
 
 // readFrozen restores c, the connection of key, from its head and record.
 // c's transition buffer is reused; its other contents are overwritten.
-func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
+//
+// osAt resolves the OS guess numbers the record holds (nil: none kept).
+func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osGuess) error {
 	*c = Conn{Transitions: c.Transitions[:0], Key: key}
 	r := varint.NewReader(rec)
 	c.lastSeen, c.Stream, c.FirstFrame, c.id = h.lastSeen, h.stream, h.firstFrame, h.id
@@ -175,7 +182,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 		r.Fail()
 	}
 	for i := range c.EP {
-		c.EP[i].readFrozen(r, c)
+		c.EP[i].readFrozen(r, c, osAt)
 	}
 	c.EP[Client].Addr = key.Src(c.ClientDir)
 	c.EP[Server].Addr = key.Src(1 - c.ClientDir)
@@ -205,7 +212,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte) error {
 	return nil
 }
 
-func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn) {
+func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn, osAt func(int) *osGuess) {
 	e.State = tcpstate.State(r.Byte())
 	e.Evidence = tcpstate.Evidence(r.Byte())
 	r.Bools(&e.SentSYN, &e.SentFIN, &e.SentRST, &e.isnKnown, &e.nxtKnown, &e.ackKnown, &e.winKnown)
@@ -236,6 +243,9 @@ func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn) {
 	for i := range e.holes[:e.nholes] {
 		e.holes[i].start = e.isn + tcpstate.Seq(uint32(r.U()))
 		e.holes[i].end = e.isn + tcpstate.Seq(uint32(r.U()))
+	}
+	if n := int(min(r.U(), 1<<20)); n > 0 && osAt != nil {
+		e.os = osAt(n - 1)
 	}
 }
 

@@ -99,7 +99,7 @@ func TestFrozenRoundTrip(t *testing.T) {
 		c, mk := randomConn(rng)
 		rec := c.appendFrozen(nil)
 		var got Conn
-		if err := got.readFrozen(mk.unpacked(), c.head(), rec); err != nil {
+		if err := got.readFrozen(mk.unpacked(), c.head(), rec, nil); err != nil {
 			t.Fatalf("case %d: %v", i, err)
 		}
 		if len(c.Transitions) == 0 {
@@ -142,11 +142,11 @@ func FuzzThaw(f *testing.F) {
 	key, _ := Canon(netip.MustParseAddrPort("10.0.0.1:1"), netip.MustParseAddrPort("10.0.0.2:80"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var c Conn
-		if err := c.readFrozen(key, frozenHead{lastSeen: 1e18, stream: 3, firstFrame: 7}, b); err != nil {
+		if err := c.readFrozen(key, frozenHead{lastSeen: 1e18, stream: 3, firstFrame: 7}, b, nil); err != nil {
 			return
 		}
 		var again Conn
-		if err := again.readFrozen(key, c.head(), c.appendFrozen(nil)); err != nil {
+		if err := again.readFrozen(key, c.head(), c.appendFrozen(nil), nil); err != nil {
 			t.Fatalf("re-frozen record unreadable: %v", err)
 		}
 		if !reflect.DeepEqual(&c, &again) {

@@ -63,6 +63,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		t.reincarnate(c, seg)
 	}
 	if f&decode.SYN != 0 {
+		t.fingerprint(s, seg)
 		retrans := s.isnKnown && s.isn == seq
 		if !s.isnKnown || !retrans {
 			s.isn, s.isnKnown = seq, true

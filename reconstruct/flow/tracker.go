@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/osfp"
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 	"github.com/wirestat/wirestat/reconstruct/zeek"
 )
@@ -43,6 +44,10 @@ type Config struct {
 	// endpoints are both closed or in TIME_WAIT is frozen at once. Default
 	// 2 s; negative never freezes.
 	ColdAfter time.Duration
+	// OSTimeWait times each endpoint's TIME_WAIT by the default of the
+	// operating system its SYN or SYN-ACK fingerprints (osfp.TimeWait),
+	// and by 2*MSL when its OS is unknown. Off: 2*MSL for every endpoint.
+	OSTimeWait bool
 	// Reuse recycles a connection's memory once the emit callback has
 	// returned: emit must then keep nothing of the *Conn. Off by default.
 	Reuse bool
@@ -148,6 +153,8 @@ type Tracker struct {
 	now           int64 // unix nanoseconds of the clock (math.MinInt64 before the first packet)
 	lastSweep     int64 // unix nanoseconds of the last idle sweep (math.MinInt64: none yet)
 	stats         Stats
+	osGuesses     []*osGuess                  // distinct OS guesses, by number
+	osIndex       map[osfp.Signature]*osGuess // a signature's guess (nil: none matched)
 }
 
 // NewTracker returns a tracker that calls emit for every connection once it
@@ -385,7 +392,7 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 // startTimeWait (re)starts endpoint r's 2*MSL timer at time at.
 func (t *Tracker) startTimeWait(c *Conn, r Role, at time.Time) {
 	ep := &c.EP[r]
-	ep.timeWait = UnixNanos(at.Add(2 * t.cfg.MSL))
+	ep.timeWait = UnixNanos(at.Add(t.timeWait(ep)))
 	t.timeWaits = append(t.timeWaits, timer{at: ep.timeWait, key: c.Key.packed(), id: c.id, role: r})
 }
 

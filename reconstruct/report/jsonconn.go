@@ -143,6 +143,23 @@ func (j *jsonOut) endpoint(e *result.Endpoint) {
 	j.bool(e.SentFIN)
 	j.next("sent_rst")
 	j.bool(e.SentRST)
+	j.next("os")
+	if e.OS == nil {
+		j.b = append(j.b, "null"...)
+	} else {
+		j.open('{')
+		j.next("family")
+		j.str(e.OS.Family)
+		j.next("detail")
+		j.str(e.OS.Detail)
+		j.next("evidence")
+		j.str(e.OS.Evidence)
+		j.next("source")
+		j.str(e.OS.Source)
+		j.next("time_wait_seconds")
+		j.float(e.OS.TimeWaitSeconds)
+		j.close('}')
+	}
 	j.close('}')
 }
 

@@ -48,7 +48,10 @@ func randomConnection(rng *rand.Rand) result.Connection {
 	ep := func() result.Endpoint {
 		e := result.Endpoint{Addr: str(), Port: uint16(rng.Uint32()), State: pick("CLOSED", "TIME_WAIT", "UNKNOWN"),
 			Packets: rng.Int64(), PayloadBytes: rng.Int64N(100), IPBytes: -rng.Int64N(5),
-			SentFIN: rng.IntN(2) == 0, SentRST: rng.IntN(2) == 0}
+			SentFIN: rng.IntN(2) == 0, SentRST: rng.IntN(2) == 0, Evidence: pick("observed", "inferred", "none")}
+		if rng.IntN(2) == 0 {
+			e.OS = &result.OS{Family: pick("linux", "windows"), Detail: str(), Evidence: str(), Source: str(), TimeWaitSeconds: float64(rng.IntN(300))}
+		}
 		if rng.IntN(3) > 0 {
 			t := tm()
 			e.Since = &t

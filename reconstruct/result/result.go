@@ -75,6 +75,21 @@ type Endpoint struct {
 	IPBytes      int64      `json:"ip_bytes"`
 	SentFIN      bool       `json:"sent_fin"`
 	SentRST      bool       `json:"sent_rst"`
+	// OS is the operating system the endpoint's SYN or SYN-ACK
+	// fingerprints (nil: none seen or none matched).
+	OS *OS `json:"os"`
+}
+
+// OS is a passive operating-system fingerprint of one endpoint.
+type OS struct {
+	Family   string `json:"family"`   // linux, windows, apple, freebsd, openbsd, solaris or unknown (a tool)
+	Detail   string `json:"detail"`   // the matched label, e.g. "Linux 3.11 and newer" or "NMap SYN scan"
+	Evidence string `json:"evidence"` // the signature read from the packet
+	Source   string `json:"source"`   // where the matched signature comes from, e.g. "p0f.fp:96"
+	// TimeWaitSeconds is how long this OS keeps TIME_WAIT by default,
+	// which wirestat uses for the endpoint unless --msl is given; 0 when
+	// unknown.
+	TimeWaitSeconds float64 `json:"time_wait_seconds"`
 }
 
 // Transition is one state change of one endpoint.
