@@ -19,6 +19,14 @@
 // until the server's FIN has crossed it, which makes the crossing
 // deterministic without netem.
 //
+// Asym scenarios add a second veth pair and a host route in the server
+// namespace, so that the client's packets take one pair and the server's
+// the other (asymmetric routing, reverse path filtering off); tcpdump
+// captures each pair on its own, which gives two one-sided cuts of the same
+// traffic (see setupAsym). Their late-starting variants hold the server's
+// SYN-ACKs, or its ACKs of the client's FINs, in an NFQUEUE until the
+// captures run, so the captures begin mid-handshake or mid-close.
+//
 // When the scenario's sockets have reached their final states, `ss -tanH` is
 // taken in both namespaces before the capture stops. Outcome maps every
 // endpoint (local and peer address) to the state the kernel reported, with

@@ -34,6 +34,9 @@ func TestScenarios(t *testing.T) {
 		if _, ok := findingsWant[sc.Name]; ok {
 			continue // TestFindings runs it
 		}
+		if sc.Asym {
+			continue // TestAsymScenarios runs it
+		}
 		t.Run(sc.Name, func(t *testing.T) {
 			out, err := sc.Capture(dir)
 			if err != nil {

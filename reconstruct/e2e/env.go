@@ -25,10 +25,13 @@ var (
 	ServerAddr6 = netip.MustParseAddr("fd00:213::2")
 )
 
-// Interface names of the veth pair inside the namespaces.
+// Interface names of the veth pair inside the namespaces, and of the second
+// pair an Asym scenario adds for the server-to-client path.
 const (
-	ClientIface = "wsc"
-	ServerIface = "wss"
+	ClientIface  = "wsc"
+	ServerIface  = "wss"
+	ClientIface2 = "wsc2"
+	ServerIface2 = "wss2"
 )
 
 // opTimeout bounds every socket operation of a scenario.
@@ -47,8 +50,8 @@ type Env struct {
 	Client *Netns
 	Server *Netns
 
-	dump *tcpdump
-	pcap string
+	dumps []*tcpdump // one per capture point, in Files order
+	pcaps []string
 
 	rules    []string // "<role>: iptables ..." for the record
 	commands []string // "<role>: nmap ..." for the record
@@ -105,23 +108,30 @@ func (e *Env) network() string {
 	return "tcp4"
 }
 
-// StartCapture starts tcpdump in the client namespace. Capture calls it
-// before Run unless the scenario sets LateCapture; calling it again does
-// nothing.
+// StartCapture starts tcpdump in the client namespace: on its veth (or
+// Scenario.Iface), or for an Asym scenario on both of its veths, one capture
+// per path. Capture calls it before Run unless the scenario sets
+// LateCapture; calling it again does nothing.
 func (e *Env) StartCapture() {
-	if e.failed() || e.dump != nil {
+	if e.failed() || e.dumps != nil {
 		return
 	}
-	iface := e.sc.Iface
-	if iface == "" {
-		iface = e.Client.Iface
+	ifaces := []string{e.sc.Iface}
+	switch {
+	case e.sc.Asym:
+		ifaces = []string{ClientIface, ClientIface2}
+	case ifaces[0] == "":
+		ifaces[0] = e.Client.Iface
 	}
-	e.pcap = filepath.Join(e.dir, e.sc.Name+".pcap")
-	d, err := startTcpdump(e.ctx, e.Client, iface, e.sc.LinkType, e.sc.BufferKiB, e.pcap)
-	if e.fail(err) {
-		return
+	for i, stem := range e.sc.Files() {
+		pcap := filepath.Join(e.dir, stem+".pcap")
+		d, err := startTcpdump(e.ctx, e.Client, ifaces[i], e.sc.LinkType, e.sc.BufferKiB, pcap)
+		if e.fail(err) {
+			return
+		}
+		e.dumps = append(e.dumps, d)
+		e.pcaps = append(e.pcaps, pcap)
 	}
-	e.dump = d
 }
 
 // Sleep pauses the scenario, for instance to let a retransmission happen.

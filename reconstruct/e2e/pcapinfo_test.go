@@ -16,34 +16,36 @@ import (
 func TestSamplePcaps(t *testing.T) {
 	dir := filepath.Join(testenv.RepoRoot(t), "pcaps")
 	for _, sc := range Scenarios() {
-		t.Run(sc.Name, func(t *testing.T) {
-			info, err := ReadPcapInfo(filepath.Join(dir, sc.Name+".pcap"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := uint32(LinkTypeEthernet)
-			switch {
-			case sc.LinkType == "LINUX_SLL":
-				want = LinkTypeLinuxSLL
-			case sc.Iface == "any":
-				want = LinkTypeLinuxSLL2
-			}
-			if info.LinkType != want || info.Packets == 0 {
-				t.Errorf("%s.pcap: link type %d, %d packets; want link type %d and packets", sc.Name, info.LinkType, info.Packets, want)
-			}
-			f, err := os.Open(filepath.Join(dir, sc.Name+".expected.tsv"))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer f.Close()
-			eps, err := ReadExpectedTSV(f)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if n := len(sc.designed()); len(eps) != 2*n {
-				t.Errorf("%s.expected.tsv: %d endpoints, want %d", sc.Name, len(eps), 2*n)
-			}
-		})
+		for _, name := range sc.Files() {
+			t.Run(name, func(t *testing.T) {
+				info, err := ReadPcapInfo(filepath.Join(dir, name+".pcap"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := uint32(LinkTypeEthernet)
+				switch {
+				case sc.LinkType == "LINUX_SLL":
+					want = LinkTypeLinuxSLL
+				case sc.Iface == "any":
+					want = LinkTypeLinuxSLL2
+				}
+				if info.LinkType != want || info.Packets == 0 {
+					t.Errorf("%s.pcap: link type %d, %d packets; want link type %d and packets", name, info.LinkType, info.Packets, want)
+				}
+				f, err := os.Open(filepath.Join(dir, name+".expected.tsv"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				eps, err := ReadExpectedTSV(f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := len(sc.designed()); len(eps) != 2*n {
+					t.Errorf("%s.expected.tsv: %d endpoints, want %d", name, len(eps), 2*n)
+				}
+			})
+		}
 	}
 }
 

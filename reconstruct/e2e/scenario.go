@@ -48,7 +48,10 @@ type Scenario struct {
 	// send bursts (a scan, a flood); default tcpdump's 2 MiB.
 	BufferKiB   int
 	LateCapture bool // Run calls Env.StartCapture itself (midstream pickup)
-	Flaky       bool // the kernel may legitimately end in other states
+	// Asym routes the two directions over two veth pairs and captures
+	// each path on its own (see setupAsym): the files are Files().
+	Asym  bool
+	Flaky bool // the kernel may legitimately end in other states
 	// Needs lists the programs Run starts beyond those Available checks
 	// (nmap, hping3).
 	Needs []string
@@ -89,9 +92,12 @@ func (s Snapshot) Header() string {
 // every endpoint, and where it differs from the scenario's design.
 type Outcome struct {
 	Scenario string
-	Pcap     string   // path of the capture
-	Command  []string // the tcpdump command line
-	Rules    []string // firewall rules added, "<role>: iptables ..."
+	Pcap     string   // path of the capture; of the first one for an Asym scenario
+	Command  []string // the tcpdump command line of Pcap
+	// Cuts are the captures of an Asym scenario, one per path, in
+	// Scenario.Files order; nil for other scenarios.
+	Cuts  []Cut
+	Rules []string // firewall rules added, "<role>: iptables ..."
 	// Commands lists the other programs run in the namespaces, in order,
 	// as "<role>: nmap ...".
 	Commands  []string
@@ -104,6 +110,14 @@ type Outcome struct {
 	// Mismatches lists endpoints whose kernel state differs from the
 	// scenario's Want; empty when the scenario did what it was built for.
 	Mismatches []string
+}
+
+// Cut is one of the captures of an Asym scenario.
+type Cut struct {
+	Name    string // file name stem, <scenario>-c2s or <scenario>-s2c
+	Pcap    string
+	Command []string
+	Info    PcapInfo
 }
 
 // Endpoints returns States sorted by local then peer address.
@@ -186,10 +200,10 @@ func (s Scenario) captureOnce(dir string) (out *Outcome, err error) {
 	if err := s.Run(e); err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
-	if e.dump == nil {
+	if e.dumps == nil {
 		return nil, fmt.Errorf("scenario %s: capture never started", s.Name)
 	}
-	out = &Outcome{Scenario: s.Name, Pcap: e.pcap, Command: e.dump.args, Rules: e.rules, Commands: e.commands}
+	out = &Outcome{Scenario: s.Name, Pcap: e.pcaps[0], Command: e.dumps[0].args, Rules: e.rules, Commands: e.commands}
 	e.settle()
 	for _, ns := range []*Netns{e.Client, e.Server} {
 		socks, raw, err := snapshotSS(ctx, ns)
@@ -200,13 +214,25 @@ func (s Scenario) captureOnce(dir string) (out *Outcome, err error) {
 			Namespace: ns.Name, Role: ns.Role, Iface: ns.Iface, Addr: ns.Addr, Raw: raw, Sockets: socks,
 		})
 	}
-	err = e.dump.stop()
-	e.dump = nil
+	dumps := e.dumps
+	e.dumps = nil
+	for _, d := range dumps {
+		err = errors.Join(err, d.stop())
+	}
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
 	}
-	if out.Info, err = ReadPcapInfo(out.Pcap); err != nil {
-		return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+	for i, pcap := range e.pcaps {
+		info, err := ReadPcapInfo(pcap)
+		if err != nil {
+			return nil, fmt.Errorf("scenario %s: %w", s.Name, err)
+		}
+		if i == 0 {
+			out.Info = info
+		}
+		if s.Asym {
+			out.Cuts = append(out.Cuts, Cut{Name: s.Files()[i], Pcap: pcap, Command: dumps[i].args, Info: info})
+		}
 	}
 	out.States, out.Mismatches = e.judge(out.Snapshots)
 	return out, nil
@@ -272,7 +298,8 @@ func (e *Env) judge(snaps []Snapshot) (map[Endpoint]string, []string) {
 	return states, bad
 }
 
-// setup creates the namespaces and the veth pair and configures addresses.
+// setup creates the namespaces and the veth pair (two for an Asym
+// scenario) and configures addresses and routes.
 func (e *Env) setup() error {
 	sfx := randSuffix()
 	e.Client = &Netns{Name: "wsA-" + sfx, Role: "client", Iface: ClientIface, Addr: ClientAddr4}
@@ -321,16 +348,19 @@ func (e *Env) setup() error {
 			}
 		}
 	}
+	if e.sc.Asym {
+		return e.setupAsym()
+	}
 	return nil
 }
 
 // teardown stops the capture if it still runs, runs the registered
 // cleanups and deletes the namespaces.
 func (e *Env) teardown() error {
-	if e.dump != nil {
-		e.dump.kill()
-		e.dump = nil
+	for _, d := range e.dumps {
+		d.kill()
 	}
+	e.dumps = nil
 	e.mu.Lock()
 	fns := e.cleanup
 	e.cleanup = nil

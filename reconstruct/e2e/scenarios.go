@@ -21,10 +21,15 @@ const (
 const synRetransmit = 1300 * time.Millisecond
 
 // Scenarios returns every scenario shipped in pcaps/, in the order they are
-// generated; the last three are finding scenarios (see FindingScenarios).
+// generated: the symmetric ones, the asymmetric-routing ones (Asym, two
+// captures each), asym-mid-handshake again over one path (mid-handshake),
+// and last three finding scenarios (see FindingScenarios).
 func Scenarios() []Scenario {
 	base := baseScenarios()
-	return append(append(base, ipv6Variants(base, "close-by-server", "close-wait", "refused", "rst-abort")...), findingSamples()...)
+	all := append(base, ipv6Variants(base, "close-by-server", "close-wait", "refused", "rst-abort")...)
+	asym := asymScenarios()
+	all = append(append(all, asym...), symmetricVariants(asym, "asym-mid-handshake")...)
+	return append(all, findingSamples()...)
 }
 
 // ipv6Variants repeats the named IPv4 scenarios over IPv6 ("<name>-ipv6").

@@ -19,9 +19,9 @@ func (k *keep) Connection(c *result.Connection) error {
 	return nil
 }
 
-// inferred runs wirestat over a capture and returns each endpoint's state,
-// whether the endpoint sent anything the capture saw, and the listeners.
-func inferred(t *testing.T, pcap string) (map[Endpoint]string, map[Endpoint]bool, []result.Listener) {
+// inferred runs wirestat over a capture and returns each endpoint (its
+// state, evidence and packet count) and the listeners.
+func inferred(t *testing.T, pcap string) (map[Endpoint]result.Endpoint, []result.Listener) {
 	t.Helper()
 	src, err := capture.Open([]string{pcap}, capture.Options{})
 	if err != nil {
@@ -33,23 +33,23 @@ func inferred(t *testing.T, pcap string) (map[Endpoint]string, map[Endpoint]bool
 	if err != nil {
 		t.Fatalf("wirestat on %s: %v", pcap, err)
 	}
-	states, spoke := map[Endpoint]string{}, map[Endpoint]bool{}
+	eps := map[Endpoint]result.Endpoint{}
 	for _, c := range k.conns {
 		cl := netip.AddrPortFrom(netip.MustParseAddr(c.Client.Addr), c.Client.Port)
 		sv := netip.AddrPortFrom(netip.MustParseAddr(c.Server.Addr), c.Server.Port)
 		// Later connections on a reused 4-tuple replace earlier ones: the
 		// kernel only knows the newest.
-		states[Endpoint{cl, sv}], spoke[Endpoint{cl, sv}] = c.Client.State, c.Client.Packets > 0
-		states[Endpoint{sv, cl}], spoke[Endpoint{sv, cl}] = c.Server.State, c.Server.Packets > 0
+		eps[Endpoint{cl, sv}] = c.Client
+		eps[Endpoint{sv, cl}] = c.Server
 	}
-	return states, spoke, res.Listeners
+	return eps, res.Listeners
 }
 
 // checkAgainstKernel asserts that wirestat's state for every endpoint the
 // kernel knew equals the kernel's, except an endpoint that sent nothing the
 // capture saw, which wirestat must report as UNKNOWN (the wire cannot tell).
 func checkAgainstKernel(t *testing.T, out *Outcome) (agree, total, unknown int) {
-	got, spoke, listeners := inferred(t, out.Pcap)
+	got, listeners := inferred(t, out.Pcap)
 	checkListeners(t, out, listeners)
 	for _, ep := range out.Endpoints() {
 		g, ok := got[ep.Endpoint]
@@ -57,11 +57,11 @@ func checkAgainstKernel(t *testing.T, out *Outcome) (agree, total, unknown int) 
 		case !ok:
 			t.Errorf("%v -> %v: kernel %s, wirestat has no such endpoint", ep.Local, ep.Peer, ep.State)
 			total++
-		case g == "UNKNOWN" && !spoke[ep.Endpoint]:
+		case g.State == "UNKNOWN" && g.Packets == 0:
 			t.Logf("%v -> %v: kernel %s, not visible on the wire: UNKNOWN", ep.Local, ep.Peer, ep.State)
 			unknown++
-		case g != ep.State:
-			t.Errorf("%v -> %v: kernel %s, wirestat %s", ep.Local, ep.Peer, ep.State, g)
+		case g.State != ep.State:
+			t.Errorf("%v -> %v: kernel %s, wirestat %s", ep.Local, ep.Peer, ep.State, g.State)
 			total++
 		default:
 			agree++

@@ -84,10 +84,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if err := writeOutcome(*out, o); err != nil {
-			return err
+		cuts := o.Cuts
+		if cuts == nil {
+			cuts = []e2e.Cut{{Name: o.Scenario, Pcap: o.Pcap, Command: o.Command, Info: o.Info}}
 		}
-		fmt.Fprintf(stdout, "%-26s %3d packets  %s\n", sc.Name, o.Info.Packets, summary(o))
+		for _, c := range cuts {
+			if err := writeOutcome(*out, o, c); err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%-26s %3d packets  %s\n", c.Name, c.Info.Packets, summary(o))
+		}
 		for _, m := range o.Mismatches {
 			fmt.Fprintf(stderr, "%s: %s\n", sc.Name, m)
 		}
@@ -96,9 +102,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // writeOutcome writes the .ss.txt, .expected.tsv and .how.txt files of one
-// scenario.
-func writeOutcome(dir string, o *e2e.Outcome) error {
-	base := filepath.Join(dir, o.Scenario)
+// capture of a scenario: its only one, or one of an Asym scenario's cuts,
+// which share the scenario's ss snapshots.
+func writeOutcome(dir string, o *e2e.Outcome, c e2e.Cut) error {
+	base := filepath.Join(dir, c.Name)
 	f, err := os.Create(base + ".expected.tsv")
 	if err != nil {
 		return err
@@ -110,14 +117,14 @@ func writeOutcome(dir string, o *e2e.Outcome) error {
 	if err := os.WriteFile(base+".ss.txt", []byte(o.SSText()), 0o644); err != nil {
 		return err
 	}
-	return os.WriteFile(base+".how.txt", []byte(how(o)), 0o644)
+	return os.WriteFile(base+".how.txt", []byte(how(o, c.Command)), 0o644)
 }
 
 // how records the commands that made a capture: the tcpdump command line
 // (run in the client namespace), the firewall rules and the other commands
-// run in the namespaces (added addresses, sysctls, nmap, hping3).
-func how(o *e2e.Outcome) string {
-	cmd := slices.Clone(o.Command)
+// run in the namespaces (added addresses, routes, sysctls, nmap, hping3).
+func how(o *e2e.Outcome, command []string) string {
+	cmd := slices.Clone(command)
 	for i := range cmd {
 		if i > 0 && cmd[i-1] == "-w" {
 			cmd[i] = filepath.Base(cmd[i])

@@ -67,6 +67,23 @@ that closes first and piles up TIME_WAIT endpoints. The tests of
 captures: a horizontal SYN scan, a connect scan, a SYN flood from forged
 sources and SO_LINGER 0 resets.
 
+## Asymmetric routing
+
+The ` + "`asym-*`" + ` captures come in pairs, two cuts of the same traffic. A second
+veth pair joins the namespaces (` + "`wsc2`" + ` in the client, ` + "`wss2`" + ` in the
+server) and the server routes to the client over it
+(` + "`ip route add 10.213.0.1/32 dev wss2 src 10.213.0.2`" + `, reverse path
+filtering off in both namespaces), so the client's packets take path A
+(` + "`wsc`" + `/` + "`wss`" + `) and the server's path B. tcpdump captures each path in the
+client namespace: ` + "`<name>-c2s.pcap`" + ` (` + "`-i wsc`" + `) holds only the client's
+packets, ` + "`<name>-s2c.pcap`" + ` (` + "`-i wsc2`" + `) only the server's; both share one
+ss snapshot. ` + "`asym-mid-handshake`" + ` holds the server's SYN-ACKs in an NFQUEUE
+until the captures run, so they start after the SYNs; ` + "`asym-mid-close`" + ` holds
+the server's ACKs of the client's FINs, so they start after the FINs. A
+one-sided capture cannot show what its endpoints received without
+answering (the ACK of a FIN, a RST): the golden tests require agreement
+with ss only where the captured packets decide the state.
+
 ## Captures
 
 Kernel states are given per connection as client port -> server port,
@@ -86,27 +103,48 @@ func writeREADME(dir string, scenarios []e2e.Scenario) error {
 	var b strings.Builder
 	b.WriteString(readmeHead)
 	for _, sc := range scenarios {
-		pcap := filepath.Join(dir, sc.Name+".pcap")
-		info, err := e2e.ReadPcapInfo(pcap)
-		if err != nil {
-			continue // not generated (yet)
+		for _, name := range sc.Files() {
+			if err := readmeRow(&b, dir, sc, name); err != nil {
+				return err
+			}
 		}
-		f, err := os.Open(filepath.Join(dir, sc.Name+".expected.tsv"))
-		if err != nil {
-			continue
-		}
-		eps, err := e2e.ReadExpectedTSV(f)
-		f.Close()
-		if err != nil {
-			return err
-		}
-		made, err := madeWith(dir, sc.Name)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(&b, "| `%s.pcap` | %d | %s%s | %s | %s |\n", sc.Name, info.Packets, sc.Doc, linkNote(info.LinkType), statesLine(eps), made)
 	}
 	return os.WriteFile(filepath.Join(dir, "README.md"), []byte(b.String()), 0o644)
+}
+
+// readmeRow writes the table row of capture name of scenario sc, or
+// nothing when its files do not exist (yet).
+func readmeRow(b *strings.Builder, dir string, sc e2e.Scenario, name string) error {
+	info, err := e2e.ReadPcapInfo(filepath.Join(dir, name+".pcap"))
+	if err != nil {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(dir, name+".expected.tsv"))
+	if err != nil {
+		return nil
+	}
+	eps, err := e2e.ReadExpectedTSV(f)
+	f.Close()
+	if err != nil {
+		return err
+	}
+	made, err := madeWith(dir, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(b, "| `%s.pcap` | %d | %s%s%s | %s | %s |\n", name, info.Packets, sc.Doc, cutNote(sc, name), linkNote(info.LinkType), statesLine(eps), made)
+	return nil
+}
+
+// cutNote says which path an Asym scenario's capture holds.
+func cutNote(sc e2e.Scenario, name string) string {
+	switch {
+	case !sc.Asym:
+		return ""
+	case strings.HasSuffix(name, "-"+e2e.CutC2S):
+		return "; path A only: the client's packets"
+	}
+	return "; path B only: the server's packets"
 }
 
 // linkNote names a link type other than Ethernet.
