@@ -4,8 +4,8 @@
 #unset_field	-
 #path	conn
 #open	2026-12-02-09-12-27
-#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	proto	service	duration	orig_bytes	resp_bytes	conn_state	local_orig	local_resp	missed_bytes	history	orig_pkts	orig_ip_bytes	resp_pkts	resp_ip_bytes	tunnel_parents
-#types	time	string	addr	port	addr	port	enum	string	interval	count	count	string	bool	bool	count	string	count	count	count	count	set[string]
-1796202747.743876	ClwnQgf8efPJuSTisC	10.213.0.1	40002	10.213.0.2	80	tcp	-	-	-	-	OTH	-	-	0	^a	0	0	1	52	-
-1796202747.743977	CplbPwCHg2SC9uILNt	10.213.0.1	40001	10.213.0.2	80	tcp	-	0.014588	0	0	SHR	-	-	0	^af	0	0	2	104	-
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	proto	service	duration	orig_bytes	resp_bytes	conn_state	local_orig	local_resp	missed_bytes	history	orig_pkts	orig_ip_bytes	resp_pkts	resp_ip_bytes	tunnel_parents	community_id
+#types	time	string	addr	port	addr	port	enum	string	interval	count	count	string	bool	bool	count	string	count	count	count	count	set[string]	string
+1796202747.743876	ClwnQgf8efPJuSTisC	10.213.0.1	40002	10.213.0.2	80	tcp	-	-	-	-	OTH	-	-	0	^a	0	0	1	52	-	1:3xOUY4Pv95z3IkQRP2DW6Jl4Uoc=
+1796202747.743977	CplbPwCHg2SC9uILNt	10.213.0.1	40001	10.213.0.2	80	tcp	-	0.014588	0	0	SHR	-	-	0	^af	0	0	2	104	-	1:ezRjmkFzIguo5sYUIIeXBUcfrrs=
 #close	2026-12-02-09-12-27

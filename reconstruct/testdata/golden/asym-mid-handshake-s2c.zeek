@@ -4,8 +4,8 @@
 #unset_field	-
 #path	conn
 #open	2026-12-02-09-12-27
-#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	proto	service	duration	orig_bytes	resp_bytes	conn_state	local_orig	local_resp	missed_bytes	history	orig_pkts	orig_ip_bytes	resp_pkts	resp_ip_bytes	tunnel_parents
-#types	time	string	addr	port	addr	port	enum	string	interval	count	count	string	bool	bool	count	string	count	count	count	count	set[string]
-1796202747.032533	ClwnQgf8efPJuSTisC	10.213.0.1	40001	10.213.0.2	80	tcp	-	0.001000	0	6	SHR	-	-	0	^hadf	0	0	4	222	-
-1796202747.032625	CplbPwCHg2SC9uILNt	10.213.0.1	40002	10.213.0.2	80	tcp	-	0.000867	0	6	OTH	-	-	0	^had	0	0	3	170	-
+#fields	ts	uid	id.orig_h	id.orig_p	id.resp_h	id.resp_p	proto	service	duration	orig_bytes	resp_bytes	conn_state	local_orig	local_resp	missed_bytes	history	orig_pkts	orig_ip_bytes	resp_pkts	resp_ip_bytes	tunnel_parents	community_id
+#types	time	string	addr	port	addr	port	enum	string	interval	count	count	string	bool	bool	count	string	count	count	count	count	set[string]	string
+1796202747.032533	ClwnQgf8efPJuSTisC	10.213.0.1	40001	10.213.0.2	80	tcp	-	0.001000	0	6	SHR	-	-	0	^hadf	0	0	4	222	-	1:ezRjmkFzIguo5sYUIIeXBUcfrrs=
+1796202747.032625	CplbPwCHg2SC9uILNt	10.213.0.1	40002	10.213.0.2	80	tcp	-	0.000867	0	6	OTH	-	-	0	^had	0	0	3	170	-	1:3xOUY4Pv95z3IkQRP2DW6Jl4Uoc=
 #close	2026-12-02-09-12-27
