@@ -112,11 +112,15 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 
 // pipeline holds one run's stages and counters.
 type pipeline struct {
-	cfg         Config
-	r           *result.Result
-	dec         *decode.Decoder
-	seg         decode.Segment
-	flt         *filter.Set
+	cfg Config
+	r   *result.Result
+	dec *decode.Decoder
+	seg decode.Segment
+	flt *filter.Set
+	// numbering follows every TCP packet of the capture when a filter is
+	// set, so that stream numbers are Wireshark's over the whole capture
+	// and the filter only selects what is reported (nil without a filter).
+	numbering   *numbering
 	tracker     *flow.Tracker
 	col         *findings.Collector
 	cont        *continuity.Assembler // nil unless cfg.Reassemble
@@ -186,6 +190,7 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 	}
 	if cfg.Filter != "" {
 		p.flt = filter.NewSet(cfg.Filter, 0)
+		p.numbering = newNumbering(cfg.Flow)
 	}
 	fcfg := cfg.Findings
 	fcfg.MSL = msl
@@ -336,6 +341,7 @@ func (p *pipeline) readLoop(ctx context.Context, src capture.Source) error {
 				return fmt.Errorf("%w: %w", ErrFilter, err)
 			}
 			if !ok {
+				p.numbering.skip(pkt)
 				continue
 			}
 		}
@@ -361,6 +367,9 @@ func (p *pipeline) packet(pkt capture.Packet) {
 	seg := &p.seg
 	switch p.dec.Decode(pkt, seg) {
 	case decode.OK:
+		if p.numbering != nil {
+			p.numbering.number(seg)
+		}
 		if seg.Quoted {
 			c.ICMPQuoted++
 		} else {

@@ -61,6 +61,11 @@ type Segment struct {
 	IPOptLen uint8     // IPv4 header options length in bytes (IHL*4 - 20)
 	Flow     bool      // IPv6 flow label is non-zero
 	Opts     OptLayout // TCP option layout of a SYN or SYN-ACK
+
+	// Stream, when not 0, is the Wireshark stream number plus one that the
+	// segment belongs to, decided by whoever numbers the whole capture
+	// (the tracker then keeps to it); the decoder leaves it 0.
+	Stream int64
 }
 
 // MaxOptKinds bounds the option kinds OptLayout records: 40 bytes of

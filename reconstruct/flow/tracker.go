@@ -206,7 +206,12 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	if c == nil {
 		c = t.thaw(mk)
 	}
-	if c != nil && startsNewStream(c.base, c.baseKnown, dir, seg) {
+	forced := seg.Stream - 1 // -1: the tracker numbers the stream itself
+	if forced >= 0 && c != nil && c.Stream != forced {
+		// The whole capture's numbering starts a new stream here.
+		t.finish(c)
+		c = t.newConn(segKey(seg), dir, seg, forced)
+	} else if c != nil && startsNewStream(c.base, c.baseKnown, dir, seg) {
 		// Wireshark: a pure SYN with a new sequence number starts a new
 		// stream on the same 4-tuple (port reuse). An endpoint still in
 		// TIME_WAIT accepts the new SYN and the old connection is gone
@@ -217,21 +222,21 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 			}
 		}
 		t.finish(c)
-		c = t.newConn(segKey(seg), dir, seg, -1)
+		c = t.newConn(segKey(seg), dir, seg, forced)
 	} else if c == nil {
-		stream := int64(-1)
+		stream := forced
 		if tb, ok := t.tombs[mk]; ok {
-			if !startsNewStream(tb.base, tb.baseKnown, dir, seg) {
+			if forced < 0 && !startsNewStream(tb.base, tb.baseKnown, dir, seg) {
 				stream = tb.stream
 				t.stats.Continued++
 			}
 			delete(t.tombs, mk)
 			c = t.newConn(segKey(seg), dir, seg, stream)
-			if stream >= 0 {
+			if stream >= 0 && stream == tb.stream {
 				c.base, c.baseKnown = tb.base, tb.baseKnown
 			}
 		} else {
-			c = t.newConn(segKey(seg), dir, seg, -1)
+			c = t.newConn(segKey(seg), dir, seg, forced)
 		}
 	}
 	if seg.Frame > c.LastFrame {
