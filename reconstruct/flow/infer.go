@@ -164,7 +164,13 @@ func (t *Tracker) commitFIN(c *Conn) {
 		// The peer closed after receiving our FIN: its FIN acknowledged ours.
 		t.applyAs(c, ar, tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, eventCause(tcpstate.RoleRecv, tcpstate.EvACKFIN))
 	}
-	t.applyAs(c, ar, tcpstate.RoleRecv, tcpstate.EvFIN, seg, tcpstate.Observed, causeAckedFIN)
+	// The acknowledgement is the endpoint's own packet, unless the state
+	// it moved from was only assumed (a mid-stream pickup).
+	ev := tcpstate.Observed
+	if a.Evidence == tcpstate.Assumed {
+		ev = tcpstate.Inferred
+	}
+	t.applyAs(c, ar, tcpstate.RoleRecv, tcpstate.EvFIN, seg, ev, causeAckedFIN)
 	t.applyAs(c, fr, tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, eventCause(tcpstate.RoleRecv, tcpstate.EvACKFIN))
 }
 
