@@ -40,7 +40,10 @@ func (t *Tracker) advance(nowN int64) {
 		ref := t.lingering[0]
 		t.lingering[0] = lingerRef{}
 		t.lingering = t.lingering[1:]
-		if c := t.lookup(ref.key, ref.id); c != nil {
+		// A connection that came back to life (a SYN after its reset,
+		// with the same sequence number, continues its stream) no longer
+		// lingers: handing it out would split its stream in two rows.
+		if c := t.lookup(ref.key, ref.id); c != nil && c.done && c.doneAt == ref.at {
 			t.finish(c)
 		}
 	}

@@ -404,6 +404,9 @@ func (t *Tracker) startTimeWait(c *Conn, r Role, at time.Time) {
 // checkDone starts the linger of a connection whose endpoints are all gone
 // (at, unix nanoseconds), once.
 func (t *Tracker) checkDone(c *Conn, at int64) {
+	if c.done && !c.Done() {
+		c.done, c.doneAt = false, 0 // reopened: its linger is void
+	}
 	if !c.done && c.Done() {
 		c.done, c.doneAt = true, at
 		t.lingering = append(t.lingering, lingerRef{at: at, key: c.Key.packed(), id: c.id})

@@ -161,6 +161,34 @@ func TestScenarios(t *testing.T) {
 			2 * time.Second, [][2]tcpstate.State{{tcpstate.Closed, tcpstate.Closed}, {tcpstate.Established, tcpstate.Established}}, -1},
 		{"midstream pickup", []pkt{{flags: A, seq: 5000, ack: 1000, payload: 100}, {c2s: true, flags: A, seq: 1000, ack: 5100}},
 			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, -1},
+		// Vantage points (infer.go).
+		{"bare ACK never answered (ACK sweep): the receiver stays unknown", []pkt{{c2s: true, flags: A, seq: 1000, ack: 5000}},
+			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.StateNone}}, -1},
+		{"SYN-ACK nobody asked for (backscatter): the receiver stays unknown", []pkt{{flags: SA, seq: 5000, ack: 1001}},
+			time.Second, [][2]tcpstate.State{{tcpstate.StateNone, tcpstate.SynReceived}}, -1},
+		{"capture starts at the SYN-ACK", []pkt{{flags: SA, seq: 5000, ack: 1001},
+			{c2s: true, flags: A, seq: 1001, ack: 5001}, {c2s: true, flags: A, seq: 1001, ack: 5001, payload: 10},
+			{flags: A, seq: 5001, ack: 1011, payload: 1000}},
+			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, -1},
+		{"client side only: ACK proves the SYN-ACK, ACK of one more byte after our FIN proves the peer's FIN", []pkt{
+			{c2s: true, flags: S, seq: 1000}, {c2s: true, flags: A, seq: 1001, ack: 5001},
+			{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 10}, {c2s: true, flags: A, seq: 1011, ack: 5101},
+			{c2s: true, flags: FA, seq: 1011, ack: 5101}, {c2s: true, flags: A, seq: 1012, ack: 5102}},
+			time.Second, [][2]tcpstate.State{{tcpstate.TimeWait, tcpstate.Closed}}, int8(Client)},
+		{"server side only: data after the SYN-ACK proves the handshake; a last ACK of one byte is the client's FIN", []pkt{
+			{flags: SA, seq: 5000, ack: 1001}, {flags: A, seq: 5001, ack: 1011, payload: 100},
+			{flags: A, seq: 5101, ack: 1012}},
+			time.Second, [][2]tcpstate.State{{tcpstate.FinWait2, tcpstate.CloseWait}}, int8(Client)},
+		{"server side only: a one-byte ACK refuted by more data is not a FIN", []pkt{
+			{flags: SA, seq: 5000, ack: 1001}, {flags: A, seq: 5001, ack: 1002},
+			{flags: A, seq: 5001, ack: 1102}},
+			time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, -1},
+		{"a reset connection reopened by its SYN again stays one stream past the linger", []pkt{
+			{c2s: true, flags: S, seq: 1000}, {flags: RA, seq: 0, ack: 1001},
+			{c2s: true, flags: S, seq: 1000, at: 20 * time.Second}, {flags: SA, seq: 5000, ack: 1001, at: 20 * time.Second},
+			{c2s: true, flags: A, seq: 1001, ack: 5001, at: 20 * time.Second},
+			{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 5, at: 60 * time.Second}},
+			61 * time.Second, [][2]tcpstate.State{{tcpstate.Established, tcpstate.Established}}, int8(Server)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
