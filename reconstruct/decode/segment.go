@@ -50,6 +50,9 @@ type Segment struct {
 	// but uses none of its sequence numbers as a base; PayloadLen is 0 when
 	// the header overruns the payload.
 	BadHeaderLen bool
+	// Tunnels lists the encapsulations the segment came through,
+	// outermost first (empty for plain IP).
+	Tunnels Tunnels
 }
 
 // Has reports whether all the flag bits in f are set.
