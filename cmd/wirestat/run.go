@@ -18,6 +18,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/annotate"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/report"
@@ -61,6 +62,7 @@ type options struct {
 	thresholds   files
 	thrFile      string
 	listThr      bool
+	ports        *decode.PortMap // --decode-as; nil: tshark's defaults
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -97,6 +99,13 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints, listeners and findings (most interesting first); -1 for all")
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.IntVar(&o.workers, "workers", 1, "1, or 2 to read and decode in one goroutine while another tracks connections (same output)")
+	fs.Func("decode-as", "decode UDP `TUNNEL=PORT[,PORT...],...` as that tunnel (vxlan, vxlan-gpe, geneve, gtp, teredo, ayiya, l2tp; none=PORT stops one), as tshark's Decode As; defaults "+decode.DefaultPorts().String()+"; repeatable", func(s string) error {
+		if o.ports == nil {
+			m := decode.DefaultPorts()
+			o.ports = &m
+		}
+		return o.ports.ParseDecodeAs(s)
+	})
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
 	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
 	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
@@ -215,6 +224,7 @@ func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Confi
 			IdleTimeout: o.idle,
 			MaxConns:    o.maxConns,
 		},
+		Decode: decode.Config{Ports: o.ports},
 	}
 	if !o.quiet {
 		cfg.Warn = func(msg string) {

@@ -47,7 +47,7 @@ type Decoder struct {
 	frag  reassembler
 	ports PortMap
 	// teredoHeur: UDP on ports without a tunnel is tried as Teredo, as
-	// tshark's enabled-by-default Teredo heuristic does.
+	// tshark's Teredo heuristic (off by default) does.
 	teredoHeur bool
 	gaps       [maxGaps]gapCount
 	ngaps      int
@@ -58,8 +58,10 @@ type Config struct {
 	// Ports maps UDP ports to tunnels, as Wireshark's Decode As. The zero
 	// value means DefaultPorts.
 	Ports *PortMap
-	// NoTeredoHeuristic stops trying UDP on other ports as Teredo.
-	NoTeredoHeuristic bool
+	// TeredoHeuristic tries UDP on ports without a tunnel as Teredo (an
+	// IPv6 header whose length fills the datagram), as tshark does with
+	// its teredo_udp heuristic enabled; it is off by default, as in tshark.
+	TeredoHeuristic bool
 }
 
 // Reassembled returns the number of fragmented IP datagrams the Decoder
@@ -71,7 +73,7 @@ func NewDecoder() *Decoder { return NewDecoderConfig(Config{}) }
 
 // NewDecoderConfig returns a Decoder configured by cfg.
 func NewDecoderConfig(cfg Config) *Decoder {
-	d := &Decoder{teredoHeur: !cfg.NoTeredoHeuristic}
+	d := &Decoder{teredoHeur: cfg.TeredoHeuristic}
 	if cfg.Ports != nil {
 		d.ports = PortMap{ports: slices.Clone(cfg.Ports.ports)}
 	} else {

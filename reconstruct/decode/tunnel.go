@@ -151,7 +151,7 @@ func (m *PortMap) Lookup(port uint16) UDPTunnel {
 }
 
 // String lists the map as ParseDecodeAs reads it, ports in order.
-func (m *PortMap) String() string {
+func (m PortMap) String() string {
 	var b strings.Builder
 	for k := UDPTunnel(1); k < numUDPTunnels; k++ {
 		var ports []int

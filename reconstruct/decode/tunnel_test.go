@@ -97,6 +97,7 @@ func tunnelCases(t testing.TB) []tunnelCase {
 	nflogLE := cat([]byte{2, 0, 0, 0}, []byte{8, 0, 1, 0}, make([]byte, 4), binary.LittleEndian.AppendUint16(nil, uint16(4+len(v4))), []byte{9, 0}, v4)
 	nflogBE := cat([]byte{2, 0, 0, 0}, be16(uint16(4+len(v4))), be16(9), v4)
 	erf := cat(make([]byte, 8), []byte{0x82, 0}, be16(0), be16(0), be16(0), []byte{0x01}, make([]byte, 7), []byte{0, 0}, e4)
+	heur := Config{TeredoHeuristic: true}
 	ip := func(typ TunnelType) []layerWant { return []layerWant{{typ, -1}} }
 	return []tunnelCase{
 		{name: "VXLAN", link: capture.LinkRaw, data: ip4(17, udpHdr(50000, 4789, cat(vx, e4))), want: OK, inner: "10.0.0.1", layer: []layerWant{{TunnelVXLAN, 42}}},
@@ -131,9 +132,9 @@ func tunnelCases(t testing.TB) []tunnelCase {
 		{name: "Teredo", link: capture.LinkRaw, data: ip4(17, udpHdr(3544, 40000, v6)), want: OK, inner: "2001:db8::1", layer: ip(TunnelTeredo)},
 		{name: "Teredo origin indication", link: capture.LinkRaw, data: ip4(17, udpHdr(3544, 40000, cat(teredoOrigin, v6))), want: OK, layer: ip(TunnelTeredo)},
 		{name: "Teredo authentication and origin", link: capture.LinkRaw, data: ip4(17, udpHdr(40000, 3544, cat(teredoAuth, teredoOrigin, v6))), want: OK, layer: ip(TunnelTeredo)},
-		{name: "Teredo by heuristic", link: capture.LinkRaw, data: ip4(17, udpHdr(40001, 40000, cat(teredoOrigin, v6))), want: OK, layer: ip(TunnelTeredo)},
-		{name: "Teredo heuristic off", link: capture.LinkRaw, data: ip4(17, udpHdr(40001, 40000, v6)), cfg: Config{NoTeredoHeuristic: true}, want: NotTCP},
-		{name: "Teredo heuristic length mismatch", link: capture.LinkRaw, data: ip4(17, udpHdr(40001, 40000, cat(v6, []byte{0}))), want: NotTCP},
+		{name: "Teredo by heuristic", link: capture.LinkRaw, data: ip4(17, udpHdr(40001, 40000, cat(teredoOrigin, v6))), cfg: heur, want: OK, layer: ip(TunnelTeredo)},
+		{name: "Teredo heuristic off by default", link: capture.LinkRaw, data: ip4(17, udpHdr(40001, 40000, v6)), want: NotTCP},
+		{name: "Teredo heuristic length mismatch", link: capture.LinkRaw, data: ip4(17, udpHdr(40001, 40000, cat(v6, []byte{0}))), cfg: heur, want: NotTCP},
 		{name: "AYIYA", link: capture.LinkRaw, data: ip4(17, udpHdr(5072, 5072, cat(ayiya, v6))), want: OK, inner: "2001:db8::1", layer: ip(TunnelAYIYA)},
 		{name: "AYIYA not forward", link: capture.LinkRaw, data: ip4(17, udpHdr(5072, 5072, cat(patch(ayiya, 2, 0x12), v6))), want: NotTCP},
 		{name: "L2TPv2 data", link: capture.LinkRaw, data: ip4(17, udpHdr(1701, 1701, l2tp2)), want: OK, layer: []layerWant{{TunnelL2TP, 3<<16 | 9}}},

@@ -20,6 +20,7 @@ var csvHeader = []string{
 	"client_packets", "server_packets",
 	"client_payload_bytes", "server_payload_bytes",
 	"zeek_conn_state", "history", "missed_bytes", "closed_by", "filter",
+	"tunnel",
 }
 
 // csvWriter writes a header and one row per connection. Times are RFC 3339
@@ -90,7 +91,28 @@ func (cw *csvWriter) Connection(c *result.Connection) error {
 	r[19] = strconv.FormatInt(c.MissedBytes, 10)
 	r[20] = closedBy
 	r[21] = c.Filter
+	r[22] = csvTunnel(c.Tunnel)
 	return cw.row(r)
+}
+
+// csvTunnel writes a connection's tunnel layers, outermost first, as
+// "vxlan id=42 192.0.2.1:50000 > 192.0.2.2:4789; gre 10.0.0.1 > 10.0.0.2";
+// empty for plain IP.
+func csvTunnel(ts []result.Tunnel) string {
+	var b []byte
+	for i, t := range ts {
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, t.Type...)
+		if t.ID != nil {
+			b = append(b, " id="...)
+			b = strconv.AppendUint(b, uint64(*t.ID), 10)
+		}
+		b = append(b, ' ')
+		b = append(b, t.Outer...)
+	}
+	return string(b)
 }
 
 func (cw *csvWriter) Close(r *result.Result) error {
