@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,6 +20,9 @@ func TestSamplePcaps(t *testing.T) {
 	for _, sc := range Scenarios() {
 		t.Run(sc.Name, func(t *testing.T) {
 			info, err := ReadPcapInfo(filepath.Join(dir, sc.Name+".pcap"))
+			if len(sc.Device) > 0 && errors.Is(err, fs.ErrNotExist) {
+				t.Skipf("not shipped: the kernel that made pcaps/ could not create %s devices", sc.Device[0])
+			}
 			if err != nil {
 				t.Fatal(err)
 			}

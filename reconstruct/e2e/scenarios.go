@@ -21,10 +21,12 @@ const (
 const synRetransmit = 1300 * time.Millisecond
 
 // Scenarios returns every scenario shipped in pcaps/, in the order they are
-// generated; the last three are finding scenarios (see FindingScenarios).
+// generated; then the tunnel scenarios, and last three finding scenarios
+// (see FindingScenarios).
 func Scenarios() []Scenario {
 	base := baseScenarios()
-	return append(append(base, ipv6Variants(base, "close-by-server", "close-wait", "refused", "rst-abort")...), findingSamples()...)
+	all := append(base, ipv6Variants(base, "close-by-server", "close-wait", "refused", "rst-abort")...)
+	return append(append(all, tunnelScenarios()...), findingSamples()...)
 }
 
 // ipv6Variants repeats the named IPv4 scenarios over IPv6 ("<name>-ipv6").
