@@ -1,9 +1,11 @@
 package reconstruct
 
 import (
+	"net/netip"
 	"strconv"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/osfp"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -16,6 +18,31 @@ var (
 	closedByServer = "server"
 	closedByBoth   = "both"
 )
+
+// tunnelRows converts the tunnel stack of a connection's first packet.
+func tunnelRows(t *decode.Tunnels) []result.Tunnel {
+	if t.N == 0 {
+		return nil
+	}
+	rows := make([]result.Tunnel, t.N)
+	for i, l := range t.List() {
+		rows[i] = result.Tunnel{Type: l.Type.String(), Outer: outerEndpoint(l.Src) + " > " + outerEndpoint(l.Dst)}
+		if l.HasID {
+			id := l.ID
+			rows[i].ID = &id
+		}
+	}
+	return rows
+}
+
+// outerEndpoint writes host:port, or the bare address when the port is 0
+// (a tunnel directly over IP).
+func outerEndpoint(a netip.AddrPort) string {
+	if a.Port() == 0 {
+		return a.Addr().Unmap().String()
+	}
+	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()).String()
+}
 
 // Connection converts a finished flow.Conn to its report row.
 func Connection(c *flow.Conn) result.Connection {

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -35,6 +35,9 @@ type Config struct {
 	Filter string
 	// Flow configures the connection table (MSL, timeouts, limits).
 	Flow flow.Config
+	// Decode configures the decoder: the UDP ports tunnels are decoded
+	// on (--decode-as) and the Teredo heuristic.
+	Decode decode.Config
 	// Workers is 1 (default: one goroutine does everything) or 2: reading
 	// and decoding run in one goroutine, connection tracking in another and
 	// findings and report rows in a third, each fed in order, so the output
@@ -129,10 +132,13 @@ type pipeline struct {
 	writeErr    error
 	first, last time.Time
 	fileErrors  int
-	unsupported []uint16       // link types already warned about
-	cur         capture.Packet // the packet being handled, for panic warnings
-	panics      int
-	warnMu      sync.Mutex // warn is called from both goroutines with Workers 2
+	// tunnels holds the tunnel stack of each open stream's first
+	// tunnelled packet, until the stream is handed out. Owned by the
+	// goroutine that tracks.
+	tunnels map[int64]decode.Tunnels
+	cur     capture.Packet // the packet being handled, for panic warnings
+	panics  int
+	warnMu  sync.Mutex // warn is called from both goroutines with Workers 2
 
 	// With Workers 2: segments travel in batches to the tracking
 	// goroutine, and the connections the tracker hands out to a reporting
@@ -144,10 +150,11 @@ type pipeline struct {
 // connBatch carries copies of finished connections, their transitions in
 // one shared slice.
 type connBatch struct {
-	conns  []flow.Conn
-	trans  []flow.Transition
-	ends   []int   // end of each connection's transitions in trans
-	missed []int64 // each connection's missed bytes with Reassemble (else 0)
+	conns   []flow.Conn
+	tunnels []decode.Tunnels // each connection's, N 0 when none
+	trans   []flow.Transition
+	ends    []int   // end of each connection's transitions in trans
+	missed  []int64 // each connection's missed bytes with Reassemble (else 0)
 }
 
 // connBatchSize and batchSize are variables for the tests, which send
@@ -156,6 +163,7 @@ var connBatchSize = 256
 
 func (b *connBatch) reset() {
 	b.conns, b.trans, b.ends, b.missed = b.conns[:0], b.trans[:0], b.ends[:0], b.missed[:0]
+	b.tunnels = b.tunnels[:0]
 }
 
 // segBatch carries decoded segments, and with Reassemble their payload
@@ -176,7 +184,7 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 			Schema: result.Schema,
 			Tool:   result.Tool{Name: "wirestat", Version: cfg.Version},
 		},
-		dec: decode.NewDecoder(),
+		dec: decode.NewDecoderConfig(cfg.Decode),
 		w:   w,
 	}
 	p.r.Capture.Sources = append([]string{}, cfg.Sources...)
@@ -225,12 +233,20 @@ func (p *pipeline) emit(c *flow.Conn) {
 		// The assembler belongs to the tracking goroutine: ask it now.
 		missed = p.cont.Take(c.Key, c.End.Add(time.Nanosecond))
 	}
+	var tun decode.Tunnels
+	if len(p.tunnels) > 0 {
+		if t, ok := p.tunnels[c.Stream]; ok {
+			tun = t
+			delete(p.tunnels, c.Stream)
+		}
+	}
 	if p.reporting == nil {
-		p.connection(c, missed)
+		p.connection(c, missed, &tun)
 		return
 	}
 	b := p.reporting.current()
 	b.conns = append(b.conns, *c)
+	b.tunnels = append(b.tunnels, tun)
 	b.trans = append(b.trans, c.Transitions...)
 	b.ends = append(b.ends, len(b.trans))
 	b.missed = append(b.missed, missed)
@@ -252,15 +268,17 @@ func (p *pipeline) reportBatch(b *connBatch) {
 		c := &b.conns[i]
 		c.Transitions = b.trans[start:b.ends[i]:b.ends[i]]
 		start = b.ends[i]
-		p.connection(c, b.missed[i])
+		p.connection(c, b.missed[i], &b.tunnels[i])
 	}
 }
 
 // connection reports one finished connection; with Reassemble, missed is
-// its missed bytes as the assembler measured them.
-func (p *pipeline) connection(c *flow.Conn, missed int64) {
+// its missed bytes as the assembler measured them; tun is the tunnel stack
+// of its first tunnelled packet.
+func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	rc := Connection(c)
 	rc.CommunityID = communityid.Flow(p.cfg.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)
+	rc.Tunnel = tunnelRows(tun)
 	if p.cont != nil {
 		rc.MissedBytes = missed
 	}
@@ -397,11 +415,7 @@ func (p *pipeline) packet(pkt capture.Packet) {
 	case decode.Malformed:
 		c.DecodeErrors++
 	case decode.UnsupportedLink:
-		c.DecodeErrors++
-		if !slices.Contains(p.unsupported, pkt.LinkType) {
-			p.unsupported = append(p.unsupported, pkt.LinkType)
-			p.warn(fmt.Sprintf("%s: frame %d: link type %d is not supported; its frames are counted as decode errors", pkt.File, pkt.Frame, pkt.LinkType))
-		}
+		c.DecodeErrors++ // warned about once, with the count, at the end
 	}
 }
 
@@ -409,6 +423,14 @@ func (p *pipeline) packet(pkt capture.Packet) {
 // assembler).
 func (p *pipeline) track(seg *decode.Segment) {
 	stream := p.tracker.Add(seg)
+	if seg.Tunnels.N > 0 {
+		if p.tunnels == nil {
+			p.tunnels = map[int64]decode.Tunnels{}
+		}
+		if _, ok := p.tunnels[stream]; !ok {
+			p.tunnels[stream] = seg.Tunnels
+		}
+	}
 	if p.cont != nil {
 		p.cont.Add(seg)
 	}
@@ -463,6 +485,9 @@ func (p *pipeline) finish() *result.Result {
 		p.cont.FlushAll()
 	}
 	p.tracker.Flush(end)
+	for _, u := range p.dec.Undecoded() {
+		p.warn(undecodedWarning(u))
+	}
 	if p.reporting != nil {
 		p.reporting.stop()
 		p.reporting = nil
@@ -484,6 +509,33 @@ func (p *pipeline) finish() *result.Result {
 		r.Capture.Warnings = []string{}
 	}
 	return r
+}
+
+// undecodedWarning words the one warning about frames of a link type or
+// encapsulation the decoder could not follow:
+// "x.pcap: 12,345 frames of link type 129 (ARCNET) not decoded (first: frame 7)".
+func undecodedWarning(u decode.Undecoded) string {
+	frames := "frames"
+	if u.Count == 1 {
+		frames = "frame"
+	}
+	msg := fmt.Sprintf("%s %s of %s not decoded (first: frame %d)", thousands(u.Count), frames, u.What, u.First)
+	if u.Link {
+		msg += "; counted as decode errors"
+	}
+	if u.File != "" {
+		msg = u.File + ": " + msg
+	}
+	return msg
+}
+
+// thousands writes n with comma thousands separators.
+func thousands(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // Sink receives finished connections; report.Writer satisfies it.

@@ -9,12 +9,10 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
 )
 
-// wiresharkLeftOut are oracle captures whose TCP lives inside tunnels
-// wirestat does not decapsulate yet; tshark numbers the inner flows.
+// wiresharkLeftOut are oracle captures where tshark numbers TCP that
+// wirestat does not decode, and why.
 var wiresharkLeftOut = map[string]string{
-	"td__geneve.pcap":              "TCP inside Geneve (UDP 6081) is not decapsulated",
-	"sv__bug-5437-02-tunnels.pcap": "TCP inside GRE/ERSPAN/VXLAN tunnels is not decapsulated",
-	"sv__filestore-5408.pcap":      "frame 87 is an sFlow datagram whose samples quote five TCP headers; tshark numbers them, wirestat does not decode sFlow",
+	"sv__filestore-5408.pcap": "frame 87 is an sFlow datagram whose samples quote five TCP headers; tshark numbers them, wirestat does not decode sFlow",
 }
 
 // TestWiresharkStreams checks that every TCP frame of every capture in the

@@ -24,7 +24,7 @@ func TestCompanionViews(t *testing.T) {
 		{"follow raw", []string{"--follow", "1", "--follow-mode", "raw"}, exitOK, []string{"68656c6c6f0a\n\t776f726c640a"}, ""},
 		{"stream", []string{"--stream", "1"}, exitOK, []string{"tcp.stream 1: client 10.213.0.1:40002 -> server 10.213.0.2:80",
 			"ESTABLISHED -> CLOSE_WAIT (received FIN)", "half_closed", "findings: 1", "community_id: 1:3xOUY4Pv95z3IkQRP2DW6Jl4Uoc="}, ""},
-		{"seed", []string{"-F", "csv", "--community-id-seed", "1"}, exitOK, []string{",community_id\n"}, ""},
+		{"seed", []string{"-F", "csv", "--community-id-seed", "1"}, exitOK, []string{",community_id,"}, ""},
 		{"no such stream", []string{"--follow", "42"}, exitUsage, nil, "no tcp.stream 42 in the capture"},
 		{"bad mode", []string{"--follow", "0", "--follow-mode", "ebcdic"}, exitUsage, nil, "unknown follow mode"},
 		{"both views", []string{"--follow", "0", "--stream", "0"}, exitUsage, nil, "give one"},
@@ -59,6 +59,12 @@ func TestFollowLooksLikeTshark(t *testing.T) {
 	}
 	caps, _ := filepath.Glob(filepath.Join("..", "..", "pcaps", "*.pcap"))
 	for _, capFile := range caps {
+		if name := filepath.Base(capFile); strings.HasPrefix(name, "asym-") || strings.HasPrefix(name, "mid-handshake") {
+			// tshark's Node 0 is the sender of the first packet captured,
+			// wirestat's the client: they differ when a capture starts
+			// with the server's packets.
+			continue
+		}
 		for _, mode := range []string{"ascii", "hex", "raw"} {
 			t.Run(filepath.Base(capFile)+"/"+mode, func(t *testing.T) {
 				var out, errb bytes.Buffer

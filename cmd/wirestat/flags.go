@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/decode"
 	"io"
 	"maps"
 	"slices"
@@ -49,6 +50,7 @@ type options struct {
 	thrFile      string
 	listThr      bool
 	bufferKiB    int
+	ports        *decode.PortMap // --decode-as; nil: tshark's defaults
 	companion    companionOptions
 
 	set map[string]bool // flags given on the command line, by name
@@ -87,6 +89,13 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")
 	fs.BoolVar(&o.listThr, "thresholds", false, "list the finding thresholds with their defaults and exit")
 	o.companion.flags(fs)
+	fs.Func("decode-as", "decode UDP `TUNNEL=PORT[,PORT...],...` as that tunnel (vxlan, vxlan-gpe, geneve, gtp, teredo, ayiya, l2tp; none=PORT stops one), as tshark's Decode As, whose default ports it starts from; repeatable", func(s string) error {
+		if o.ports == nil {
+			m := decode.DefaultPorts()
+			o.ports = &m
+		}
+		return o.ports.ParseDecodeAs(s)
+	})
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
 	fs.IntVar(&o.workers, "workers", 1, "`1`, or 2 to read and decode in one goroutine while others track connections and build the report (same output)")
@@ -105,7 +114,7 @@ var (
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",
 		"annotate", "follow", "follow-mode", "stream", "community-id-seed",
-		"reassemble", "workers", "q", "version",
+		"decode-as", "reassemble", "workers", "q", "version",
 	}
 	aliases = map[string]string{"format": "F", "count": "c", "vv": "v", "nn": "n"}
 	hidden  = map[string]bool{"man": true}

@@ -20,6 +20,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/annotate"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
@@ -255,6 +256,7 @@ func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Confi
 			IdleTimeout: o.idle,
 			MaxConns:    o.maxConns,
 		},
+		Decode: decode.Config{Ports: o.ports},
 	}
 	if !o.quiet {
 		cfg.Warn = func(msg string) {

@@ -3,6 +3,7 @@ package decode
 import (
 	"encoding/binary"
 	"net/netip"
+	"slices"
 	"time"
 
 	"github.com/google/gopacket"
@@ -15,7 +16,7 @@ import (
 const (
 	maxLinkHeaders = 16 // VLAN tags, MPLS labels, PBB and PPPoE headers in one frame
 	maxExtHeaders  = 16 // IPv6 extension headers in one packet
-	maxTunnels     = 8  // nested IP-in-IP headers
+	maxNesting     = 8  // nested tunnels: IP in IP, UDP and GRE encapsulations
 )
 
 // EtherTypes the decoder walks through that gopacket v1.1.19 does not name.
@@ -41,15 +42,45 @@ const (
 type Decoder struct {
 	dot1q layers.Dot1Q
 	now   time.Time // packet time of the frame being decoded
+	frame int64     // number of the frame being decoded
+	file  string    // its file
 	frag  reassembler
+	ports PortMap
+	// teredoHeur: UDP on ports without a tunnel is tried as Teredo, as
+	// tshark's Teredo heuristic (off by default) does.
+	teredoHeur bool
+	gaps       [maxGaps]gapCount
+	ngaps      int
+}
+
+// Config selects what the Decoder decodes beyond what the headers say.
+type Config struct {
+	// Ports maps UDP ports to tunnels, as Wireshark's Decode As. The zero
+	// value means DefaultPorts.
+	Ports *PortMap
+	// TeredoHeuristic tries UDP on ports without a tunnel as Teredo (an
+	// IPv6 header whose length fills the datagram), as tshark does with
+	// its teredo_udp heuristic enabled; it is off by default, as in tshark.
+	TeredoHeuristic bool
 }
 
 // Reassembled returns the number of fragmented IP datagrams the Decoder
 // has completed so far, whatever they carried.
 func (d *Decoder) Reassembled() int64 { return d.frag.reassembled }
 
-// NewDecoder returns a Decoder ready for use.
-func NewDecoder() *Decoder { return &Decoder{} }
+// NewDecoder returns a Decoder with the default Config.
+func NewDecoder() *Decoder { return NewDecoderConfig(Config{}) }
+
+// NewDecoderConfig returns a Decoder configured by cfg.
+func NewDecoderConfig(cfg Config) *Decoder {
+	d := &Decoder{teredoHeur: cfg.TeredoHeuristic}
+	if cfg.Ports != nil {
+		d.ports = PortMap{ports: slices.Clone(cfg.Ports.ports)}
+	} else {
+		d.ports = DefaultPorts()
+	}
+	return d
+}
 
 // Decode decodes the frame p. When it returns OK, seg describes the
 // frame's innermost TCP header (or the TCP header quoted by an ICMP
@@ -70,23 +101,23 @@ func NewDecoder() *Decoder { return &Decoder{} }
 // under 5, which Wireshark still assigns to a stream.
 func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
 	*seg = Segment{Frame: p.Frame, Time: p.Timestamp, WScale: -1}
-	d.now = p.Timestamp
+	d.now, d.frame, d.file = p.Timestamp, p.Frame, p.File
 	data := p.Data
 	var o Outcome
 	switch p.LinkType {
 	case capture.LinkEthernet:
-		o = d.ethernet(data, seg)
+		o = d.ethernet(data, seg, 0)
 	case capture.LinkLinuxSLL:
 		if len(data) < 16 {
 			return Truncated
 		}
-		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data[14:])), data[16:], seg)
+		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data[14:])), data[16:], seg, 0)
 	case capture.LinkLinuxSLL2:
 		if len(data) < 20 {
 			return Truncated
 		}
-		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data)), data[20:], seg)
-	case capture.LinkRaw:
+		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data)), data[20:], seg, 0)
+	case capture.LinkRaw, linkRawBSD12, linkRawBSD14:
 		o = d.ipByVersion(data, seg, 0, false)
 	case capture.LinkIPv4:
 		o = d.ipv4(data, seg, 0, false)
@@ -114,11 +145,15 @@ func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
 		if len(data) < 4 {
 			return Truncated
 		}
-		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data[2:])), data[4:], seg)
+		o = d.etherType(layers.EthernetType(binary.BigEndian.Uint16(data[2:])), data[4:], seg, 0)
 	case capture.LinkPPP:
-		o = d.ppp(data, seg)
+		o = d.ppp(data, seg, 0)
 	default:
-		return UnsupportedLink
+		o = d.otherLink(p.LinkType, data, seg)
+		if o == UnsupportedLink {
+			d.note(gapLink, uint32(p.LinkType))
+			return o
+		}
 	}
 	if o != OK {
 		*seg = Segment{Frame: p.Frame, Time: p.Timestamp, WScale: -1}
@@ -128,7 +163,7 @@ func (d *Decoder) Decode(p capture.Packet, seg *Segment) Outcome {
 
 // ethernet decodes an Ethernet II frame. 802.3 length frames carry LLC,
 // not IP.
-func (d *Decoder) ethernet(data []byte, seg *Segment) Outcome {
+func (d *Decoder) ethernet(data []byte, seg *Segment, depth int) Outcome {
 	if len(data) < 14 {
 		return Truncated
 	}
@@ -136,20 +171,20 @@ func (d *Decoder) ethernet(data []byte, seg *Segment) Outcome {
 	// 802.3 length, LLC follows).
 	et := layers.EthernetType(binary.BigEndian.Uint16(data[12:]))
 	if et < 0x0600 {
-		return NotTCP
+		return d.llc(data[14:], seg, depth)
 	}
-	return d.etherType(et, data[14:], seg)
+	return d.etherType(et, data[14:], seg, depth)
 }
 
 // etherType follows VLAN tags, MPLS labels, PBB, VN-Tag, FabricPath and
 // PPPoE headers to an IP header.
-func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) Outcome {
+func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment, depth int) Outcome {
 	for range maxLinkHeaders {
 		switch et {
 		case layers.EthernetTypeIPv4:
-			return d.ipv4(data, seg, 0, false)
+			return d.ipv4(data, seg, depth, false)
 		case layers.EthernetTypeIPv6:
-			return d.ipv6(data, seg, 0, false)
+			return d.ipv6(data, seg, depth, false)
 		case layers.EthernetTypeDot1Q, etherTypeQinQ, etherTypeQinQOld:
 			if len(data) < 4 {
 				return Truncated
@@ -178,7 +213,7 @@ func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) O
 			}
 			et, data = layers.EthernetType(binary.BigEndian.Uint16(data[14:])), data[16:]
 		case layers.EthernetTypeMPLSUnicast, etherTypeMPLSMult:
-			return d.mpls(data, seg)
+			return d.mpls(data, seg, depth)
 		case layers.EthernetTypePPPoESession:
 			// Version/type, code, session id, length, then PPP protocol.
 			if len(data) < 8 {
@@ -189,7 +224,7 @@ func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) O
 			if n < len(body) {
 				body = body[:n]
 			}
-			return d.ppp(body, seg)
+			return d.ppp(body, seg, depth)
 		default:
 			return NotTCP
 		}
@@ -200,7 +235,7 @@ func (d *Decoder) etherType(et layers.EthernetType, data []byte, seg *Segment) O
 // mpls skips a label stack and dispatches on the IP version nibble. A
 // payload starting with any other nibble (pseudowire control words,
 // Ethernet over MPLS) is not followed.
-func (d *Decoder) mpls(data []byte, seg *Segment) Outcome {
+func (d *Decoder) mpls(data []byte, seg *Segment, depth int) Outcome {
 	for range maxLinkHeaders {
 		if len(data) < 4 {
 			return Truncated
@@ -213,8 +248,9 @@ func (d *Decoder) mpls(data []byte, seg *Segment) Outcome {
 			}
 			switch data[0] >> 4 {
 			case 4, 6:
-				return d.ipByVersion(data, seg, 0, false)
+				return d.ipByVersion(data, seg, depth, false)
 			}
+			d.note(gapMPLSPayload, 0)
 			return NotTCP
 		}
 	}
@@ -223,7 +259,7 @@ func (d *Decoder) mpls(data []byte, seg *Segment) Outcome {
 
 // ppp decodes a PPP frame with or without HDLC-like address and control
 // bytes and with a one- or two-byte protocol field.
-func (d *Decoder) ppp(data []byte, seg *Segment) Outcome {
+func (d *Decoder) ppp(data []byte, seg *Segment, depth int) Outcome {
 	if len(data) >= 2 && data[0] == 0xff && data[1] == 0x03 {
 		data = data[2:]
 	}
@@ -241,9 +277,9 @@ func (d *Decoder) ppp(data []byte, seg *Segment) Outcome {
 	}
 	switch proto {
 	case pppIPv4:
-		return d.ipv4(data, seg, 0, false)
+		return d.ipv4(data, seg, depth, false)
 	case pppIPv6:
-		return d.ipv6(data, seg, 0, false)
+		return d.ipv6(data, seg, depth, false)
 	}
 	return NotTCP
 }
@@ -395,13 +431,29 @@ func (d *Decoder) transport(proto byte, body []byte, plen, ipLen int, src, dst n
 		if quoted {
 			return NotTCP
 		}
-		if depth >= maxTunnels {
+		if depth >= maxNesting {
 			return Malformed
 		}
+		seg.Tunnels.push(TunnelIP, false, 0, netip.AddrPortFrom(src, 0), netip.AddrPortFrom(dst, 0))
 		if layers.IPProtocol(proto) == layers.IPProtocolIPv4 {
 			return d.ipv4(body, seg, depth+1, false)
 		}
 		return d.ipv6(body, seg, depth+1, false)
+	case layers.IPProtocolUDP:
+		if quoted {
+			return NotTCP
+		}
+		return d.udp(body, src, dst, seg, depth)
+	case layers.IPProtocolGRE:
+		if quoted {
+			return NotTCP
+		}
+		return d.gre(body, src, dst, seg, depth)
+	case ipProtoL2TP:
+		if quoted {
+			return NotTCP
+		}
+		return d.l2tpv3IP(body, src, dst, seg, depth)
 	case layers.IPProtocolICMPv4:
 		if quoted || len(body) < 8 {
 			return NotTCP
@@ -540,11 +592,12 @@ func parseOptions(opts []byte, seg *Segment) {
 // it completes its datagram, decodes the datagram's payload.
 func (d *Decoder) reassemble4(data []byte, ihl, total, off int, last bool, src, dst netip.Addr, seg *Segment, depth int) Outcome {
 	switch layers.IPProtocol(data[9]) {
-	case layers.IPProtocolTCP, layers.IPProtocolIPv4, layers.IPProtocolIPv6, layers.IPProtocolICMPv4:
+	case layers.IPProtocolTCP, layers.IPProtocolIPv4, layers.IPProtocolIPv6, layers.IPProtocolICMPv4,
+		layers.IPProtocolUDP, layers.IPProtocolGRE, ipProtoL2TP:
 	default:
 		return Fragment // cannot lead to TCP: not worth the memory
 	}
-	if total > len(data) || depth >= maxTunnels {
+	if total > len(data) || depth >= maxNesting {
 		return Fragment
 	}
 	k := fragKey{src: src, dst: dst, id: uint32(binary.BigEndian.Uint16(data[4:])), proto: data[9]}
@@ -564,11 +617,12 @@ func (d *Decoder) reassemble6(data []byte, off, end, base, fragOff int, last boo
 	next := data[off]
 	switch next {
 	case 0, 43, 51, 60, // extension headers that may precede TCP
-		byte(layers.IPProtocolTCP), byte(layers.IPProtocolIPv4), byte(layers.IPProtocolIPv6), byte(layers.IPProtocolICMPv6):
+		byte(layers.IPProtocolTCP), byte(layers.IPProtocolIPv4), byte(layers.IPProtocolIPv6), byte(layers.IPProtocolICMPv6),
+		byte(layers.IPProtocolUDP), byte(layers.IPProtocolGRE), ipProtoL2TP:
 	default:
 		return Fragment // cannot lead to TCP: not worth the memory
 	}
-	if end > len(data) || off+8 > end || depth >= maxTunnels {
+	if end > len(data) || off+8 > end || depth >= maxNesting {
 		return Fragment
 	}
 	k := fragKey{src: src, dst: dst, id: binary.BigEndian.Uint32(data[off+4:])}

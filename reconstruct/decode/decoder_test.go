@@ -56,6 +56,15 @@ func eth(et uint16) []byte {
 	return cat([]byte{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}, be16(et))
 }
 
+// mplsLabel returns one MPLS label stack entry with TTL 64.
+func mplsLabel(label uint32, bottom bool) []byte {
+	v := label << 12
+	if bottom {
+		v |= 1 << 8
+	}
+	return binary.BigEndian.AppendUint32(nil, v|64)
+}
+
 func be16(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
 
 // withExt inserts IPv6 extension headers (each given as next-header type
@@ -128,13 +137,6 @@ func TestDecode(t *testing.T) {
 	v4syn := v4seg(t, syn, 0)
 	v6 := v6seg(t, ackPsh, 10)
 	tagged := func(inner uint16, vlan uint16) []byte { return cat(be16(vlan), be16(inner)) }
-	mplsLabel := func(label uint32, bottom bool) []byte {
-		v := label << 12
-		if bottom {
-			v |= 1 << 8
-		}
-		return binary.BigEndian.AppendUint32(nil, v|64)
-	}
 	ipip := pcaptest.Serialize(t, pcaptest.IPv4("192.0.2.1", "192.0.2.2", layers.IPProtocolIPv4), gopacket.Payload(v4))
 	ip6in4 := pcaptest.Serialize(t, pcaptest.IPv4("192.0.2.1", "192.0.2.2", layers.IPProtocolIPv6), gopacket.Payload(v6))
 	udpIP := pcaptest.IPv4("10.0.0.1", "10.0.0.2", layers.IPProtocolUDP)
@@ -162,6 +164,7 @@ func TestDecode(t *testing.T) {
 			t.Errorf("payload %d bytes, want 100", len(got.Payload))
 		}
 		got.Payload = nil
+		got.Tunnels = Tunnels{} // tunnel_test.go checks them
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("segment\n got %+v\nwant %+v", got, want)
 		}

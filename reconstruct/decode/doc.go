@@ -3,11 +3,15 @@
 // It is the second stage of the pipeline, between capture and flow. A
 // Decoder, built once with NewDecoder, reads a capture.Packet, follows its
 // link layer (Ethernet with 802.1Q/802.1ad tags, MPLS, PBB, VN-Tag, Cisco
-// FabricPath and PPPoE; Linux SLL and SLL2; raw IP; BSD Null and Loop;
-// Cisco HDLC; PPP),
-// the IP header (IPv4, or IPv6 with its extension headers, and IP-in-IP
-// tunnels down to the innermost header) and the TCP header, and fills a
-// Segment value. The Outcome says why a frame yielded no segment: not TCP,
+// FabricPath, PPPoE and LLC/SNAP; Linux SLL and SLL2; raw IP; BSD Null
+// and Loop; Cisco HDLC; PPP; FDDI; IEEE 802.11 and radiotap; PFLOG;
+// NFLOG; IPoIB; ERF), the IP header (IPv4, or IPv6 with its extension
+// headers), any stack of tunnels down to the innermost header (IP in IP,
+// GRE with ERSPAN, NVGRE and PPTP, and by UDP port as tshark's defaults
+// or Config.Ports: VXLAN, VXLAN-GPE, Geneve, GTP-U, Teredo, AYIYA, L2TP),
+// and the TCP header, and fills a Segment value; Segment.Tunnels records
+// the encapsulations, outermost first. Frames stopped at a link type or
+// encapsulation the Decoder cannot follow are counted (Undecoded). The Outcome says why a frame yielded no segment: not TCP,
 // an IP fragment, truncated by the capture, malformed, or an unsupported
 // link type. None of these is an error; callers count them.
 //

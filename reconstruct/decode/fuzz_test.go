@@ -47,6 +47,9 @@ func FuzzDecode(f *testing.F) {
 	f.Add(capture.LinkRaw, patch(macSYN(v4), 63, 7)) // option bytes after EOL
 	f.Add(capture.LinkRaw, frag4(v4, 1, 0, 16, true))
 	f.Add(capture.LinkRaw, frag6(v6seg(f, syn, 0), 1, 8, 16, false))
+	for _, tc := range tunnelCases(f) { // every tunnel and link decoder
+		f.Add(tc.link, tc.data)
+	}
 	f.Fuzz(func(t *testing.T, link uint16, data []byte) {
 		// A fresh Decoder per input: reassembly state must not carry
 		// over, or a crasher would not reproduce on its own.

@@ -124,7 +124,7 @@ func TestReassembly(t *testing.T) {
 		{"ipv4 oversized datagram dropped", []fragStep{step(f4(0, 40, true), F), step(patch(f4(40, 80, false), 6, 0x1f, 0xff), F)}, nil, 0, 0},
 		{"ipv4 cut by snaplen not stored", []fragStep{step(f4(0, 40, true)[:50], F), step(f4(40, 80, false), F)}, nil, 1, 0},
 		{"ipv4 empty fragment ignored", []fragStep{step(f4(0, 0, true), F)}, nil, 0, 0},
-		{"ipv4 UDP not stored", []fragStep{step(frag4(udp, 7, 0, 40, true), F), step(frag4(udp, 7, 40, 80, false), F)}, nil, 0, 0},
+		{"ipv4 UDP reassembled for its tunnels", []fragStep{step(frag4(udp, 7, 0, 40, true), F), step(frag4(udp, 7, 40, 80, false), NotTCP)}, nil, 0, 1},
 		{"ipv4 reassembled non-TCP", []fragStep{
 			step(frag4(patch(v4, 9, byte(layers.IPProtocolICMPv4)), 7, 0, 40, true), F),
 			step(frag4(patch(v4, 9, byte(layers.IPProtocolICMPv4)), 7, 40, 80, false), NotTCP),

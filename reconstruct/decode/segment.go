@@ -66,6 +66,10 @@ type Segment struct {
 	// segment belongs to, decided by whoever numbers the whole capture
 	// (the tracker then keeps to it); the decoder leaves it 0.
 	Stream int64
+
+	// Tunnels lists the encapsulations the segment came through,
+	// outermost first (empty for plain IP).
+	Tunnels Tunnels
 }
 
 // MaxOptKinds bounds the option kinds OptLayout records: 40 bytes of

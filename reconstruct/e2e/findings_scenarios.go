@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -39,7 +40,8 @@ const (
 // ClientSide reports whether a is an address of the client namespace: its
 // own address or one the finding scenarios add to it.
 func ClientSide(a netip.Addr) bool {
-	return a == ClientAddr4 || a == ClientAddr6 || a == benignAddr4
+	return a == ClientAddr4 || a == ClientAddr6 || a == benignAddr4 ||
+		slices.ContainsFunc(tunnelDevs, func(td tunnelDev) bool { return td.client == a })
 }
 
 // nthHost returns hostsBase4 + i.

@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -19,6 +21,9 @@ func TestSamplePcaps(t *testing.T) {
 		for _, name := range sc.Files() {
 			t.Run(name, func(t *testing.T) {
 				info, err := ReadPcapInfo(filepath.Join(dir, name+".pcap"))
+				if len(sc.Device) > 0 && errors.Is(err, fs.ErrNotExist) {
+					t.Skipf("not shipped: the kernel that made pcaps/ could not create %s devices", sc.Device[0])
+				}
 				if err != nil {
 					t.Fatal(err)
 				}

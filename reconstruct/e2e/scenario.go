@@ -55,6 +55,10 @@ type Scenario struct {
 	// Needs lists the programs Run starts beyond those Available checks
 	// (nmap, hping3).
 	Needs []string
+	// Device is a network device ("ip link add DEV type" arguments) the
+	// kernel must be able to create: the tunnel scenarios' vxlan, geneve,
+	// gretap and sit devices.
+	Device []string
 	// ToolPorts marks a scenario whose traffic partly comes from a tool
 	// that picks its own ports (a scanner, a flood generator): kernel
 	// sockets outside Want are recorded in States but are no mismatch.

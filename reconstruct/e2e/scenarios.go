@@ -23,13 +23,14 @@ const synRetransmit = 1300 * time.Millisecond
 // Scenarios returns every scenario shipped in pcaps/, in the order they are
 // generated: the symmetric ones, the asymmetric-routing ones (Asym, two
 // captures each), asym-mid-handshake again over one path (mid-handshake),
-// and last three finding scenarios (see FindingScenarios).
+// the tunnel scenarios, and last three finding scenarios (see
+// FindingScenarios).
 func Scenarios() []Scenario {
 	base := baseScenarios()
 	all := append(base, ipv6Variants(base, "close-by-server", "close-wait", "refused", "rst-abort")...)
 	asym := asymScenarios()
 	all = append(append(all, asym...), symmetricVariants(asym, "asym-mid-handshake")...)
-	return append(all, findingSamples()...)
+	return append(append(all, tunnelScenarios()...), findingSamples()...)
 }
 
 // ipv6Variants repeats the named IPv4 scenarios over IPv6 ("<name>-ipv6").

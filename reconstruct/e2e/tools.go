@@ -23,10 +23,29 @@ func (s Scenario) available() error {
 			missing = append(missing, tool)
 		}
 	}
+	if len(s.Device) > 0 && !deviceAvailable(s.Device) {
+		missing = append(missing, "kernel support for "+s.Device[0]+" devices")
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("%w: %s", ErrMissing, strings.Join(missing, ", "))
 	}
 	return nil
+}
+
+// deviceAvailable reports whether the kernel can create a network device
+// of this type and arguments (vxlan, geneve...), by creating one in a
+// throwaway namespace: a kind without kernel support fails with
+// "Unknown device type".
+func deviceAvailable(device []string) bool {
+	ns := "wsP-" + randSuffix()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := run(ctx, "ip", "netns", "add", ns); err != nil {
+		return false
+	}
+	defer run(ctx, "ip", "netns", "del", ns) //nolint:errcheck // best effort
+	_, err := run(ctx, "ip", append([]string{"-n", ns, "link", "add", "wsprobe0", "type"}, device...)...)
+	return err == nil
 }
 
 // record notes a command run in ns for the outcome.

@@ -22,6 +22,7 @@ var csvHeader = []string{
 	"zeek_conn_state", "history", "missed_bytes", "closed_by", "filter",
 	"client_evidence", "server_evidence",
 	"community_id",
+	"tunnel",
 }
 
 // csvFindingsHeader names the columns of --findings-only, one row per
@@ -109,7 +110,28 @@ func (cw *csvWriter) Connection(c *result.Connection) error {
 	r[22] = c.Client.Evidence
 	r[23] = c.Server.Evidence
 	r[24] = c.CommunityID
+	r[25] = csvTunnel(c.Tunnel)
 	return cw.row(r)
+}
+
+// csvTunnel writes a connection's tunnel layers, outermost first, as
+// "vxlan id=42 192.0.2.1:50000 > 192.0.2.2:4789; gre 10.0.0.1 > 10.0.0.2";
+// empty for plain IP.
+func csvTunnel(ts []result.Tunnel) string {
+	var b []byte
+	for i, t := range ts {
+		if i > 0 {
+			b = append(b, "; "...)
+		}
+		b = append(b, t.Type...)
+		if t.ID != nil {
+			b = append(b, " id="...)
+			b = strconv.AppendUint(b, uint64(*t.ID), 10)
+		}
+		b = append(b, ' ')
+		b = append(b, t.Outer...)
+	}
+	return string(b)
 }
 
 func (cw *csvWriter) Close(r *result.Result) error {

@@ -50,8 +50,10 @@
 // the originator is the client only when OrigIsClient is set, and History
 // is printed as is, so it must already be in Zeek's originator orientation.
 // ts is the connection start; duration, orig_bytes and resp_bytes are unset
-// ("-") when the Zeek duration is zero, as Zeek does; service, local_orig,
-// local_resp and tunnel_parents are unset. The uid is "C" plus 17 base62
+// ("-") when the Zeek duration is zero, as Zeek does; service, local_orig
+// and local_resp are unset. tunnel_parents names one uid per tunnel layer
+// of a tunnelled connection (a hash of the layer, so all connections in
+// one tunnel share it). The uid is "C" plus 17 base62
 // digits derived from the stream number: stable and unique within a
 // report, but not the uid Zeek would assign. #open is Options.CaptureStart
 // when set; otherwise Capture.First when Close comes before any connection,

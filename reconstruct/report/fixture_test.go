@@ -114,7 +114,11 @@ func fixtureConnections() []result.Connection {
 			ZeekConnState: "S0", History: "S",
 			Transitions: []result.Transition{tr(14, "2s", "client", "CLOSED", "SYN_SENT", "sent SYN")},
 			Filter:      "tcp.stream eq 3",
-			Zeek:        result.ZeekView{OrigIsClient: true},
+			Tunnel: []result.Tunnel{
+				{Type: "vxlan", Outer: "192.0.2.1:50000 > 192.0.2.2:4789", ID: new(uint32(42))},
+				{Type: "gre", Outer: "2001:db8::1 > 2001:db8::2"},
+			},
+			Zeek: result.ZeekView{OrigIsClient: true},
 		},
 		{
 			Stream:     6,

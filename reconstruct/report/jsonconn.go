@@ -229,6 +229,25 @@ func (j *jsonOut) connection(c *result.Connection) {
 	}
 	j.next("filter")
 	j.str(c.Filter)
+	if len(c.Tunnel) > 0 {
+		j.next("tunnel")
+		j.open('[')
+		for i := range c.Tunnel {
+			t := &c.Tunnel[i]
+			j.next("")
+			j.open('{')
+			j.next("type")
+			j.str(t.Type)
+			j.next("outer")
+			j.str(t.Outer)
+			if t.ID != nil {
+				j.next("id")
+				j.int(int64(*t.ID))
+			}
+			j.close('}')
+		}
+		j.close(']')
+	}
 	j.next("community_id")
 	j.str(c.CommunityID)
 	j.close('}')

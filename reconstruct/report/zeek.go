@@ -1,9 +1,11 @@
 package report
 
 import (
+	"hash/fnv"
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -118,7 +120,9 @@ func (zw *zeekWriter) Connection(c *result.Connection) error {
 	b = strconv.AppendInt(b, resp.Packets, 10)
 	b = append(b, '\t')
 	b = strconv.AppendInt(b, resp.IPBytes, 10)
-	b = append(b, "\t-\t"...) // tunnel_parents
+	b = append(b, '\t')
+	b = appendZeekTunnels(b, c.Tunnel)
+	b = append(b, '\t')
 	b = appendZeekString(b, c.CommunityID, "-")
 	b = append(b, '\n')
 	zw.buf = b
@@ -226,9 +230,42 @@ func appendZeekTime(b []byte, t time.Time) []byte {
 // stable across runs and unique within a report, but unrelated to the uid
 // Zeek itself would assign.
 func appendZeekUID(b []byte, stream int64) []byte {
+	return appendUID(b, uint64(stream))
+}
+
+// appendZeekTunnels appends tunnel_parents: one uid per tunnel layer,
+// comma-separated (Zeek's set), or unset for plain IP. A layer's uid is a
+// hash of its type, ID and outer endpoints in either direction, so both
+// directions of a tunnel, and every connection inside it, name the same
+// parent. Zeek's own uids are random; these are stable across runs.
+func appendZeekTunnels(b []byte, ts []result.Tunnel) []byte {
+	if len(ts) == 0 {
+		return append(b, '-')
+	}
+	for i := range ts {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		t := &ts[i]
+		src, dst, _ := strings.Cut(t.Outer, " > ")
+		if src > dst {
+			src, dst = dst, src
+		}
+		h := fnv.New64a()
+		h.Write([]byte(t.Type + "|" + src + "|" + dst))
+		if t.ID != nil {
+			h.Write([]byte{byte(*t.ID >> 24), byte(*t.ID >> 16), byte(*t.ID >> 8), byte(*t.ID)})
+		}
+		b = appendUID(b, h.Sum64()|1<<63) // the top bit keeps them apart from stream uids
+	}
+	return b
+}
+
+// appendUID appends a Zeek-style uid: "C" and 17 base62 digits of n.
+func appendUID(b []byte, n uint64) []byte {
 	const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	x := mix64(uint64(stream))
-	y := mix64(uint64(stream) ^ 0x9e3779b97f4a7c15)
+	x := mix64(n)
+	y := mix64(n ^ 0x9e3779b97f4a7c15)
 	b = append(b, 'C')
 	for range 11 { // 62^11 > 2^64: all of x, so distinct streams differ
 		b = append(b, digits[x%62])

@@ -121,6 +121,9 @@ type Connection struct {
 	ClosedBy      *string      `json:"closed_by"`
 	Transitions   []Transition `json:"transitions"`
 	Filter        string       `json:"filter"`
+	// Tunnel lists the encapsulations of the connection's first packet,
+	// outermost first; absent for plain IP.
+	Tunnel []Tunnel `json:"tunnel,omitempty"`
 	// CommunityID is the Community ID v1 flow hash of the 4-tuple
 	// ("1:" + base64), the key Zeek, Suricata and Wireshark share.
 	CommunityID string `json:"community_id"`
@@ -129,6 +132,21 @@ type Connection struct {
 	// decides them (may differ from client/server after a flip) and
 	// Zeek's sequence-derived byte counts.
 	Zeek ZeekView `json:"-"`
+}
+
+// Tunnel is one encapsulation layer a connection's packets came through.
+type Tunnel struct {
+	// Type: ip (IP in IP, 6in4), gre, erspan, vxlan, vxlan-gpe, geneve,
+	// gtp, teredo, ayiya, l2tp.
+	Type string `json:"type"`
+	// Outer is "src > dst" of the outer header in the direction of the
+	// connection's first packet: host:port for UDP tunnels, bare
+	// addresses for tunnels directly over IP.
+	Outer string `json:"outer"`
+	// ID is the VXLAN/Geneve VNI, GRE key, GTP-U TEID, ERSPAN session or
+	// L2TP session (L2TPv2: tunnel << 16 | session); absent when the
+	// layer has none.
+	ID *uint32 `json:"id,omitempty"`
 }
 
 // ZeekView is what a conn.log row needs beyond the connection's own fields.

@@ -84,6 +84,16 @@ one-sided capture cannot show what its endpoints received without
 answering (the ACK of a FIN, a RST): the golden tests require agreement
 with ss only where the captured packets decide the state.
 
+## Tunnels
+
+` + "`tunnel-vxlan.pcap`" + ` carries its connection between overlay addresses
+(10.214.0.1 and .2) on a Linux vxlan device in each namespace (VNI 42, UDP
+4789, over the veth addresses); tcpdump captures the underlay veth, so the
+TCP is visible only inside VXLAN, and ss reports the overlay sockets.
+` + "`reconstruct/e2e`" + ` defines the same scenario over geneve, gretap (GRE key 5)
+and sit (IPv6 in IPv4) devices, run and shipped where the kernel has those
+device types (the generating kernel had only vxlan).
+
 ## Captures
 
 Kernel states are given per connection as client port -> server port,
