@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -71,6 +72,21 @@ func (zw *zeekJSONWriter) Connection(c *result.Connection) error {
 	b = strconv.AppendInt(b, resp.Packets, 10)
 	b = append(b, `,"resp_ip_bytes":`...)
 	b = strconv.AppendInt(b, resp.IPBytes, 10)
+	if len(c.Tunnel) > 0 {
+		// Zeek writes a set as a JSON array.
+		b = append(b, `,"tunnel_parents":[`...)
+		start := len(b)
+		b = appendZeekTunnels(b, c.Tunnel)
+		uids := strings.Split(string(b[start:]), ",")
+		b = b[:start]
+		for i, u := range uids {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, u)
+		}
+		b = append(b, ']')
+	}
 	if c.CommunityID != "" {
 		b = append(b, ',')
 		b = appendJSONField(b, "community_id", c.CommunityID)
