@@ -29,6 +29,11 @@ type tcpdump struct {
 	stderr strings.Builder
 }
 
+// defaultBufferKiB is tcpdump's capture buffer (-B) where a scenario sets
+// none: four times tcpdump's own 2 MiB, so that a tcpdump starved of CPU on
+// a busy machine does not drop a short burst.
+const defaultBufferKiB = 8192
+
 // ErrCaptureLoss reports that tcpdump did not write every packet the
 // kernel passed it; the capture is incomplete and the scenario is retried.
 var ErrCaptureLoss = errors.New("capture lost packets")
@@ -76,15 +81,16 @@ const (
 
 // startTcpdump starts tcpdump in ns on iface writing path, and returns once
 // tcpdump reports that it is listening. linkType, if set, is passed as -y,
-// and bufferKiB, if positive, as -B.
+// and bufferKiB as -B (defaultBufferKiB if not positive).
 func startTcpdump(ctx context.Context, ns *Netns, iface, linkType string, bufferKiB int, path string) (*tcpdump, error) {
 	args := []string{"-i", iface, "-w", path, "-U", "-s", "0", "--immediate-mode", "-n", "-Z", "root"}
 	if linkType != "" {
 		args = append(args, "-y", linkType)
 	}
-	if bufferKiB > 0 {
-		args = append(args, "-B", strconv.Itoa(bufferKiB))
+	if bufferKiB <= 0 {
+		bufferKiB = defaultBufferKiB
 	}
+	args = append(args, "-B", strconv.Itoa(bufferKiB))
 	t := &tcpdump{args: append([]string{"tcpdump"}, args...), done: make(chan struct{})}
 	// ip netns exec replaces itself with tcpdump, so the PID is tcpdump's.
 	t.cmd = exec.Command("ip", append([]string{"netns", "exec", ns.Name, "tcpdump"}, args...)...)

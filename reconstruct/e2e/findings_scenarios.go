@@ -125,10 +125,11 @@ func findingSamples() []Scenario {
 			Run:  closeWaitLeak,
 		},
 		{
-			Name: "time-wait-pileup",
-			Doc:  "200 short connections the server closes first after sending a line: 200 server endpoints in TIME_WAIT",
-			Want: connsInState(200, portServer, "CLOSED", "TIME_WAIT"),
-			Run:  timeWaitPileup,
+			Name:      "time-wait-pileup",
+			Doc:       "200 short connections the server closes first after sending a line: 200 server endpoints in TIME_WAIT",
+			Want:      connsInState(200, portServer, "CLOSED", "TIME_WAIT"),
+			Run:       timeWaitPileup,
+			BufferKiB: burstBuffer,
 		},
 	}
 }

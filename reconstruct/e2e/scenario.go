@@ -45,7 +45,8 @@ type Scenario struct {
 	Iface    string // capture interface in the client namespace; default the veth
 	LinkType string // tcpdump -y value, for "any" captures
 	// BufferKiB is tcpdump's capture buffer (-B) for scenarios whose tools
-	// send bursts (a scan, a flood); default tcpdump's 2 MiB.
+	// send bursts (a scan, a flood, a pile-up of short connections);
+	// default defaultBufferKiB.
 	BufferKiB   int
 	LateCapture bool // Run calls Env.StartCapture itself (midstream pickup)
 	// Asym routes the two directions over two veth pairs and captures
