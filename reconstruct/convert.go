@@ -60,6 +60,7 @@ func Connection(c *flow.Conn) result.Connection {
 		ZeekConnState: c.Zeek.ConnState(),
 		History:       c.Zeek.History(),
 		MissedBytes:   c.MissedBytes,
+		Part:          c.Part,
 		Transitions:   make([]result.Transition, len(c.Transitions)),
 		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
 	}

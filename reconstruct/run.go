@@ -131,6 +131,7 @@ type pipeline struct {
 	w           Sink
 	writeErr    error
 	first, last time.Time
+	clock       clock // packet time made monotonic and writable
 	fileErrors  int
 	// tunnels holds the tunnel stack of each open stream's first
 	// tunnelled packet, until the stream is handed out. Owned by the
@@ -345,6 +346,7 @@ func (p *pipeline) readLoop(ctx context.Context, src capture.Source) error {
 			p.warn(fe.Error())
 			continue
 		}
+		p.clock.fix(&pkt, p.warn)
 		if cfg.AtRelative {
 			cfg.AtRelative = false
 			cfg.At = pkt.Timestamp.Add(cfg.AtOffset)

@@ -83,7 +83,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.BoolVar(&o.noResolve, "nn", false, "same as -n")
 	fs.BoolVar(&o.findingsOnly, "findings-only", false, "print only the findings (csv: one row per finding; zeek, zeek-json: a Zeek notice.log)")
 	fs.Float64Var(&o.msl, "msl", 60, "maximum segment lifetime in `seconds`; TIME_WAIT lasts 2*MSL (Linux 60, Windows 120)")
-	fs.DurationVar(&o.idle, "idle-timeout", time.Hour, "hand out a connection idle this `long` (capture time)")
+	fs.DurationVar(&o.idle, "idle-timeout", time.Hour, "hand out an attempt that never completed its handshake after this `long` without packets (capture time); established connections are never split on time")
 	fs.IntVar(&o.maxConns, "max-conns", 1_000_000, "bound on connections (and on remembered finished 4-tuples) tracked at `once`; the least recently active are evicted and counted")
 	fs.Var(&o.thresholds, "threshold", "set a finding threshold, `NAME=VALUE` (e.g. time-wait-threshold=50); repeatable; see --thresholds")
 	fs.StringVar(&o.thrFile, "thresholds-file", "", "read finding thresholds from `FILE` (NAME=VALUE per line, # comments)")

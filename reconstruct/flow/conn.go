@@ -307,6 +307,11 @@ type Conn struct {
 	// ClosedBy is the role that sent the first FIN or RST, -1 when none,
 	// 2 when both closed simultaneously.
 	ClosedBy int8
+	// Part is 0 for a whole stream. A connection the tracker had to hand
+	// out before its stream ended (the table was full, a live capture's
+	// IdleTimeout, packets after the linger) continues in a new record of
+	// the same Stream: its Part is 2, then 3, and so on.
+	Part int32
 
 	Zeek zeek.Conn
 	// zeekFirst is the direction of the first packet Zeek saw (its side 0).
@@ -319,6 +324,7 @@ type Conn struct {
 	lastSeen  int64 // unix nanoseconds
 	listener  bool  // the server's SYN-ACK was counted for its listener
 	evicted   bool
+	synced    bool   // an endpoint reached a synchronized state (see Config.IdleTimeout)
 	id        uint32 // the tracker's number for this connection record: timers name it
 	// finCand is a FIN the capture missed that one endpoint's
 	// acknowledgement implies, until it is committed or refuted (infer.go).

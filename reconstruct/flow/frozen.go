@@ -27,6 +27,7 @@ type frozenHead struct {
 	stream     int64
 	firstFrame int64
 	id         uint32
+	synced     bool // an endpoint reached a synchronized state (see Config.IdleTimeout)
 }
 
 // frozenConn is a frozen connection in the table.
@@ -36,7 +37,7 @@ type frozenConn struct {
 }
 
 func (c *Conn) head() frozenHead {
-	return frozenHead{lastSeen: c.lastSeen, stream: c.Stream, firstFrame: c.FirstFrame, id: c.id}
+	return frozenHead{lastSeen: c.lastSeen, stream: c.Stream, firstFrame: c.FirstFrame, id: c.id, synced: c.synced}
 }
 
 // appendFrozen appends c's record to b. Everything but the 4-tuple (the
@@ -51,6 +52,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 	b = varint.AppendI(b, c.End.Unix()-c.Start.Unix())
 	b = varint.AppendU(b, uint64(c.End.Nanosecond()))
 	b = varint.AppendI(b, c.MissedBytes)
+	b = varint.AppendI(b, int64(c.Part))
 	b = append(b, byte(c.ClosedBy))
 	a := &c.Anomalies
 	for _, v := range [...]int{a.InvalidEvents, a.IllegalFlags, a.OutOfWindowRST, a.BadSYNACK} {
@@ -148,7 +150,7 @@ func readTrimmed(r *varint.Reader, s []uint32) {
 func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osGuess) error {
 	*c = Conn{Transitions: c.Transitions[:0], Key: key}
 	r := varint.NewReader(rec)
-	c.lastSeen, c.Stream, c.FirstFrame, c.id = h.lastSeen, h.stream, h.firstFrame, h.id
+	c.lastSeen, c.Stream, c.FirstFrame, c.id, c.synced = h.lastSeen, h.stream, h.firstFrame, h.id, h.synced
 	var clientDir, zeekFirst bool
 	r.Bools(&clientDir, &c.RolesInferred, &c.Midstream, &c.QuotedOnly, &zeekFirst, &c.done, &c.listener, &c.evicted)
 	if clientDir {
@@ -164,6 +166,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 	c.Start = time.Unix(startSec, int64(r.U())).UTC()
 	c.End = time.Unix(startSec+r.I(), int64(r.U())).UTC()
 	c.MissedBytes = r.I()
+	c.Part = int32(r.I())
 	c.ClosedBy = int8(r.Byte())
 	a := &c.Anomalies
 	for _, v := range [...]*int{&a.InvalidEvents, &a.IllegalFlags, &a.OutOfWindowRST, &a.BadSYNACK} {

@@ -21,14 +21,19 @@ type Config struct {
 	// Linger keeps a finished connection (both endpoints closed) in the
 	// table this long so late packets still join it. Default 30 s.
 	Linger time.Duration
-	// IdleTimeout hands out a connection with no packets for this long.
-	// Default 1 h.
+	// IdleTimeout hands out a connection with no packets for this long
+	// when neither endpoint reached a synchronized state (an unanswered,
+	// refused or abandoned attempt). A connection that completed its
+	// handshake is kept, frozen, however long it is quiet, so that one
+	// stream is never split on time, as Wireshark never splits one; the
+	// table stays bounded by MaxConns. Default 1 h.
 	IdleTimeout time.Duration
-	// TombstoneTTL is how long the 4-tuple of a finished connection
-	// remembers its stream number and base sequence numbers (a connection
-	// handed out open, idle or evicted, is remembered for IdleTimeout). A
-	// packet after that starts a new stream number where Wireshark would
-	// reuse the old one. Default 5 min.
+	// TombstoneTTL is how long the 4-tuple of a connection handed out
+	// (finished, an attempt handed out idle, or evicted) remembers its
+	// stream number and base sequence numbers, so that a later packet
+	// continues the stream in a new record (Conn.Part) numbered as
+	// Wireshark numbers it. Default (0): no time limit; the tombstones are
+	// bounded by MaxConns, the oldest forgotten first.
 	TombstoneTTL time.Duration
 	// MaxConns bounds the table, live and frozen connections together;
 	// when full the least recently active tenth is handed out early and
@@ -66,9 +71,6 @@ func (c *Config) setDefaults() {
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}
-	if c.TombstoneTTL <= 0 {
-		c.TombstoneTTL = 5 * time.Minute
-	}
 	if c.ColdAfter == 0 {
 		c.ColdAfter = DefaultColdAfter
 	}
@@ -102,9 +104,10 @@ type Stats struct {
 
 type tomb struct {
 	stream    int64
+	part      int32 // the part of the stream handed out (Conn.Part)
 	base      [2]uint32
 	baseKnown [2]bool
-	at        int64 // unix nanoseconds of the connection's last packet
+	at        int64 // unix nanoseconds: when the connection was handed out
 }
 
 // timer is a TIME_WAIT deadline of one endpoint. It names its connection
@@ -131,30 +134,29 @@ type tombRef struct {
 
 // Tracker turns segments into connections.
 type Tracker struct {
-	cfg           Config
-	conns         map[mapKey]*Conn
-	frozen        map[mapKey]frozenConn // connections without packets for ColdAfter
-	records       recordStore           // the frozen connections' records
-	connsPeak     int                   // most live connections since conns was last rebuilt
-	pinned        bool                  // records are named from outside the table (Flush, evict): no compaction
-	tombs         map[mapKey]tomb
-	tombQueue     []tombRef   // tombstones of finished connections, by time
-	openTombQueue []tombRef   // tombstones of connections handed out open, by time
-	timeWaits     []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
-	lingering     []lingerRef // finished connections in doneAt order
-	free          []*Conn     // recycled connections (Config.Reuse)
-	listeners     map[netip.AddrPort]*Listener
-	nextStream    int64
-	nextID        uint32
-	lastCold      int64  // unix nanoseconds of the last freezing pass
-	coldCap       int    // live table size that triggers an early freezing pass
-	scratch       []byte // freezing buffer
-	emit          func(*Conn)
-	now           int64 // unix nanoseconds of the clock (math.MinInt64 before the first packet)
-	lastSweep     int64 // unix nanoseconds of the last idle sweep (math.MinInt64: none yet)
-	stats         Stats
-	osGuesses     []*osGuess                  // distinct OS guesses, by number
-	osIndex       map[osfp.Signature]*osGuess // a signature's guess (nil: none matched)
+	cfg        Config
+	conns      map[mapKey]*Conn
+	frozen     map[mapKey]frozenConn // connections without packets for ColdAfter
+	records    recordStore           // the frozen connections' records
+	connsPeak  int                   // most live connections since conns was last rebuilt
+	pinned     bool                  // records are named from outside the table (Flush, evict): no compaction
+	tombs      map[mapKey]tomb
+	tombQueue  []tombRef   // the tombstones, by time
+	timeWaits  []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
+	lingering  []lingerRef // finished connections in doneAt order
+	free       []*Conn     // recycled connections (Config.Reuse)
+	listeners  map[netip.AddrPort]*Listener
+	nextStream int64
+	nextID     uint32
+	lastCold   int64  // unix nanoseconds of the last freezing pass
+	coldCap    int    // live table size that triggers an early freezing pass
+	scratch    []byte // freezing buffer
+	emit       func(*Conn)
+	now        int64 // unix nanoseconds of the clock (math.MinInt64 before the first packet)
+	lastSweep  int64 // unix nanoseconds of the last idle sweep (math.MinInt64: none yet)
+	stats      Stats
+	osGuesses  []*osGuess                  // distinct OS guesses, by number
+	osIndex    map[osfp.Signature]*osGuess // a signature's guess (nil: none matched)
 }
 
 // NewTracker returns a tracker that calls emit for every connection once it
@@ -234,6 +236,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 			c = t.newConn(segKey(seg), dir, seg, stream)
 			if stream >= 0 && stream == tb.stream {
 				c.base, c.baseKnown = tb.base, tb.baseKnown
+				c.Part = max(tb.part, 1) + 1
 			}
 		} else {
 			c = t.newConn(segKey(seg), dir, seg, forced)
@@ -387,6 +390,7 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 		Frame: seg.Frame, at: UnixNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why, Evidence: ev,
 	})
 	ep.State = to
+	c.synced = c.synced || to.Synchronized()
 	ep.since = UnixNanos(seg.Time)
 	ep.SinceFrame = seg.Frame
 	if to == tcpstate.TimeWait {

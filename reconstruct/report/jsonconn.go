@@ -250,6 +250,10 @@ func (j *jsonOut) connection(c *result.Connection) {
 	}
 	j.next("community_id")
 	j.str(c.CommunityID)
+	if c.Part != 0 {
+		j.next("part")
+		j.int(int64(c.Part))
+	}
 	j.close('}')
 }
 

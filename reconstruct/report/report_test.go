@@ -369,7 +369,7 @@ func TestZeekOpenFallback(t *testing.T) {
 func TestZeekUIDDistinct(t *testing.T) {
 	seen := map[string]int64{}
 	for s := range int64(100000) {
-		uid := string(appendZeekUID(nil, s))
+		uid := string(appendZeekUID(nil, s, 0))
 		if prev, ok := seen[uid]; ok {
 			t.Fatalf("streams %d and %d share uid %s", prev, s, uid)
 		}

@@ -51,6 +51,7 @@ const listLimit = 8
 // endpointRow is one line of the Endpoints table.
 type endpointRow struct {
 	stream      int64
+	part        int32 // result.Connection.Part
 	first, last int64
 	since       int64 // Endpoint.Since in Unix nanoseconds, or noSince
 	local       string
@@ -65,6 +66,9 @@ type endpointRow struct {
 // byStream orders rows by stream, the client before the server.
 func byStream(a, b *endpointRow) int {
 	if c := cmp.Compare(a.stream, b.stream); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.part, b.part); c != 0 {
 		return c
 	}
 	switch {
@@ -160,6 +164,7 @@ func (tw *textWriter) add(c *result.Connection, ep *result.Endpoint, local, fore
 	row := endpointRow{
 		trans:   trans,
 		stream:  c.Stream,
+		part:    c.Part,
 		first:   c.FirstFrame,
 		last:    c.LastFrame,
 		since:   noSince,
@@ -338,7 +343,7 @@ func (tw *textWriter) writeEndpoints(bw *bufio.Writer, start int64) {
 		b = append(b, '-')
 		b = strconv.AppendInt(b, row.last, 10)
 		b = append(b, '\t')
-		b = strconv.AppendInt(b, row.stream, 10)
+		b = appendStream(b, row.stream, row.part)
 		b = append(b, '\n')
 		t.Write(b)
 	}
@@ -374,20 +379,24 @@ func (tw *textWriter) writeTransitions(bw *bufio.Writer, start int64) {
 		return
 	}
 	bw.WriteString("\nTransitions\n")
-	done := make(map[int64]bool, len(rows))
+	type streamPart struct {
+		stream int64
+		part   int32
+	}
+	done := make(map[streamPart]bool, len(rows))
 	b := make([]byte, 0, 128)
 	for i := range rows {
 		row := &rows[i]
-		if done[row.stream] {
+		if done[streamPart{row.stream, row.part}] {
 			continue
 		}
-		done[row.stream] = true
+		done[streamPart{row.stream, row.part}] = true
 		client, server := row.local, row.foreign
 		if row.server {
 			client, server = server, client
 		}
 		b = append(b[:0], "stream "...)
-		b = strconv.AppendInt(b, row.stream, 10)
+		b = appendStream(b, row.stream, row.part)
 		b = append(b, ": client "...)
 		b = append(b, client...)
 		b = append(b, ", server "...)
@@ -721,3 +730,15 @@ func evidenceMark(evidence string) string {
 }
 
 const evidenceLegend = "* inferred from the peer's packets or acknowledgement numbers; ~ assumed (no evidence, e.g. a mid-stream pickup)\n"
+
+// appendStream appends a stream number, and "(part N)" for a record that
+// continues a stream handed out before it ended.
+func appendStream(b []byte, stream int64, part int32) []byte {
+	b = strconv.AppendInt(b, stream, 10)
+	if part != 0 {
+		b = append(b, " (part "...)
+		b = strconv.AppendInt(b, int64(part), 10)
+		b = append(b, ')')
+	}
+	return b
+}

@@ -127,6 +127,9 @@ type Connection struct {
 	// CommunityID is the Community ID v1 flow hash of the 4-tuple
 	// ("1:" + base64), the key Zeek, Suricata and Wireshark share.
 	CommunityID string `json:"community_id"`
+	// Part is absent for a whole stream and 2, 3, ... for a record that
+	// continues a stream handed out before it ended (flow.Conn.Part).
+	Part int32 `json:"part,omitempty"`
 
 	// Zeek's view, for the zeek writer: originator/responder as Zeek
 	// decides them (may differ from client/server after a flip) and
