@@ -13,8 +13,8 @@ import (
 	"github.com/google/gopacket/pcapgo"
 
 	"github.com/wirestat/wirestat/reconstruct/filter"
-	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
+	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // TestFilterKeepsStreamNumbers: a filter expression selects what is

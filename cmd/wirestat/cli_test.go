@@ -103,7 +103,9 @@ func TestCLI(t *testing.T) {
 	zst := write("demo.pcap.zst", zb.Bytes())
 	thr := write("thr.conf", []byte("# lower the bar\nflood-half-open=1\n"))
 	d := demo(t)
-	bad := func(name string) string { return filepath.Join(filepath.Dir(d), "..", "reconstruct", "testdata", "bad", name) }
+	bad := func(name string) string {
+		return filepath.Join(filepath.Dir(d), "..", "reconstruct", "testdata", "bad", name)
+	}
 	out := func(name string) string { return filepath.Join(dir, name) }
 
 	tests := []struct {
