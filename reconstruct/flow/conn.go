@@ -89,6 +89,13 @@ type Endpoint struct {
 	holes    [maxHoles]hole // sequence ranges skipped and not seen yet
 	nholes   uint8
 	os       *osGuess // the OS its first SYN or SYN-ACK fingerprints; nil: unknown
+	// spoke: the endpoint sent data, a SYN or a FIN the capture saw or
+	// the peer's advancing acknowledgements prove, or the connection was
+	// in its handshake, so it had not closed before the capture. closeUnsure: in a connection picked up
+	// mid-stream, its closing states rest on the assumption that it (or
+	// its peer) had not closed before the capture (see Tracker.setState).
+	spoke       bool
+	closeUnsure bool
 }
 
 // maxHoles bounds the holes tracked per endpoint; beyond it the oldest

@@ -84,7 +84,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
 	b = append(b, byte(e.State), byte(e.Evidence))
 	b = varint.AppendBools(b, e.SentSYN, e.SentFIN, e.SentRST, e.isnKnown, e.nxtKnown, e.ackKnown, e.winKnown)
-	b = varint.AppendBools(b, e.FINFrame != 0, e.finAt != 0, e.timeWait != 0)
+	b = varint.AppendBools(b, e.FINFrame != 0, e.finAt != 0, e.timeWait != 0, e.spoke, e.closeUnsure)
 	b = varint.AppendI(b, e.SinceFrame-c.FirstFrame)
 	b = varint.AppendI(b, e.since-c.lastSeen)
 	for _, v := range [...]int64{e.Packets, e.PayloadBytes, e.IPBytes, int64(e.SYNs), int64(e.FINs), int64(e.RSTs)} {
@@ -220,7 +220,7 @@ func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn, osAt func(int) *osGuess
 	e.Evidence = tcpstate.Evidence(r.Byte())
 	r.Bools(&e.SentSYN, &e.SentFIN, &e.SentRST, &e.isnKnown, &e.nxtKnown, &e.ackKnown, &e.winKnown)
 	var hasFINFrame, hasFinAt, hasTimeWait bool
-	r.Bools(&hasFINFrame, &hasFinAt, &hasTimeWait)
+	r.Bools(&hasFINFrame, &hasFinAt, &hasTimeWait, &e.spoke, &e.closeUnsure)
 	e.SinceFrame = c.FirstFrame + r.I()
 	e.since = c.lastSeen + r.I()
 	e.Packets, e.PayloadBytes, e.IPBytes = r.I(), r.I(), r.I()

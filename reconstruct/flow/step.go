@@ -15,6 +15,10 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 	rr := 1 - sr
 	s, r := &c.EP[sr], &c.EP[rr]
 	s.Packets++
+	if seg.PayloadLen > 0 || seg.Flags&(decode.FIN|decode.SYN) != 0 {
+		// Data cannot follow the endpoint's own earlier FIN.
+		s.spoke = true
+	}
 	s.PayloadBytes += int64(seg.PayloadLen)
 	s.IPBytes += int64(seg.IPLen)
 	if r.SentFIN && seg.PayloadLen > 0 {
@@ -100,6 +104,11 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		t.gaps(c, dir, r, s, ack)
 	}
 	if hasACK {
+		if s.ackKnown && s.ackSent.LessThan(ack) {
+			// The peer sent new bytes in the capture's time: data, or a
+			// FIN the capture then shows or infers.
+			r.spoke = true
+		}
 		if !s.ackKnown || s.ackSent.LessThan(ack) {
 			s.ackSent, s.ackKnown = ack, true
 		}

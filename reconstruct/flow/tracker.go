@@ -380,6 +380,27 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 	if ep.State == to {
 		return
 	}
+	switch {
+	case to == tcpstate.SynSent, to == tcpstate.SynReceived, why == causeAckedSYNACK, why == causeUnseenHandshake:
+		// In the handshake neither endpoint can have closed.
+		c.EP[0].spoke, c.EP[1].spoke = true, true
+	}
+	if c.Midstream && !ep.closeUnsure {
+		// A connection picked up mid-stream cannot show a FIN sent before
+		// the capture: an endpoint that receives a FIN may have sent its
+		// own already (TIME_WAIT or CLOSING, not CLOSE_WAIT), one that
+		// sends a FIN may have received its peer's (LAST_ACK, not
+		// FIN_WAIT_1), unless the endpoint in question sent data or a FIN
+		// since the pickup. Its closing states are then only assumed.
+		switch {
+		case to == tcpstate.CloseWait && !ep.spoke,
+			to == tcpstate.FinWait1 && !c.EP[1-r].spoke:
+			ep.closeUnsure = true
+		}
+	}
+	if ep.closeUnsure {
+		ev = tcpstate.Assumed
+	}
 	ep.Evidence = ev
 	if c.Transitions == nil {
 		// Room for a handshake's worth of state changes; a full open and
