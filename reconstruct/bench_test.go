@@ -3,13 +3,22 @@ package reconstruct_test
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"testing"
+	"time"
+
+	"github.com/google/gopacket"
+	"github.com/google/gopacket/layers"
 
 	"github.com/wirestat/wirestat/cmd/wirestat-gen/synth"
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/internal/pcaptest"
+	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
@@ -77,4 +86,110 @@ func runPipeline(b *testing.B, data []byte) int64 {
 	}
 	src.Close()
 	return r.Capture.Packets
+}
+
+// lifeCapture returns a capture of n connections, each living a whole
+// life: handshake, a request and a response, a close by the client, its
+// TIME_WAIT, 11 packets in all. A connection starts every 5 ms, so about
+// 12,000 are in TIME_WAIT (and frozen) at once and the rest expire and
+// are thawed and written out during the run.
+func lifeCapture(b *testing.B, n int) []byte {
+	le := binary.LittleEndian
+	out := le.AppendUint32(nil, 0xa1b2c3d4)
+	out = le.AppendUint16(out, 2)
+	out = le.AppendUint16(out, 4)
+	out = le.AppendUint64(out, 0)
+	out = le.AppendUint32(out, 262144)
+	out = le.AppendUint32(out, 1)
+	eth := []gopacket.SerializableLayer{pcaptest.Ethernet(layers.EthernetTypeIPv4)}
+	start := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	req, resp := []byte("GET / HTTP/1.1\r\n\r\n"), make([]byte, 512)
+	for i := range n {
+		cli := fmt.Sprintf("10.%d.%d.%d", 1+i>>16&0xff, i>>8&0xff, i&0xff)
+		sport := uint16(10000 + i%50000)
+		srv := fmt.Sprintf("192.0.2.%d", 1+i%200)
+		c, s := uint32(1000+i), uint32(9000+i)
+		up := func(tcp *layers.TCP, payload []byte) []byte {
+			return pcaptest.Frame(b, eth, pcaptest.IPv4(cli, srv, layers.IPProtocolTCP), tcp, payload)
+		}
+		down := func(tcp *layers.TCP, payload []byte) []byte {
+			return pcaptest.Frame(b, eth, pcaptest.IPv4(srv, cli, layers.IPProtocolTCP), tcp, payload)
+		}
+		A := pcaptest.Flags{ACK: true}
+		frames := [][]byte{
+			up(pcaptest.TCP(sport, 80, c, 0, pcaptest.Flags{SYN: true}), nil),
+			down(pcaptest.TCP(80, sport, s, c+1, pcaptest.Flags{SYN: true, ACK: true}), nil),
+			up(pcaptest.TCP(sport, 80, c+1, s+1, A), nil),
+			up(pcaptest.TCP(sport, 80, c+1, s+1, pcaptest.Flags{ACK: true, PSH: true}), req),
+			down(pcaptest.TCP(80, sport, s+1, c+1+uint32(len(req)), A), nil),
+			down(pcaptest.TCP(80, sport, s+1, c+1+uint32(len(req)), pcaptest.Flags{ACK: true, PSH: true}), resp),
+			up(pcaptest.TCP(sport, 80, c+1+uint32(len(req)), s+1+uint32(len(resp)), A), nil),
+			up(pcaptest.TCP(sport, 80, c+1+uint32(len(req)), s+1+uint32(len(resp)), pcaptest.Flags{ACK: true, FIN: true}), nil),
+			down(pcaptest.TCP(80, sport, s+1+uint32(len(resp)), c+2+uint32(len(req)), A), nil),
+			down(pcaptest.TCP(80, sport, s+1+uint32(len(resp)), c+2+uint32(len(req)), pcaptest.Flags{ACK: true, FIN: true}), nil),
+			up(pcaptest.TCP(sport, 80, c+2+uint32(len(req)), s+2+uint32(len(resp)), A), nil),
+		}
+		at := start.Add(time.Duration(i) * 5 * time.Millisecond)
+		for j, f := range frames {
+			ts := at.Add(time.Duration(j) * 100 * time.Microsecond)
+			out = le.AppendUint32(out, uint32(ts.Unix()))
+			out = le.AppendUint32(out, uint32(ts.Nanosecond()/1000))
+			out = le.AppendUint32(out, uint32(len(f)))
+			out = le.AppendUint32(out, uint32(len(f)))
+			out = append(out, f...)
+		}
+	}
+	return out
+}
+
+// BenchmarkConnectionLife is the cost of one connection's whole life
+// through the pipeline, JSON row included: reading and decoding its 11
+// packets, its table entry, transitions, freezing in TIME_WAIT, thawing at
+// expiry, the Zeek view, findings and the report row. It reports
+// nanoseconds and heap allocations per connection.
+func BenchmarkConnectionLife(b *testing.B) {
+	const n = 20_000
+	data := lifeCapture(b, n)
+	run := func() {
+		src := capture.NewReader("life", bytes.NewReader(data), capture.Options{})
+		w, err := report.ForFormat("json", io.Discard, report.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		cw := &countingWriter{Writer: w}
+		r, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{"life"}}, cw)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := w.Close(r); err != nil {
+			b.Fatal(err)
+		}
+		src.Close()
+		if cw.n != n {
+			b.Fatalf("%d connections, want %d", cw.n, n)
+		}
+	}
+	run()
+	b.ReportAllocs()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for b.Loop() {
+		run()
+	}
+	runtime.ReadMemStats(&after)
+	conns := float64(n) * float64(b.N)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/conns, "ns/conn")
+	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/conns, "allocs/conn")
+	b.ReportMetric(11*conns/b.Elapsed().Seconds(), "pkts/s")
+}
+
+// countingWriter counts the connections written.
+type countingWriter struct {
+	report.Writer
+	n int
+}
+
+func (w *countingWriter) Connection(c *result.Connection) error {
+	w.n++
+	return w.Writer.Connection(c)
 }
