@@ -46,11 +46,40 @@ func outerEndpoint(a netip.AddrPort) string {
 
 // Connection converts a finished flow.Conn to its report row.
 func Connection(c *flow.Conn) result.Connection {
+	return connection(c, nil)
+}
+
+// addrNames caches the text of addresses seen often (a server's, a busy
+// client's), so that most report rows need no new string for them. It
+// forgets everything once it holds maxAddrNames.
+type addrNames map[netip.Addr]string
+
+const maxAddrNames = 1 << 16
+
+func (n addrNames) name(a netip.Addr) string {
+	a = a.Unmap()
+	if n == nil {
+		return a.String()
+	}
+	if s, ok := n[a]; ok {
+		return s
+	}
+	if len(n) >= maxAddrNames {
+		clear(n)
+	}
+	s := a.String()
+	n[a] = s
+	return s
+}
+
+// connection is Connection with the address texts from names (nil: none
+// cached).
+func connection(c *flow.Conn, names addrNames) result.Connection {
 	since := new([2]time.Time) // one allocation for both endpoints' Since
 	rc := result.Connection{
 		Stream:        c.Stream,
-		Client:        endpoint(&c.EP[flow.Client], &since[0]),
-		Server:        endpoint(&c.EP[flow.Server], &since[1]),
+		Client:        endpoint(&c.EP[flow.Client], &since[0], names),
+		Server:        endpoint(&c.EP[flow.Server], &since[1], names),
 		RolesInferred: c.RolesInferred,
 		FirstFrame:    c.FirstFrame,
 		LastFrame:     c.LastFrame,
@@ -88,10 +117,10 @@ func Connection(c *flow.Conn) result.Connection {
 	return rc
 }
 
-func endpoint(e *flow.Endpoint, since *time.Time) result.Endpoint {
+func endpoint(e *flow.Endpoint, since *time.Time, names addrNames) result.Endpoint {
 	*since = e.Since()
 	return result.Endpoint{
-		Addr:         e.Addr.Addr().Unmap().String(),
+		Addr:         names.name(e.Addr.Addr()),
 		Port:         e.Addr.Port(),
 		State:        e.State.String(),
 		Evidence:     e.Evidence.String(),

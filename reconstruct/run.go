@@ -66,7 +66,8 @@ type Config struct {
 	// not apply to a link type). Nil discards them.
 	Warn func(msg string)
 	// OnConnection receives every finished connection before the writer.
-	// It must not keep the *flow.Conn: its memory is reused.
+	// It must not keep the *flow.Conn or the *result.Connection: their
+	// memory is reused (a Sink, too, must copy what it keeps).
 	OnConnection func(c *flow.Conn, rc *result.Connection)
 	// Assigned, when set, learns the stream number of every TCP frame.
 	Assigned func(frame, stream int64)
@@ -125,6 +126,8 @@ type pipeline struct {
 	// and the filter only selects what is reported (nil without a filter).
 	numbering   *numbering
 	tracker     *flow.Tracker
+	names       addrNames         // address texts of the report rows
+	row         result.Connection // the report row being written
 	col         *findings.Collector
 	cont        *continuity.Assembler // nil unless cfg.Reassemble
 	sum         summary
@@ -277,7 +280,12 @@ func (p *pipeline) reportBatch(b *connBatch) {
 // its missed bytes as the assembler measured them; tun is the tunnel stack
 // of its first tunnelled packet.
 func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
-	rc := Connection(c)
+	if p.names == nil {
+		p.names = addrNames{}
+	}
+	// The row is built in place: the sinks copy what they keep.
+	p.row = connection(c, p.names)
+	rc := &p.row
 	rc.CommunityID = communityid.Flow(p.cfg.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)
 	rc.Tunnel = tunnelRows(tun)
 	if p.cont != nil {
@@ -289,10 +297,10 @@ func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	p.sum.add(c)
 	p.col.Add(c)
 	if p.cfg.OnConnection != nil {
-		p.cfg.OnConnection(c, &rc)
+		p.cfg.OnConnection(c, rc)
 	}
 	if p.writeErr == nil {
-		p.writeErr = p.w.Connection(&rc)
+		p.writeErr = p.w.Connection(rc)
 	}
 }
 
@@ -540,7 +548,8 @@ func thousands(n int64) string {
 	return s
 }
 
-// Sink receives finished connections; report.Writer satisfies it.
+// Sink receives finished connections; report.Writer satisfies it. The
+// connection is valid during the call only: a Sink copies what it keeps.
 type Sink interface {
 	Connection(c *result.Connection) error
 }

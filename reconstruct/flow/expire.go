@@ -97,7 +97,7 @@ func (t *Tracker) growCold() {
 }
 
 func (t *Tracker) sweepIdle(now int64) {
-	idle := t.collect(func(h *frozenHead) bool {
+	idle := t.collect(func(h frozenHead) bool {
 		return now-h.lastSeen >= int64(t.cfg.IdleTimeout) && !h.synced
 	})
 	sortByStream(idle)
@@ -134,18 +134,18 @@ type connRef struct {
 
 // collect returns the connections, live and frozen, whose head passes keep
 // (all when keep is nil).
-func (t *Tracker) collect(keep func(h *frozenHead) bool) []connRef {
+func (t *Tracker) collect(keep func(h frozenHead) bool) []connRef {
 	var out []connRef
 	if keep == nil {
 		out = make([]connRef, 0, t.Open())
 	}
 	for mk, c := range t.conns {
-		if h := c.head(); keep == nil || keep(&h) {
+		if h := c.head(); keep == nil || keep(h) {
 			out = append(out, connRef{conn: c, key: mk, frozenConn: frozenConn{frozenHead: h}})
 		}
 	}
 	for mk, f := range t.frozen {
-		if keep == nil || keep(&f.frozenHead) {
+		if keep == nil || keep(f.frozenHead) {
 			out = append(out, connRef{key: mk, frozenConn: f})
 		}
 	}
@@ -324,7 +324,7 @@ func (t *Tracker) evict() {
 	}
 	n := len(keys)/10 + 1
 	cut := nth(keys, n-1)
-	out := t.collect(func(h *frozenHead) bool { return !cut.less(evictKey{h.lastSeen, h.stream}) })
+	out := t.collect(func(h frozenHead) bool { return !cut.less(evictKey{h.lastSeen, h.stream}) })
 	slices.SortFunc(out, func(a, b connRef) int {
 		return evictKey{a.lastSeen, a.stream}.compare(evictKey{b.lastSeen, b.stream})
 	})
