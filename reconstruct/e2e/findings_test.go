@@ -172,7 +172,7 @@ func TestFindings(t *testing.T) {
 				t.Errorf("%s", m)
 			}
 			agree, total, unknown := checkAgainstKernel(t, out)
-			t.Logf("wirestat vs kernel: %d/%d endpoint states agree, %d not visible on the wire (UNKNOWN)", agree, total, unknown)
+			t.Logf("wirestat vs kernel: %d/%d endpoint states agree, %d undecidable from the wire (UNKNOWN, or marked assumed)", agree, total, unknown)
 			r := analyse(t, out.Pcap)
 			checkFindings(t, r.Findings, want)
 			t.Run("filters", func(t *testing.T) {
