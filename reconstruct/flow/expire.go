@@ -112,7 +112,7 @@ func (t *Tracker) handOutRefs(refs []connRef, mark func(*Conn)) {
 	for _, r := range refs {
 		c := r.conn
 		if c == nil {
-			delete(t.frozen, r.key)
+			t.frozen.del(r.key)
 			c = t.unfreeze(r.key, r.frozenConn)
 		} else {
 			delete(t.conns, r.key)
@@ -144,7 +144,7 @@ func (t *Tracker) collect(keep func(h frozenHead) bool) []connRef {
 			out = append(out, connRef{conn: c, key: mk, frozenConn: frozenConn{frozenHead: h}})
 		}
 	}
-	for mk, f := range t.frozen {
+	for mk, f := range t.frozen.all() {
 		if keep == nil || keep(f.frozenHead) {
 			out = append(out, connRef{key: mk, frozenConn: f})
 		}
@@ -167,7 +167,7 @@ func (t *Tracker) alloc() *Conn {
 func (t *Tracker) freeze(mk mapKey, c *Conn) {
 	t.stats.Frozen++
 	t.scratch = c.appendFrozen(t.scratch[:0])
-	t.frozen[mk] = frozenConn{frozenHead: c.head(), rec: t.records.put(t.scratch)}
+	t.frozen.set(mk, frozenConn{frozenHead: c.head(), rec: t.records.put(t.scratch)})
 	delete(t.conns, mk)
 	t.release(c) // never handed out: nobody else holds it
 }
@@ -175,11 +175,11 @@ func (t *Tracker) freeze(mk mapKey, c *Conn) {
 // thaw makes the frozen connection of mk live again; nil when there is
 // none.
 func (t *Tracker) thaw(mk mapKey) *Conn {
-	f, ok := t.frozen[mk]
+	f, ok := t.frozen.get(mk)
 	if !ok {
 		return nil
 	}
-	delete(t.frozen, mk)
+	t.frozen.del(mk)
 	c := t.unfreeze(mk, f)
 	t.conns[mk] = c
 	t.connsPeak = max(t.connsPeak, len(t.conns))
@@ -215,10 +215,10 @@ func (t *Tracker) compact() {
 	old := t.records
 	t.records = newRecordStore()
 	// The table is rebuilt too: a map keeps the size of its busiest moment.
-	fresh := make(map[mapKey]frozenConn, len(t.frozen))
-	for mk, f := range t.frozen {
+	fresh := frozenTable{v4: make(map[key4]frozenConn, len(t.frozen.v4)), v6: make(map[mapKey]frozenConn, len(t.frozen.v6))}
+	for mk, f := range t.frozen.all() {
 		f.rec = t.records.put(old.get(f.rec))
-		fresh[mk] = f
+		fresh.set(mk, f)
 	}
 	t.frozen = fresh
 }
@@ -232,7 +232,7 @@ func (t *Tracker) lookup(mk mapKey, id uint32) *Conn {
 		}
 		return nil
 	}
-	if f, ok := t.frozen[mk]; ok && f.id == id {
+	if f, ok := t.frozen.get(mk); ok && f.id == id {
 		return t.thaw(mk)
 	}
 	return nil
@@ -319,7 +319,7 @@ func (t *Tracker) evict() {
 	for _, c := range t.conns {
 		keys = append(keys, evictKey{c.lastSeen, c.Stream})
 	}
-	for _, f := range t.frozen {
+	for _, f := range t.frozen.all() {
 		keys = append(keys, evictKey{f.lastSeen, f.stream})
 	}
 	n := len(keys)/10 + 1
@@ -391,7 +391,7 @@ func (t *Tracker) Flush(end time.Time) {
 	// Every connection goes: the tables are dropped now, so their memory
 	// is free while the connections are handed out, and a frozen one is
 	// thawed from its reference without a lookup.
-	t.conns, t.frozen = make(map[mapKey]*Conn), make(map[mapKey]frozenConn)
+	t.conns, t.frozen = make(map[mapKey]*Conn), newFrozenTable(0)
 	for i, r := range rest {
 		// Drop each reference as the connection goes, for the same reason.
 		rest[i] = connRef{}
@@ -411,6 +411,6 @@ func sortByStream(cs []connRef) {
 		if c := cmp.Compare(a.stream, b.stream); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.firstFrame, b.firstFrame)
+		return cmp.Compare(a.id, b.id) // records of one stream: in the order made
 	})
 }

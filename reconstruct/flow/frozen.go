@@ -23,11 +23,10 @@ import (
 // frozenHead is what the tracker reads of a frozen connection without
 // thawing it.
 type frozenHead struct {
-	lastSeen   int64 // unix nanoseconds
-	stream     int64
-	firstFrame int64
-	id         uint32
-	synced     bool // an endpoint reached a synchronized state (see Config.IdleTimeout)
+	lastSeen int64 // unix nanoseconds
+	stream   int64
+	id       uint32
+	synced   bool // an endpoint reached a synchronized state (see Config.IdleTimeout)
 }
 
 // frozenConn is a frozen connection in the table.
@@ -37,12 +36,13 @@ type frozenConn struct {
 }
 
 func (c *Conn) head() frozenHead {
-	return frozenHead{lastSeen: c.lastSeen, stream: c.Stream, firstFrame: c.FirstFrame, id: c.id, synced: c.synced}
+	return frozenHead{lastSeen: c.lastSeen, stream: c.Stream, id: c.id, synced: c.synced}
 }
 
 // appendFrozen appends c's record to b. Everything but the 4-tuple (the
 // map key holds it) and the head is written.
 func (c *Conn) appendFrozen(b []byte) []byte {
+	b = varint.AppendI(b, c.FirstFrame)
 	b = varint.AppendBools(b, c.ClientDir != 0, c.RolesInferred, c.Midstream, c.QuotedOnly,
 		c.zeekFirst != 0, c.done, c.listener, c.evicted)
 	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1], c.doneAt != 0, c.finCand.set, c.finCand.by != 0)
@@ -76,7 +76,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 		b = varint.AppendI(b, tr.Frame-c.FirstFrame)
 		b = varint.AppendI(b, tr.at-at)
 		at = tr.at
-		b = append(b, byte(tr.Endpoint), byte(tr.From), byte(tr.To), byte(tr.cause), byte(tr.Evidence))
+		b = append(b, packTransition(tr.Endpoint, tr.Evidence, tr.cause), byte(tr.From)<<4|byte(tr.To))
 	}
 	return c.Zeek.AppendFrozen(b)
 }
@@ -150,7 +150,8 @@ func readTrimmed(r *varint.Reader, s []uint32) {
 func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osGuess) error {
 	*c = Conn{Transitions: c.Transitions[:0], Key: key}
 	r := varint.NewReader(rec)
-	c.lastSeen, c.Stream, c.FirstFrame, c.id, c.synced = h.lastSeen, h.stream, h.firstFrame, h.id, h.synced
+	c.lastSeen, c.Stream, c.id, c.synced = h.lastSeen, h.stream, h.id, h.synced
+	c.FirstFrame = r.I()
 	var clientDir, zeekFirst bool
 	r.Bools(&clientDir, &c.RolesInferred, &c.Midstream, &c.QuotedOnly, &zeekFirst, &c.done, &c.listener, &c.evicted)
 	if clientDir {
@@ -201,8 +202,9 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 		tr := Transition{Frame: c.FirstFrame + r.I()}
 		tr.at = at + r.I()
 		at = tr.at
-		tr.Endpoint, tr.From, tr.To, tr.cause = Role(r.Byte()), tcpstate.State(r.Byte()), tcpstate.State(r.Byte()), cause(r.Byte())
-		tr.Evidence = tcpstate.Evidence(r.Byte())
+		tr.Endpoint, tr.Evidence, tr.cause = unpackTransition(r.Byte())
+		states := r.Byte()
+		tr.From, tr.To = tcpstate.State(states>>4), tcpstate.State(states&15)
 		c.Transitions = append(c.Transitions, tr)
 	}
 	c.Zeek.ReadFrozen(r)
@@ -284,4 +286,21 @@ func readSet(r *varint.Reader, set bool, base int64) int64 {
 		return 0
 	}
 	return base + r.I()
+}
+
+// A transition's endpoint, evidence and cause share one byte (1, 2 and 5
+// bits), its two states another (4 bits each); the constants below fail to
+// compile if they outgrow them.
+const (
+	_ = uint(16 - tcpstate.NumStates)
+	_ = uint(3 - tcpstate.Assumed)
+	_ = uint(32 - numCauses)
+)
+
+func packTransition(r Role, ev tcpstate.Evidence, why cause) byte {
+	return byte(r)<<7 | byte(ev)<<5 | byte(why)
+}
+
+func unpackTransition(b byte) (Role, tcpstate.Evidence, cause) {
+	return Role(b >> 7), tcpstate.Evidence(b >> 5 & 3), cause(b & 31)
 }

@@ -136,10 +136,10 @@ type tombRef struct {
 type Tracker struct {
 	cfg        Config
 	conns      map[mapKey]*Conn
-	frozen     map[mapKey]frozenConn // connections without packets for ColdAfter
-	records    recordStore           // the frozen connections' records
-	connsPeak  int                   // most live connections since conns was last rebuilt
-	pinned     bool                  // records are named from outside the table (Flush, evict): no compaction
+	frozen     frozenTable // connections without packets for ColdAfter
+	records    recordStore // the frozen connections' records
+	connsPeak  int         // most live connections since conns was last rebuilt
+	pinned     bool        // records are named from outside the table (Flush, evict): no compaction
 	tombs      map[mapKey]tomb
 	tombQueue  []tombRef   // the tombstones, by time
 	timeWaits  []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
@@ -166,7 +166,7 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 	return &Tracker{
 		cfg:       cfg,
 		conns:     make(map[mapKey]*Conn),
-		frozen:    make(map[mapKey]frozenConn),
+		frozen:    newFrozenTable(0),
 		records:   newRecordStore(),
 		tombs:     make(map[mapKey]tomb),
 		listeners: make(map[netip.AddrPort]*Listener),
@@ -180,7 +180,7 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 func (t *Tracker) Stats() Stats { return t.stats }
 
 // Open returns the number of connections in the table, frozen or not.
-func (t *Tracker) Open() int { return len(t.conns) + len(t.frozen) }
+func (t *Tracker) Open() int { return len(t.conns) + t.frozen.len() }
 
 // Listeners returns the listeners seen, ordered by first frame.
 func (t *Tracker) Listeners() []Listener {
