@@ -17,6 +17,8 @@ import (
 	"github.com/wirestat/wirestat/cmd/wirestat-gen/synth"
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/internal/pcaptest"
 	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -192,4 +194,100 @@ type countingWriter struct {
 func (w *countingWriter) Connection(c *result.Connection) error {
 	w.n++
 	return w.Writer.Connection(c)
+}
+
+// BenchmarkStages measures the single-goroutine pipeline stage by stage on
+// the same capture, each sub-benchmark adding one stage to the one before:
+// read (capture records), decode (link to TCP), track (the connection
+// table, its timers and hand-outs), analyse (findings and the summary:
+// reconstruct.Run with a sink that drops the rows) and json (the JSON
+// report written to io.Discard). Each reports seconds per million packets
+// ("s/Mpkt", wall time of one goroutine, close to its CPU time); a stage's
+// own cost is its figure less the one before.
+// bench/run.sh runs it on its captures for the README's model of where
+// more cores help.
+func BenchmarkStages(b *testing.B) {
+	cases := []struct {
+		name string
+		data func(b *testing.B) []byte
+	}{
+		{"synth-200k", synthCapture("pcap")},
+		{"file", func(b *testing.B) []byte {
+			path := os.Getenv("WIRESTAT_BENCH_PCAP")
+			if path == "" {
+				b.Skip("set WIRESTAT_BENCH_PCAP to a capture to measure it")
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			return data
+		}},
+	}
+	stages := []struct {
+		name string
+		run  func(b *testing.B, data []byte)
+	}{
+		{"read", func(b *testing.B, data []byte) { stageRun(b, data, false, false) }},
+		{"decode", func(b *testing.B, data []byte) { stageRun(b, data, true, false) }},
+		{"track", func(b *testing.B, data []byte) { stageRun(b, data, true, true) }},
+		{"analyse", func(b *testing.B, data []byte) { runPipeline(b, data) }},
+		{"json", func(b *testing.B, data []byte) {
+			src := capture.NewReader("bench", bytes.NewReader(data), capture.Options{})
+			w, err := report.ForFormat("json", io.Discard, report.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{"bench"}}, w)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := w.Close(r); err != nil {
+				b.Fatal(err)
+			}
+			src.Close()
+		}},
+	}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			data := tc.data(b)
+			pkts := runPipeline(b, data)
+			for _, st := range stages {
+				b.Run(st.name, func(b *testing.B) {
+					st.run(b, data) // warm up
+					for b.Loop() {
+						st.run(b, data)
+					}
+					b.ReportMetric(b.Elapsed().Seconds()/float64(b.N)/(float64(pkts)/1e6), "s/Mpkt")
+				})
+			}
+		})
+	}
+}
+
+// stageRun reads data to the end, decoding each packet when decode is set
+// and tracking each TCP segment when track is.
+func stageRun(b *testing.B, data []byte, decodeIt, track bool) {
+	src := capture.NewReader("bench", bytes.NewReader(data), capture.Options{})
+	defer src.Close()
+	dec := decode.NewDecoder()
+	tr := flow.NewTracker(flow.Config{Reuse: true}, func(*flow.Conn) {})
+	var seg decode.Segment
+	var last time.Time
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		last = p.Timestamp
+		if decodeIt && dec.Decode(p, &seg) == decode.OK && track {
+			tr.Add(&seg)
+		}
+	}
+	if track {
+		tr.Flush(last)
+	}
 }
