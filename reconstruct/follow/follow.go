@@ -51,9 +51,9 @@ type Stream struct {
 	// First is the sender of the stream's first segment: tshark's node 0
 	// (the client unless the capture starts with the server's packets).
 	First  netip.AddrPort
-	Chunks         []Chunk // in delivery order (see Finish)
-	Gaps           []Gap   // in delivery order
-	Bytes          [2]int64
+	Chunks []Chunk // in delivery order (see Finish)
+	Gaps   []Gap   // in delivery order
+	Bytes  [2]int64
 }
 
 // Follower collects one stream. Feed it every segment with Segment and the
