@@ -154,7 +154,6 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 		subj := hostPortString(k.server)
 		d := map[string]any{"attempts": a.count, "sources": nsrc}
 		var sum, extra string
-		sev := Medium
 		switch k.kind {
 		case SYNUnanswered:
 			d["syn_packets"] = a.packets
@@ -175,8 +174,15 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 				subj, plural(a.count, "SYN"), a.packets-a.count)
 			extra = fltSYNACK
 		}
-		sev = raise(sev, a.count, col.cfg.ManyConnections)
-		emit(&a.group, a.group.finding(&col.cfg, k.kind, sev, subj, sum, extra, d))
+		im := impact{
+			n:     a.count,
+			total: a.count + col.established(serverSide(k.server)),
+			peers: nsrc,
+			span:  a.last.Sub(a.first),
+			many:  col.cfg.ManyConnections,
+		}
+		sev := col.cfg.severityOf(k.kind, im)
+		emit(&a.group, a.group.finding(&col.cfg, k.kind, sev, subj, sum, extra, withImpact(d, im)))
 	}
 }
 

@@ -321,14 +321,6 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// raise returns sev one level up when n reaches many.
-func raise(sev Severity, n, many int64) Severity {
-	if n >= many && sev < High {
-		return sev + 1
-	}
-	return sev
-}
-
 // secs converts a duration to seconds rounded to the millisecond.
 func secs(d time.Duration) float64 { return round3(d.Seconds()) }
 

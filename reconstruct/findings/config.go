@@ -19,18 +19,45 @@ type Config struct {
 	// numbers are kept). Default 1000.
 	MaxFrames int
 
-	// ManyConnections is the number of connections at which a per-server
+	// ManyConnections is the number of connections at which a per-subject
 	// finding (syn_unanswered, syn_rejected, synack_unanswered,
-	// syn_retransmitted, reset) is raised one severity level. Default 100.
+	// syn_retransmitted, reset) is at least medium, and high when they are
+	// also MinorShare of the subject's connections (see doc.go,
+	// Significance; reset and syn_retransmitted one level lower).
+	// Default 100.
 	ManyConnections int64
+
+	// The significance rule (doc.go, Significance) weighs a per-subject
+	// finding against its subject's own connections.
+	//
+	// NoiseShare: a finding covering less than this share of its
+	// subject's connections is info (unless it covers ManyConnections, or
+	// persists for PersistentSpan). Default 0.01.
+	NoiseShare float64
+	// MinorShare: below this share a finding is at most low, and a finding
+	// of ManyConnections needs it to be high. Default 0.1.
+	MinorShare float64
+	// MajorShare and ManyPeers: at least this share of the subject's
+	// connections, from at least ManyPeers distinct peers, is high (an
+	// outage many clients see). Defaults 0.5 and 10.
+	MajorShare float64
+	ManyPeers  int
+	// BusyConnections: a single connection at a subject with at least this
+	// many connections is info. Default 20.
+	BusyConnections int64
+	// PersistentSpan: failures below NoiseShare that are spread over at
+	// least this much capture time are low rather than info (a steady
+	// trickle). Default 60 s.
+	PersistentSpan time.Duration
 
 	// HalfClosedMinAge ignores a half-closed connection whose FIN is younger
 	// than this at the connection's last packet (a connection that was just
 	// closing when the capture ended). Default 0: every half-closed
 	// connection is reported.
 	HalfClosedMinAge time.Duration
-	// HalfClosedMany is the number of half-closed connections of one
-	// CLOSE_WAIT side at which half_closed becomes high (socket leak).
+	// HalfClosedMany plays ManyConnections' part for half_closed: that
+	// many half-closed connections of one CLOSE_WAIT side are at least
+	// medium, high at MinorShare of the side's connections (socket leak).
 	// Default 10.
 	HalfClosedMany int64
 
@@ -121,6 +148,12 @@ func (c *Config) setDefaults() {
 	setInt(&c.MaxStreams, 1000)
 	setInt(&c.MaxFrames, 1000)
 	setInt64(&c.ManyConnections, 100)
+	setFloat(&c.NoiseShare, 0.01)
+	setFloat(&c.MinorShare, 0.1)
+	setFloat(&c.MajorShare, 0.5)
+	setInt(&c.ManyPeers, 10)
+	setInt64(&c.BusyConnections, 20)
+	setDur(&c.PersistentSpan, time.Minute)
 	setInt64(&c.HalfClosedMany, 10)
 	setInt64(&c.TimeWaitThreshold, 100)
 	setInt64(&c.TimeWaitMedium, 1000)

@@ -103,7 +103,9 @@ func TestSYNRetransmittedThenCompleted(t *testing.T) {
 	c.close(2*time.Second, true)
 	fs := s.finish(3 * time.Second)
 	f := one(t, fs, SYNRetransmitted)
-	if f.Subject != "10.0.0.2:80" || f.Count != 1 || f.Severity != "low" {
+	// One retransmitted handshake, the only connection of its server: a
+	// low impact, one level lower for a kind that is often benign.
+	if f.Subject != "10.0.0.2:80" || f.Count != 1 || f.Severity != "info" {
 		t.Errorf("got %+v", f)
 	}
 	if f.Details["syn_retransmissions"] != int64(1) || f.Details["extra_latency_max"] != 1.0 ||

@@ -21,6 +21,7 @@ type halfClosedAgg struct {
 	dataAfterFIN  int64         // connections where the CLOSE_WAIT side still sent data
 	bytesAfterFIN int64
 	closerStates  [tcpstate.NumStates]int64 // final state of the side that sent FIN
+	peers         peerSet                   // hosts of the FIN side
 }
 
 func (col *Collector) addHalfClosed(c *flow.Conn) {
@@ -44,6 +45,7 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 		col.scratch = fr
 		a.addConn(&col.cfg, c, fr)
 		a.maxAge = max(a.maxAge, age)
+		a.peers.add(f.Addr.Addr())
 		if a.firstFIN.IsZero() || f.FINTime().Before(a.firstFIN) {
 			a.firstFIN = f.FINTime()
 		}
@@ -78,11 +80,15 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 		}
 		sum := fmt.Sprintf("%s is in CLOSE_WAIT on %s: the %s sent FIN (it waits in %s) up to %s before the end of the capture, and the application here has not called close(), the signature of a socket leak; %s",
 			key.describe(), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(col.captureEnd.Sub(a.firstFIN))), flowed)
-		sev := Medium
-		if a.count >= col.cfg.HalfClosedMany {
-			sev = High
+		im := impact{
+			n:     a.count,
+			total: max(a.count, col.established(key)),
+			peers: a.peers.len(),
+			span:  a.last.Sub(a.first),
+			many:  col.cfg.HalfClosedMany,
 		}
-		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, sev, key.subject(), sum, fltFIN, d))
+		sev := col.cfg.severityOf(HalfClosed, im)
+		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, sev, key.subject(), sum, fltFIN, withImpact(d, im)))
 	}
 }
 
@@ -296,6 +302,7 @@ type resetAgg struct {
 	// probes counts resets of connections that carried no payload either
 	// way: a connect scan (nmap -sT) ends each open port's handshake so.
 	probes int64
+	peers  peerSet // hosts of the reset side's peers
 }
 
 func (col *Collector) addReset(c *flow.Conn) {
@@ -317,6 +324,7 @@ func (col *Collector) addReset(c *flow.Conn) {
 	col.scratch = fr
 	a.addConn(&col.cfg, c, fr)
 	a.byState[from]++
+	a.peers.add(c.EP[1-r].Addr.Addr())
 	if c.EP[flow.Client].PayloadBytes == 0 && c.EP[flow.Server].PayloadBytes == 0 {
 		a.probes++
 	}
@@ -336,8 +344,15 @@ func (col *Collector) resetFindings(scanners map[netip.Addr]bool, emit func(*gro
 		})
 		sum := fmt.Sprintf("%s aborted %s with a reset after the handshake (%s)",
 			key.describe(), plural(a.count, "established connection"), resetWhy(&a.byState))
-		sev := raise(Low, a.count, col.cfg.ManyConnections)
-		emit(&a.group, a.group.finding(&col.cfg, Reset, sev, key.subject(), sum, fltRST, d))
+		im := impact{
+			n:     a.count,
+			total: max(a.count, col.established(key)),
+			peers: a.peers.len(),
+			span:  a.last.Sub(a.first),
+			many:  col.cfg.ManyConnections,
+		}
+		sev := col.cfg.severityOf(Reset, im)
+		emit(&a.group, a.group.finding(&col.cfg, Reset, sev, key.subject(), sum, fltRST, withImpact(d, im)))
 	}
 }
 

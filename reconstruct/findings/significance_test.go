@@ -1,0 +1,100 @@
+package findings
+
+import (
+	"encoding/json"
+	"fmt"
+	"testing"
+	"time"
+)
+
+func TestSeverityFollowsImpact(t *testing.T) {
+	cfg := DefaultConfig()
+	for _, tc := range []struct {
+		name string
+		kind Kind
+		im   impact
+		want Severity
+	}{
+		{"one refused among 4000 good", SYNRejected, impact{n: 1, total: 4001, peers: 1}, Info},
+		{"one of one: a closed port tried once", SYNRejected, impact{n: 1, total: 1, peers: 1}, Low},
+		{"one of ten", SYNUnanswered, impact{n: 1, total: 10, peers: 1}, Low},
+		{"one at a busy service", SYNUnanswered, impact{n: 1, total: 25, peers: 1}, Info},
+		{"three of three", SYNUnanswered, impact{n: 3, total: 3, peers: 1}, Medium},
+		{"five of a hundred: 5%", SYNUnanswered, impact{n: 5, total: 100, peers: 5}, Low},
+		{"twenty of a hundred", SYNUnanswered, impact{n: 20, total: 100, peers: 3}, Medium},
+		{"outage seen by many clients", SYNUnanswered, impact{n: 20, total: 40, peers: 12}, High},
+		{"half the attempts of few clients", SYNUnanswered, impact{n: 20, total: 40, peers: 3}, Medium},
+		{"many and a large share", SYNRejected, impact{n: 150, total: 200, peers: 1}, High},
+		{"many but a small share", SYNRejected, impact{n: 150, total: 10000, peers: 40}, Medium},
+		{"a brief sprinkle below the noise share", SYNUnanswered, impact{n: 50, total: 10000, peers: 40, span: 10 * time.Second}, Info},
+		{"a steady trickle below the noise share", SYNUnanswered, impact{n: 50, total: 10000, peers: 40, span: 3 * time.Hour}, Low},
+		{"reset: one of one", Reset, impact{n: 1, total: 1, peers: 1}, Info},
+		{"reset: many and a large share", Reset, impact{n: 150, total: 200, peers: 30}, Medium},
+		{"reset: a third of a side's connections", Reset, impact{n: 10, total: 30, peers: 1}, Low},
+		{"retransmitted: one among 4000", SYNRetransmitted, impact{n: 1, total: 4000, peers: 1}, Info},
+		{"half_closed: ten of thirty", HalfClosed, impact{n: 10, total: 30, peers: 1, many: 10}, High},
+		{"half_closed: ten of 4000", HalfClosed, impact{n: 10, total: 4000, peers: 10, many: 10}, Medium},
+		{"half_closed: one of 4000", HalfClosed, impact{n: 1, total: 4000, peers: 1, many: 10}, Info},
+		{"unknown total counts as all", SYNUnanswered, impact{n: 3, total: 0, peers: 1}, Medium},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.im.many == 0 {
+				tc.im.many = cfg.ManyConnections
+			}
+			if got := cfg.severityOf(tc.kind, tc.im); got != tc.want {
+				t.Errorf("%s %+v (share %.4f): %s, want %s", tc.kind, tc.im, tc.im.share(), got, tc.want)
+			}
+		})
+	}
+}
+
+// TestOneRefusalAtABusyServiceIsInfo runs the rule end to end: one reset
+// to a SYN among many completed connections of the same server.
+func TestOneRefusalAtABusyServiceIsInfo(t *testing.T) {
+	for _, tc := range []struct {
+		good int
+		want string
+	}{
+		{0, "low"},
+		{5, "low"},
+		{40, "info"},
+	} {
+		t.Run(fmt.Sprint(tc.good, " good"), func(t *testing.T) {
+			s := newSim(t, Config{})
+			for i := range tc.good {
+				c := s.newConn(fmt.Sprintf("10.0.1.%d", i+1), "10.0.0.2:443")
+				at := time.Duration(i) * 10 * ms
+				c.handshake(at)
+				c.close(at+5*ms, true)
+			}
+			c := s.newConn("10.0.0.9", "10.0.0.2:443")
+			c.syn(time.Second)
+			c.refuse(time.Second + ms)
+			fs := s.finish(2 * time.Second)
+			f := one(t, fs, SYNRejected)
+			if f.Severity != tc.want {
+				t.Errorf("severity %s, want %s (%v)", f.Severity, tc.want, f.Details)
+			}
+			if got, want := f.Details["subject_connections"], int64(tc.good+1); got != want {
+				t.Errorf("subject_connections %v, want %d", got, want)
+			}
+		})
+	}
+}
+
+func TestSeverityText(t *testing.T) {
+	for _, s := range []Severity{Info, Low, Medium, High} {
+		b, _ := s.MarshalText()
+		var back Severity
+		if err := back.UnmarshalText(b); err != nil || back != s {
+			t.Errorf("%s: round trip gave %s, %v", s, back, err)
+		}
+	}
+	var v struct{ S Severity }
+	if err := json.Unmarshal([]byte(`{"S":"medium"}`), &v); err != nil || v.S != Medium {
+		t.Errorf("json: %v %v", v.S, err)
+	}
+	if err := json.Unmarshal([]byte(`{"S":"critical"}`), &v); err == nil {
+		t.Error("critical accepted")
+	}
+}
