@@ -186,3 +186,30 @@ type Summary struct {
 	ClientStates map[string]int64 `json:"client_states"`
 	ServerStates map[string]int64 `json:"server_states"`
 }
+
+// DigestEntry sums up the findings of one kind for the digest that opens
+// the findings in every report: how many subjects, how many at each
+// severity, the worst few with their figures and how many were folded
+// away (not among the worst).
+type DigestEntry struct {
+	Type       string           `json:"type,omitempty"` // "digest" in jsonl output only
+	Kind       string           `json:"kind"`
+	Subjects   int64            `json:"subjects"`
+	BySeverity map[string]int64 `json:"by_severity"`
+	Worst      []DigestItem     `json:"worst"`
+	Folded     int64            `json:"folded"`
+}
+
+// DigestItem is one of the worst findings of a kind.
+type DigestItem struct {
+	Subject  string `json:"subject"`
+	Severity string `json:"severity"`
+	Count    int64  `json:"count"`
+	// SubjectConnections and Share weigh Count against the subject's own
+	// connections (absent for kinds that are not weighed so).
+	SubjectConnections int64   `json:"subject_connections,omitempty"`
+	Share              float64 `json:"share,omitempty"`
+	// Figure is Count in words ("3 of 4,000 connections (0.1%)",
+	// "201 ports, 249 failed attempts").
+	Figure string `json:"figure"`
+}
