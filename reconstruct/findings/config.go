@@ -50,10 +50,11 @@ type Config struct {
 	// trickle). Default 60 s.
 	PersistentSpan time.Duration
 
-	// HalfClosedMinAge ignores a half-closed connection whose FIN is younger
-	// than this at the connection's last packet (a connection that was just
-	// closing when the capture ended). Default 0: every half-closed
-	// connection is reported.
+	// HalfClosedMinAge is how long a CLOSE_WAIT must have lasted, from the
+	// peer's FIN to the end of the capture (the last packet; in a live
+	// capture the wall clock, see Now), to count as the signature of a
+	// socket leak. Younger ones (a connection closing as the capture
+	// ended) are reported apart, as info. Default 2 s.
 	HalfClosedMinAge time.Duration
 	// HalfClosedMany plays ManyConnections' part for half_closed: that
 	// many half-closed connections of one CLOSE_WAIT side are at least
@@ -130,6 +131,19 @@ type Config struct {
 	// keep late connections in time order. Default 2 h, and never less
 	// than IdleTimeout + IdleTimeout/8 + 10 min.
 	Horizon time.Duration
+	// HandshakeRTT is the least round trip a SYN-ACK is granted before the
+	// end of the capture: a SYN-ACK whose first copy was sent less than
+	// max(HandshakeRTT, the connection's SYN to SYN-ACK time) before the
+	// end may have been answered after it, and is not called unanswered.
+	// Default 200 ms (Linux's minimum retransmission timeout).
+	HandshakeRTT time.Duration
+
+	// Now, when set, is the wall clock of a live capture: the end of the
+	// capture is then the later of the last packet and Now() when the
+	// capture ends (Collector.ObserveUntil). Offline it is nil and the end
+	// is the last packet.
+	Now func() time.Time
+
 	// IdleTimeout is the tracker's idle timeout (flow.Config.IdleTimeout):
 	// how long after its last packet a connection can reach the collector.
 	// It is not a threshold; it only raises Horizon.
@@ -171,11 +185,10 @@ func (c *Config) setDefaults() {
 	setInt(&c.FloodHalfOpen, 100)
 	setInt(&c.MaxFloodSources, 65536)
 	setDur(&c.Horizon, 2*time.Hour)
+	setDur(&c.HalfClosedMinAge, 2*time.Second)
+	setDur(&c.HandshakeRTT, 200*time.Millisecond)
 	if least := c.IdleTimeout + c.IdleTimeout/8 + 10*time.Minute; c.Horizon < least {
 		c.Horizon = least
-	}
-	if c.HalfClosedMinAge < 0 {
-		c.HalfClosedMinAge = 0
 	}
 }
 

@@ -22,6 +22,7 @@ type halfClosedAgg struct {
 	bytesAfterFIN int64
 	closerStates  [tcpstate.NumStates]int64 // final state of the side that sent FIN
 	peers         peerSet                   // hosts of the FIN side
+	atEnd         int64                     // connections still open at the end of the capture
 }
 
 func (col *Collector) addHalfClosed(c *flow.Conn) {
@@ -31,15 +32,20 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 		if w.State != tcpstate.CloseWait || w.SentFIN || !f.SentFIN {
 			continue
 		}
-		age := c.End.Sub(f.FINTime())
-		if age < col.cfg.HalfClosedMinAge {
-			continue
+		end, open := col.endOfCapture(c)
+		aggs := col.halfClosed
+		if end.Sub(f.FINTime()) < col.cfg.HalfClosedMinAge {
+			aggs = col.youngHalfClosed
 		}
+		age := c.End.Sub(f.FINTime())
 		key := sideOf(c, cw)
-		a := col.halfClosed[key]
+		a := aggs[key]
 		if a == nil {
 			a = &halfClosedAgg{}
-			col.halfClosed[key] = a
+			aggs[key] = a
+		}
+		if open {
+			a.atEnd++
 		}
 		fr := finFrames(col.scratch[:0], c, fin)
 		col.scratch = fr
@@ -68,7 +74,8 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 			"close_wait_side":                key.role.String(),
 			"fin_side":                       peer,
 			"connections":                    a.count,
-			"max_seconds_since_fin":          secs(col.captureEnd.Sub(a.firstFIN)),
+			"max_seconds_since_fin":          secs(col.end().Sub(a.firstFIN)),
+			"at_end_of_capture":              a.atEnd,
 			"max_seconds_fin_to_last_packet": secs(a.maxAge),
 			"data_after_fin":                 a.dataAfterFIN,
 			"payload_bytes_after_fin":        a.bytesAfterFIN,
@@ -78,8 +85,8 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 		if a.dataAfterFIN > 0 {
 			flowed = fmt.Sprintf("%d of them still sent data after it (a deliberate half-close, or an application that has not noticed)", a.dataAfterFIN)
 		}
-		sum := fmt.Sprintf("%s is in CLOSE_WAIT on %s: the %s sent FIN (it waits in %s) up to %s before the end of the capture, and the application here has not called close(), the signature of a socket leak; %s",
-			key.describe(), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(col.captureEnd.Sub(a.firstFIN))), flowed)
+		sum := fmt.Sprintf("%s is in CLOSE_WAIT%s on %s: the %s sent FIN (it waits in %s) up to %s before the end of the capture, and the application here has not called close(), the signature of a socket leak; %s",
+			key.describe(), atEndOfCapture(a.atEnd, a.count), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(col.end().Sub(a.firstFIN))), flowed)
 		im := impact{
 			n:     a.count,
 			total: max(a.count, col.established(key)),
@@ -90,6 +97,50 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 		sev := col.cfg.severityOf(HalfClosed, im)
 		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, sev, key.subject(), sum, fltFIN, withImpact(d, im)))
 	}
+}
+
+// youngHalfClosedFindings reports, as info, the sides whose connections
+// were half-closed too recently before the end of the capture to call it a
+// leak (and that have no half_closed finding of lasting CLOSE_WAITs).
+func (col *Collector) youngHalfClosedFindings(emit func(*group, result.Finding)) {
+	for _, key := range sortedSides(col.youngHalfClosed, nil) {
+		if col.halfClosed[key] != nil {
+			continue
+		}
+		a := col.youngHalfClosed[key]
+		peer := "client"
+		if key.role == flow.Client {
+			peer = "server"
+		}
+		d := key.details(map[string]any{
+			"close_wait_side":                key.role.String(),
+			"fin_side":                       peer,
+			"connections":                    a.count,
+			"max_seconds_since_fin":          secs(col.end().Sub(a.firstFIN)),
+			"max_seconds_fin_to_last_packet": secs(a.maxAge),
+			"at_end_of_capture":              a.atEnd,
+			"data_after_fin":                 a.dataAfterFIN,
+			"payload_bytes_after_fin":        a.bytesAfterFIN,
+			"fin_side_states":                stateCounts(&a.closerStates),
+			"recent_fin":                     true,
+		})
+		sum := fmt.Sprintf("%s is in CLOSE_WAIT at end of capture on %s, but the %s's FIN came only %s before the end (less than %s): too recent to tell a socket leak from a close in progress",
+			key.describe(), plural(a.count, "connection"), peer, fmtSecs(secs(col.end().Sub(a.firstFIN))), fmtSecs(secs(col.cfg.HalfClosedMinAge)))
+		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, Info, key.subject(), sum, fltFIN, d))
+	}
+}
+
+// atEndOfCapture says, for a summary, how many of n connections were still
+// in the reported state when the capture ended: " at end of capture" when
+// all were, " (k at end of capture)" when some were.
+func atEndOfCapture(k, n int64) string {
+	switch {
+	case k == 0:
+		return ""
+	case k == n:
+		return " at end of capture"
+	}
+	return fmt.Sprintf(" (%d at end of capture)", k)
 }
 
 // dominantState names the most frequent state (FIN_WAIT_2 normally).

@@ -3,6 +3,7 @@ package findings
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -97,4 +98,61 @@ func TestSeverityText(t *testing.T) {
 	if err := json.Unmarshal([]byte(`{"S":"critical"}`), &v); err == nil {
 		t.Error("critical accepted")
 	}
+}
+
+// TestCaptureEdges: what the end of the capture cut short is not called a
+// failure or a leak.
+func TestCaptureEdges(t *testing.T) {
+	t.Run("SYN-ACK in the last round trip", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			tail time.Duration // capture goes on this long after the SYN-ACK (0: it is the last packet)
+			want int
+		}{
+			{"last packet", 0, 0},
+			{"100 ms before the end", 100 * ms, 0},
+			{"a second before the end", time.Second, 1},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newSim(t, Config{})
+				c := s.newConn("10.0.0.7", "10.0.0.2:443")
+				c.syn(0)
+				c.synack(ms)
+				if tc.tail > 0 {
+					s.tail(ms + tc.tail - 2*ms) // the tail's last packet is tc.tail after the SYN-ACK
+				}
+				if got := len(ofKind(s.finish(0), SYNACKUnanswered)); got != tc.want {
+					t.Errorf("%d synack_unanswered findings, want %d", got, tc.want)
+				}
+			})
+		}
+	})
+	t.Run("CLOSE_WAIT must have lasted", func(t *testing.T) {
+		for _, tc := range []struct {
+			name    string
+			age     time.Duration // FIN to the end of the capture
+			cfg     Config
+			sev     string
+			recent  bool
+			summary string
+		}{
+			{"FIN 500 ms before the end", 500 * ms, Config{}, "info", true, "too recent to tell a socket leak"},
+			{"FIN 5 s before the end", 5 * time.Second, Config{}, "medium", false, "at end of capture on 3 connections"},
+			{"FIN 5 s before the end, a 10 s minimum", 5 * time.Second, Config{HalfClosedMinAge: 10 * time.Second}, "info", true, "less than 10 s"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				s := newSim(t, tc.cfg)
+				for i := range 3 {
+					c := s.newConn("10.0.0.1", "10.0.0.2:8000")
+					c.handshake(time.Duration(i) * ms * 10)
+					c.fin(100*ms, true)
+				}
+				s.tail(100*ms + tc.age - 2*ms)
+				f := one(t, s.finish(0), HalfClosed)
+				if f.Severity != tc.sev || (f.Details["recent_fin"] == true) != tc.recent || !strings.Contains(f.Summary, tc.summary) {
+					t.Errorf("got %s %v: %s", f.Severity, f.Details, f.Summary)
+				}
+			})
+		}
+	})
 }
