@@ -50,6 +50,9 @@ type Collector struct {
 	// youngHalfClosed are the half-closed sides whose CLOSE_WAIT had not
 	// lasted HalfClosedMinAge by the end of the capture.
 	youngHalfClosed map[sideKey]*halfClosedAgg
+	// blindHalfClosed are the half-closed sides whose CLOSE_WAIT endpoint
+	// sent no packet the capture holds.
+	blindHalfClosed map[sideKey]*halfClosedAgg
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -100,6 +103,7 @@ func NewCollector(cfg Config) *Collector {
 		retrans:         make(map[netip.AddrPort]*retransAgg),
 		halfClosed:      make(map[sideKey]*halfClosedAgg),
 		youngHalfClosed: make(map[sideKey]*halfClosedAgg),
+		blindHalfClosed: make(map[sideKey]*halfClosedAgg),
 		sides:           make(map[sideKey]*sideAgg),
 		pendingSides:    make(map[packedSide]sideCounts),
 		resets:          make(map[sideKey]*resetAgg),
@@ -370,7 +374,8 @@ func (col *Collector) Findings() []result.Finding {
 	col.attemptFindings(scanners, flooded, emit)
 	col.retransFindings(emit)
 	col.halfClosedFindings(emit)
-	col.youngHalfClosedFindings(emit)
+	col.youngHalfClosedFindings(col.youngHalfClosed, false, emit)
+	col.youngHalfClosedFindings(col.blindHalfClosed, true, emit)
 	col.timeWaitFindings(emit)
 	for a := range col.pastScanners {
 		scanners[a] = true

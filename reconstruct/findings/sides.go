@@ -34,7 +34,12 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 		}
 		end, open := col.endOfCapture(c)
 		aggs := col.halfClosed
-		if end.Sub(f.FINTime()) < col.cfg.HalfClosedMinAge {
+		switch {
+		case w.Packets == 0:
+			// The capture holds none of the CLOSE_WAIT side's packets
+			// (one direction only): its close() would not show.
+			aggs = col.blindHalfClosed
+		case end.Sub(f.FINTime()) < col.cfg.HalfClosedMinAge:
 			aggs = col.youngHalfClosed
 		}
 		age := c.End.Sub(f.FINTime())
@@ -101,13 +106,14 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 
 // youngHalfClosedFindings reports, as info, the sides whose connections
 // were half-closed too recently before the end of the capture to call it a
-// leak (and that have no half_closed finding of lasting CLOSE_WAITs).
-func (col *Collector) youngHalfClosedFindings(emit func(*group, result.Finding)) {
-	for _, key := range sortedSides(col.youngHalfClosed, nil) {
+// leak, or whose CLOSE_WAIT side sent no packet the capture holds (blind),
+// unless the side has a half_closed finding of lasting CLOSE_WAITs.
+func (col *Collector) youngHalfClosedFindings(aggs map[sideKey]*halfClosedAgg, blind bool, emit func(*group, result.Finding)) {
+	for _, key := range sortedSides(aggs, nil) {
 		if col.halfClosed[key] != nil {
 			continue
 		}
-		a := col.youngHalfClosed[key]
+		a := aggs[key]
 		peer := "client"
 		if key.role == flow.Client {
 			peer = "server"
@@ -122,10 +128,19 @@ func (col *Collector) youngHalfClosedFindings(emit func(*group, result.Finding))
 			"data_after_fin":                 a.dataAfterFIN,
 			"payload_bytes_after_fin":        a.bytesAfterFIN,
 			"fin_side_states":                stateCounts(&a.closerStates),
-			"recent_fin":                     true,
 		})
-		sum := fmt.Sprintf("%s is in CLOSE_WAIT at end of capture on %s, but the %s's FIN came only %s before the end (less than %s): too recent to tell a socket leak from a close in progress",
-			key.describe(), plural(a.count, "connection"), peer, fmtSecs(secs(col.end().Sub(a.firstFIN))), fmtSecs(secs(col.cfg.HalfClosedMinAge)))
+		im := impact{n: a.count, total: max(a.count, col.established(key)), peers: a.peers.len(), many: col.cfg.HalfClosedMany}
+		withImpact(d, im)
+		var sum string
+		if blind {
+			d["one_direction"] = true
+			sum = fmt.Sprintf("%s received a FIN on %s and is inferred to be in CLOSE_WAIT, but the capture holds none of its packets on them (one direction only): whether its application closed cannot be seen",
+				key.describe(), plural(a.count, "connection"))
+		} else {
+			d["recent_fin"] = true
+			sum = fmt.Sprintf("%s is in CLOSE_WAIT at end of capture on %s, but the %s's FIN came only %s before the end (less than %s): too recent to tell a socket leak from a close in progress",
+				key.describe(), plural(a.count, "connection"), peer, fmtSecs(secs(col.end().Sub(a.firstFIN))), fmtSecs(secs(col.cfg.HalfClosedMinAge)))
+		}
 		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, Info, key.subject(), sum, fltFIN, d))
 	}
 }
