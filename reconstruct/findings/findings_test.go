@@ -29,10 +29,13 @@ func TestSYNUnanswered(t *testing.T) {
 		frames = append(frames, c.syn(base+3*time.Second))
 		frames = append(frames, c.syn(base+7*time.Second))
 	}
+	// The client's connection to another server is answered: the capture
+	// holds both directions.
+	s.newConn("10.0.0.1", "10.0.0.3:443").handshake(35 * time.Second)
 	fs := s.finish(40 * time.Second)
 	f := one(t, fs, SYNUnanswered)
-	if f.Subject != "10.0.0.2:80" || f.Count != 3 || f.Severity != "medium" {
-		t.Errorf("subject %q count %d severity %s", f.Subject, f.Count, f.Severity)
+	if f.Subject != "10.0.0.2:80" || f.Count != 3 || f.Severity != "medium" || f.Details["one_direction"] != nil {
+		t.Errorf("subject %q count %d severity %s details %v", f.Subject, f.Count, f.Severity, f.Details)
 	}
 	if !slices.Equal(f.Streams, streams) || !slices.Equal(f.Frames, frames) {
 		t.Errorf("streams %v frames %v, want %v %v", f.Streams, f.Frames, streams, frames)

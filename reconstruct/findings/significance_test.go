@@ -156,3 +156,29 @@ func TestCaptureEdges(t *testing.T) {
 		}
 	})
 }
+
+// TestUnansweredClientNeverHeard: SYNs of a client towards which the
+// capture holds no packet at all may be a one-direction capture: info.
+func TestUnansweredClientNeverHeard(t *testing.T) {
+	for _, heard := range []bool{false, true} {
+		t.Run(fmt.Sprint("heard ", heard), func(t *testing.T) {
+			s := newSim(t, Config{})
+			for i := range 3 {
+				s.newConn("10.0.0.1", "10.0.0.2:80").syn(time.Duration(i) * time.Second)
+			}
+			if heard {
+				s.newConn("10.0.0.1", "10.0.0.3:443").handshake(5 * time.Second)
+			} else {
+				s.tail(5 * time.Second) // other hosts' traffic does not count
+			}
+			f := one(t, s.finish(10*time.Second), SYNUnanswered)
+			want, dir := "medium", any(nil)
+			if !heard {
+				want, dir = "info", true
+			}
+			if f.Severity != want || f.Details["one_direction"] != dir {
+				t.Errorf("severity %s one_direction %v, want %s %v: %s", f.Severity, f.Details["one_direction"], want, dir, f.Summary)
+			}
+		})
+	}
+}
