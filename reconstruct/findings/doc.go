@@ -118,6 +118,10 @@
 // client hosts), syn_packets (SYNs including retransmissions), max_retries
 // (most retransmissions in one attempt), retransmission_intervals (seconds
 // between the SYNs of that attempt, e.g. [1, 2, 4] for Linux's backoff).
+// When the capture holds no packet at all towards any of the clients
+// (source hosts none of whose connections got a packet back: a one-sided
+// tap or asymmetric routing would look the same), the finding is info,
+// says so, and details.one_direction is true.
 //
 // syn_rejected (significance). Subject: server
 // host:port. Trigger: the server answered the SYN with RST and never with
@@ -127,8 +131,11 @@
 // synack_unanswered (significance). Subject: server
 // host:port. Trigger: the server sent SYN-ACK, never reached ESTABLISHED,
 // and the client neither completed nor reset the handshake (the server is
-// left half-open in SYN_RECEIVED). Evidence: the SYN-ACKs. Details:
-// connections, sources, synack_retransmissions.
+// left half-open in SYN_RECEIVED). A SYN-ACK first sent less than a round
+// trip before the end of the capture (max of HandshakeRTT, 200 ms, and the
+// connection's SYN to SYN-ACK time) is not judged: the client's answer may
+// be on its way. Evidence: the SYN-ACKs. Details: connections, sources,
+// synack_retransmissions.
 //
 // syn_retransmitted (significance, one level lower). Subject: server
 // host:port. Trigger: the handshake completed (both sides ESTABLISHED) but
@@ -144,14 +151,21 @@
 // names the server). Trigger: one side sent FIN, the other is in
 // CLOSE_WAIT and never sent its own FIN by the end of the capture: the
 // application there has not called close(), the signature of a socket
-// leak. Connections whose FIN is younger than HalfClosedMinAge at their
-// last packet are skipped. Evidence: the FIN (tcp.flags.fin==1).
+// leak. The CLOSE_WAIT must have lasted HalfClosedMinAge (2 s) from the
+// FIN to the end of the capture (its last packet; in a live capture the
+// wall clock, Config.Now): younger ones are reported apart, as info with
+// details.recent_fin, "too recent to tell a socket leak from a close in
+// progress". A CLOSE_WAIT side none of whose packets the capture holds
+// (one direction only) is likewise info with details.one_direction.
+// Evidence: the FIN (tcp.flags.fin==1).
 // Details: close_wait_side and fin_side (client|server), side, peer,
 // connections, max_seconds_since_fin (oldest FIN to the capture's last
 // packet), max_seconds_fin_to_last_packet (FIN to the last packet of the
 // same connection), data_after_fin and payload_bytes_after_fin
 // (connections, bytes the CLOSE_WAIT side still sent after the FIN),
-// fin_side_states (FIN_WAIT_2, or FIN_WAIT_1 when the ACK was not seen).
+// fin_side_states (FIN_WAIT_2, or FIN_WAIT_1 when the ACK was not seen),
+// at_end_of_capture (connections still open when the capture ended; the
+// summary then says "at end of capture").
 //
 // time_wait_accumulation (low; medium at TimeWaitMedium, high at
 // TimeWaitHigh). Subject: server host:port, or the client host towards one
@@ -222,8 +236,16 @@
 // The server's half-opens are not repeated as syn_unanswered or
 // synack_unanswered. Evidence: the SYNs. Details: half_open (total),
 // sources (distinct, at most MaxFloodSources; sources_capped when more),
-// window_seconds, peak (most in one window), peak_rate (peak per second),
-// peak_start.
+// window_seconds, peak (most in one window), peak_rate (peak per second
+// of the window), peak_start, burst_seconds (first to last SYN of that
+// peak, at least 1 ms) and burst_rate (peak per second of the burst, the
+// rate the summary gives), unanswered, synack_unanswered and
+// reset_by_client (how the half-opens ended). The summary's words follow
+// them: SYNs never answered are a flood the server did not answer
+// (filtered, or a full backlog), SYN-ACKs reset by their clients a flood
+// from spoofed sources, SYN-ACKs never completed one filling the backlog.
+// SYNs answered by a reset are a closed port (syn_rejected), never a
+// flood.
 //
 // # Evidence frames
 //

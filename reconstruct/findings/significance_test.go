@@ -182,3 +182,44 @@ func TestUnansweredClientNeverHeard(t *testing.T) {
 		})
 	}
 }
+
+// TestFloodWords: a burst's rate is over its own duration, and its words
+// follow how the handshakes ended; SYNs answered by resets are a closed
+// port, never a flood.
+func TestFloodWords(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		open  func(c *conn, at time.Duration)
+		kind  Kind
+		words string
+	}{
+		{"SYN-ACKs nobody completes", func(c *conn, at time.Duration) { c.syn(at); c.synack(at + ms) }, SYNFlood, "filling the server's SYN backlog with handshakes it answered"},
+		{"SYNs never answered", func(c *conn, at time.Duration) { c.syn(at) }, SYNFlood, "never answered"},
+		{"spoofed sources reset the SYN-ACKs", func(c *conn, at time.Duration) {
+			c.syn(at)
+			c.synack(at + ms)
+			c.s.send(at+2*ms, c.cli, c.srv, 0x04, c.cseq+1, 0, 0)
+		}, SYNFlood, "spoofed sources"},
+		{"SYNs answered by resets", func(c *conn, at time.Duration) { c.syn(at); c.refuse(at + ms) }, SYNRejected, "nothing listens on that port"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSim(t, Config{})
+			for i := range 201 {
+				c := s.newConn(fmt.Sprintf("198.51.100.%d", i%250+1), "10.0.0.2:80")
+				tc.open(c, time.Duration(i)*5*ms) // 201 SYNs in 1 s
+			}
+			s.tail(30 * time.Second)
+			fs := s.finish(0)
+			f := one(t, fs, tc.kind)
+			if !strings.Contains(f.Summary, tc.words) {
+				t.Errorf("summary %q lacks %q", f.Summary, tc.words)
+			}
+			if tc.kind == SYNFlood && (f.Details["burst_rate"] != 201.0 || f.Details["burst_seconds"] != 1.0) {
+				t.Errorf("burst %v s at %v per second, want 1 s at 201", f.Details["burst_seconds"], f.Details["burst_rate"])
+			}
+			if tc.kind != SYNFlood && len(ofKind(fs, SYNFlood)) != 0 {
+				t.Errorf("a closed port is reported as a flood: %v", kinds(fs))
+			}
+		})
+	}
+}
