@@ -192,10 +192,11 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 			many:  col.cfg.ManyConnections,
 		}
 		sev := col.cfg.severityOf(k.kind, im)
-		if k.kind == SYNUnanswered && a.unheard == a.count {
-			// No packet towards any of these clients is in the capture:
-			// it may hold one direction only (a one-sided tap,
-			// asymmetric routing), so silence proves nothing.
+		if _, spoke := col.spoke[k.server]; k.kind == SYNUnanswered && a.unheard == a.count && !spoke {
+			// No packet towards any of these clients is in the capture,
+			// nor one of the server's in a completed handshake: it may
+			// hold one direction only (a one-sided tap, asymmetric
+			// routing), so silence proves nothing.
 			sev = Info
 			d["one_direction"] = true
 			sum = fmt.Sprintf("%s got %s from %s (%d SYN packets) that nothing in the capture answered, but the capture holds no packet towards %s at all: it may hold one direction only (a one-sided tap or asymmetric routing), so this does not show the server down",

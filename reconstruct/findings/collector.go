@@ -53,6 +53,10 @@ type Collector struct {
 	// blindHalfClosed are the half-closed sides whose CLOSE_WAIT endpoint
 	// sent no packet the capture holds.
 	blindHalfClosed map[sideKey]*halfClosedAgg
+	// spoke holds the server host:ports the capture holds packets of in
+	// a completed handshake: their direction is in the capture. Bounded
+	// like the tracker's listeners.
+	spoke map[netip.AddrPort]struct{}
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -104,6 +108,7 @@ func NewCollector(cfg Config) *Collector {
 		halfClosed:      make(map[sideKey]*halfClosedAgg),
 		youngHalfClosed: make(map[sideKey]*halfClosedAgg),
 		blindHalfClosed: make(map[sideKey]*halfClosedAgg),
+		spoke:           make(map[netip.AddrPort]struct{}),
 		sides:           make(map[sideKey]*sideAgg),
 		pendingSides:    make(map[packedSide]sideCounts),
 		resets:          make(map[sideKey]*resetAgg),
@@ -275,6 +280,9 @@ func (col *Collector) Add(c *flow.Conn) {
 		col.nextSweep = col.captureEnd.Add(col.cfg.Horizon / 8)
 	}
 	o := handshakeOutcome(c)
+	if o == outCompleted && c.EP[flow.Server].Packets > 0 {
+		col.spoke[c.EP[flow.Server].Addr] = struct{}{}
+	}
 	if s := col.addSource(c, o); s != nil {
 		// A SYN-ACK in the capture's last round trip may have been
 		// answered after it ended: not unanswered (it still counts as

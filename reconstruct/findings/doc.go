@@ -119,9 +119,10 @@
 // (most retransmissions in one attempt), retransmission_intervals (seconds
 // between the SYNs of that attempt, e.g. [1, 2, 4] for Linux's backoff).
 // When the capture holds no packet at all towards any of the clients
-// (source hosts none of whose connections got a packet back: a one-sided
-// tap or asymmetric routing would look the same), the finding is info,
-// says so, and details.one_direction is true.
+// (source hosts none of whose connections got a packet back) nor any
+// packet of the server host:port in a completed handshake (a one-sided tap
+// or asymmetric routing would look the same), the finding is info, says
+// so, and details.one_direction is true.
 //
 // syn_rejected (significance). Subject: server
 // host:port. Trigger: the server answered the SYN with RST and never with
