@@ -63,6 +63,11 @@ func Connection(c *flow.Conn) result.Connection {
 		Transitions:   make([]result.Transition, len(c.Transitions)),
 		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
 	}
+	if c.HasAnomalies() {
+		for _, a := range c.AppendAnomalies(nil) {
+			rc.Anomalies = append(rc.Anomalies, result.Anomaly{Name: a.Kind.String(), Frame: a.Frame, Count: a.Count})
+		}
+	}
 	switch c.ClosedBy {
 	case int8(flow.Client):
 		rc.ClosedBy = &closedByClient

@@ -57,6 +57,9 @@ type Collector struct {
 	// a completed handshake: their direction is in the capture. Bounded
 	// like the tracker's listeners.
 	spoke map[netip.AddrPort]struct{}
+	// anomalies aggregates, per sending host, the connections with
+	// anomalous segments.
+	anomalies map[netip.Addr]*anomalyAgg
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -109,6 +112,7 @@ func NewCollector(cfg Config) *Collector {
 		youngHalfClosed: make(map[sideKey]*halfClosedAgg),
 		blindHalfClosed: make(map[sideKey]*halfClosedAgg),
 		spoke:           make(map[netip.AddrPort]struct{}),
+		anomalies:       make(map[netip.Addr]*anomalyAgg),
 		sides:           make(map[sideKey]*sideAgg),
 		pendingSides:    make(map[packedSide]sideCounts),
 		resets:          make(map[sideKey]*resetAgg),
@@ -296,6 +300,7 @@ func (col *Collector) Add(c *flow.Conn) {
 	col.addHalfClosed(c)
 	col.addTimeWait(c)
 	col.addReset(c)
+	col.addAnomalies(c)
 }
 
 // end is the end of the capture: the latest last packet of the
@@ -389,6 +394,7 @@ func (col *Collector) Findings() []result.Finding {
 		scanners[a] = true
 	}
 	col.resetFindings(scanners, emit)
+	col.anomalyFindings(scanners, emit)
 	slices.SortStableFunc(all, func(a, b keyedFinding) int {
 		switch {
 		case a.frame != b.frame:

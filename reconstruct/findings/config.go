@@ -106,6 +106,12 @@ type Config struct {
 	// health checker succeeds most of the time). Default 0.8.
 	ScanMinFailureRatio float64
 
+	// AnomalyMany is how many connections on which one host sent
+	// anomalous segments (flow.AnomalyKind: illegal flags, resets outside
+	// the window, SYN-ACKs not acknowledging the SYN, data before the
+	// handshake) make an anomaly finding. Default 10.
+	AnomalyMany int64
+
 	// FloodWindow is the sliding window of the SYN flood detector.
 	// Default 10 s.
 	FloodWindow time.Duration
@@ -181,6 +187,7 @@ func (c *Config) setDefaults() {
 	setInt(&c.AddressScanHosts, 25)
 	setInt(&c.PortScanPorts, 15)
 	setFloat(&c.ScanMinFailureRatio, 0.8)
+	setInt64(&c.AnomalyMany, 10)
 	setDur(&c.FloodWindow, 10*time.Second)
 	setInt(&c.FloodHalfOpen, 100)
 	setInt(&c.MaxFloodSources, 65536)

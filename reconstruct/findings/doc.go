@@ -248,6 +248,17 @@
 // SYNs answered by a reset are a closed port (syn_rejected), never a
 // flood.
 //
+// anomaly (low; medium at ManyConnections). Subject: the host that sent
+// segments a correct TCP stack does not send, named per connection as
+// flow.AnomalyKind (TCP_christmas, SYN_with_FIN, TCP_null_flags,
+// TCP_xmas_flags, FIN_without_ACK, illegal_flags, RST_out_of_window,
+// bad_SYN_ack, data_before_established; each connection's JSON lists them
+// with their first frame). Trigger: at least AnomalyMany (10) connections.
+// A detected scanner's probes are the scan's, not repeated here.
+// Evidence: the first anomalous segment of each kind on each connection
+// (the filter is frame.number in {…}). Details: connections, peers
+// (distinct, up to 64), by_name (connections per anomaly).
+//
 // # Evidence frames
 //
 // flow.Endpoint keeps the frames of the first eight SYNs (or SYN-ACKs) and

@@ -20,6 +20,7 @@ const (
 	Reset
 	Scan
 	SYNFlood
+	Anomaly
 	numKinds
 )
 
@@ -36,6 +37,7 @@ var kindNames = [...]string{
 	Reset:                "reset",
 	Scan:                 "scan",
 	SYNFlood:             "syn_flood",
+	Anomaly:              "anomaly",
 }
 
 // String returns the contract's spelling (syn_unanswered, scan...) and never

@@ -3,6 +3,7 @@ package findings
 import (
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +220,39 @@ func TestFloodWords(t *testing.T) {
 			}
 			if tc.kind != SYNFlood && len(ofKind(fs, SYNFlood)) != 0 {
 				t.Errorf("a closed port is reported as a flood: %v", kinds(fs))
+			}
+		})
+	}
+}
+
+// TestAnomalyFinding: a host sending illegal flag combinations on many
+// connections is reported once, with the anomalies by name; a few are not.
+func TestAnomalyFinding(t *testing.T) {
+	for _, tc := range []struct {
+		conns int
+		want  int
+	}{{3, 0}, {12, 1}} {
+		t.Run(fmt.Sprint(tc.conns), func(t *testing.T) {
+			s := newSim(t, Config{})
+			var frames []int64
+			for i := range tc.conns {
+				c := s.newConn("10.0.0.66", fmt.Sprintf("10.0.0.%d:80", 10+i))
+				frames = append(frames, s.send(time.Duration(i)*ms, c.cli, c.srv, 0x29, c.cseq, 0, 0)) // FIN+PSH+URG
+			}
+			fs := ofKind(s.finish(time.Second), Anomaly)
+			if len(fs) != tc.want {
+				t.Fatalf("%d anomaly findings, want %d: %v", len(fs), tc.want, kinds(fs))
+			}
+			if tc.want == 0 {
+				return
+			}
+			f := fs[0]
+			if f.Subject != "10.0.0.66" || f.Count != int64(tc.conns) || f.Severity != "low" ||
+				!reflect.DeepEqual(f.Details["by_name"], map[string]int64{"TCP_xmas_flags": int64(tc.conns)}) {
+				t.Errorf("got %+v", f)
+			}
+			if want := strings.Replace(streamFilter(frames, ""), "tcp.stream", "frame.number", 1); f.Filter != want {
+				t.Errorf("filter %q, want %q", f.Filter, want)
 			}
 		})
 	}

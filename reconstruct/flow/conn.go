@@ -281,6 +281,9 @@ type Anomalies struct {
 	IllegalFlags   int // flag combinations no stack sends (SYN+FIN, null, FIN without ACK...)
 	OutOfWindowRST int // resets whose sequence number is not acceptable
 	BadSYNACK      int // SYN-ACKs that do not acknowledge the client's SYN
+	// named counts each AnomalyKind and keeps its first frame
+	// (Conn.AppendAnomalies).
+	named [numAnomalyKinds]namedAnomaly
 }
 
 // Conn is one TCP connection (one Wireshark tcp.stream).

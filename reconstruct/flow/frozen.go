@@ -56,6 +56,20 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 	for _, v := range [...]int{a.InvalidEvents, a.IllegalFlags, a.OutOfWindowRST, a.BadSYNACK} {
 		b = varint.AppendI(b, int64(v))
 	}
+	var mask uint64
+	for k, n := range a.named {
+		if n != (namedAnomaly{}) {
+			mask |= 1 << k
+		}
+	}
+	b = varint.AppendU(b, mask)
+	for _, n := range a.named {
+		if n != (namedAnomaly{}) {
+			b = varint.AppendU32(b, n.count)
+			b = varint.AppendU32(b, n.first)
+			b = append(b, n.by)
+		}
+	}
 	b = varint.AppendU32(b, c.base[0])
 	b = varint.AppendU32(b, c.base[1])
 	b = appendSet(b, c.doneAt, c.lastSeen)
@@ -168,6 +182,16 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 	a := &c.Anomalies
 	for _, v := range [...]*int{&a.InvalidEvents, &a.IllegalFlags, &a.OutOfWindowRST, &a.BadSYNACK} {
 		*v = int(r.I())
+	}
+	mask := r.U()
+	for k := range a.named {
+		if mask&(1<<k) != 0 {
+			a.named[k].count = r.U32()
+			a.named[k].first = r.U32()
+			a.named[k].by = r.Byte()
+		} else {
+			a.named[k] = namedAnomaly{}
+		}
 	}
 	c.base[0], c.base[1] = r.U32(), r.U32()
 	c.doneAt = readSet(r, hasDone, c.lastSeen)

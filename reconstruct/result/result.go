@@ -127,11 +127,22 @@ type Connection struct {
 	// CommunityID is the Community ID v1 flow hash of the 4-tuple
 	// ("1:" + base64), the key Zeek, Suricata and Wireshark share.
 	CommunityID string `json:"community_id"`
+	// Anomalies names what a correct pair of TCP stacks would not send,
+	// as Zeek names its weirds (TCP_christmas, bad_SYN_ack, ...), each with
+	// its first frame and count; absent when none.
+	Anomalies []Anomaly `json:"anomalies,omitempty"`
 
 	// Zeek's view, for the zeek writer: originator/responder as Zeek
 	// decides them (may differ from client/server after a flip) and
 	// Zeek's sequence-derived byte counts.
 	Zeek ZeekView `json:"-"`
+}
+
+// Anomaly is one kind of anomaly on a connection.
+type Anomaly struct {
+	Name  string `json:"name"`
+	Frame int64  `json:"frame"` // the first frame it occurred in
+	Count int64  `json:"count"`
 }
 
 // Tunnel is one encapsulation layer a connection's packets came through.
