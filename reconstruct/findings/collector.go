@@ -60,6 +60,9 @@ type Collector struct {
 	// anomalies aggregates, per sending host, the connections with
 	// anomalous segments.
 	anomalies map[netip.Addr]*anomalyAgg
+	// probers aggregates the probes that open no connection (ACK, FIN,
+	// NULL, Xmas, Maimon) per source.
+	probers map[netip.Addr]*prober
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -113,6 +116,7 @@ func NewCollector(cfg Config) *Collector {
 		blindHalfClosed: make(map[sideKey]*halfClosedAgg),
 		spoke:           make(map[netip.AddrPort]struct{}),
 		anomalies:       make(map[netip.Addr]*anomalyAgg),
+		probers:         make(map[netip.Addr]*prober),
 		sides:           make(map[sideKey]*sideAgg),
 		pendingSides:    make(map[packedSide]sideCounts),
 		resets:          make(map[sideKey]*resetAgg),
@@ -283,6 +287,14 @@ func (col *Collector) Add(c *flow.Conn) {
 		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
 		col.nextSweep = col.captureEnd.Add(col.cfg.Horizon / 8)
 	}
+	col.addAnomalies(c)
+	if _, _, probe := probeOf(c); probe {
+		// A probe that opens no connection: its target's reset or
+		// CLOSE_WAIT is the probe's answer, not an aborted or leaked
+		// connection.
+		col.addProbe(c)
+		return
+	}
 	o := handshakeOutcome(c)
 	if o == outCompleted && c.EP[flow.Server].Packets > 0 {
 		col.spoke[c.EP[flow.Server].Addr] = struct{}{}
@@ -300,7 +312,6 @@ func (col *Collector) Add(c *flow.Conn) {
 	col.addHalfClosed(c)
 	col.addTimeWait(c)
 	col.addReset(c)
-	col.addAnomalies(c)
 }
 
 // end is the end of the capture: the latest last packet of the
@@ -367,6 +378,7 @@ func (col *Collector) settle(cutoff time.Time) {
 		}
 	}
 	window := col.cfg.FloodWindow.Nanoseconds()
+	col.settleProbers(cutoff)
 	for k, a := range col.floods {
 		a.settle(to, window)
 		if a.seen.Before(cutoff) && len(a.times) == 0 && a.best < col.cfg.FloodHalfOpen {
@@ -383,6 +395,9 @@ func (col *Collector) Findings() []result.Finding {
 		all = append(all, keyedFinding{g.sortKey(), f})
 	}
 	scanners := col.scanFindings(emit)
+	for a := range col.stealthFindings(emit) {
+		scanners[a] = true
+	}
 	flooded := col.floodFindings(emit)
 	col.attemptFindings(scanners, flooded, emit)
 	col.retransFindings(emit)

@@ -310,6 +310,9 @@ type Conn struct {
 	// ClosedBy is the role that sent the first FIN or RST, -1 when none,
 	// 2 when both closed simultaneously.
 	ClosedBy int8
+	// FirstFlags are the TCP flags of the connection's first packet, whose
+	// sender FirstSender returns (a probe's flags: nmap -sA, -sF, -sN...).
+	FirstFlags uint16
 
 	Zeek zeek.Conn
 	// zeekFirst is the direction of the first packet Zeek saw (its side 0).
@@ -344,6 +347,10 @@ func (c *Conn) ZeekOrigIsClient() bool {
 	}
 	return origDir == c.ClientDir
 }
+
+// FirstSender returns the role of the endpoint that sent the connection's
+// first packet.
+func (c *Conn) FirstSender() Role { return c.Role(c.zeekFirst) }
 
 // Evicted reports whether the connection was handed out early because the
 // table was full.

@@ -52,6 +52,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 	b = varint.AppendU(b, uint64(c.End.Nanosecond()))
 	b = varint.AppendI(b, c.MissedBytes)
 	b = append(b, byte(c.ClosedBy))
+	b = varint.AppendU(b, uint64(c.FirstFlags))
 	a := &c.Anomalies
 	for _, v := range [...]int{a.InvalidEvents, a.IllegalFlags, a.OutOfWindowRST, a.BadSYNACK} {
 		b = varint.AppendI(b, int64(v))
@@ -179,6 +180,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 	c.End = time.Unix(startSec+r.I(), int64(r.U())).UTC()
 	c.MissedBytes = r.I()
 	c.ClosedBy = int8(r.Byte())
+	c.FirstFlags = uint16(r.U())
 	a := &c.Anomalies
 	for _, v := range [...]*int{&a.InvalidEvents, &a.IllegalFlags, &a.OutOfWindowRST, &a.BadSYNACK} {
 		*v = int(r.I())
