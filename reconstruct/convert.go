@@ -93,6 +93,11 @@ func connection(c *flow.Conn, names addrNames) result.Connection {
 		Transitions:   make([]result.Transition, len(c.Transitions)),
 		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
 	}
+	if c.HasAnomalies() {
+		for _, a := range c.AppendAnomalies(nil) {
+			rc.Anomalies = append(rc.Anomalies, result.Anomaly{Name: a.Kind.String(), Frame: a.Frame, Count: a.Count})
+		}
+	}
 	switch c.ClosedBy {
 	case int8(flow.Client):
 		rc.ClosedBy = &closedByClient

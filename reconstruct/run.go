@@ -159,6 +159,9 @@ type connBatch struct {
 	trans   []flow.Transition
 	ends    []int   // end of each connection's transitions in trans
 	missed  []int64 // each connection's missed bytes with Reassemble (else 0)
+	// observe, when set, is the end of the capture, given to the findings
+	// collector before the batch's connections: they were still open then.
+	observe time.Time
 }
 
 // connBatchSize and batchSize are variables for the tests, which send
@@ -168,6 +171,7 @@ var connBatchSize = 256
 func (b *connBatch) reset() {
 	b.conns, b.trans, b.ends, b.missed = b.conns[:0], b.trans[:0], b.ends[:0], b.missed[:0]
 	b.tunnels = b.tunnels[:0]
+	b.observe = time.Time{}
 }
 
 // segBatch carries decoded segments, and with Reassemble their payload
@@ -267,6 +271,9 @@ func (p *pipeline) reportBatch(b *connBatch) {
 			p.warn(fmt.Sprintf("internal error reporting connections, %d skipped: %v", len(b.conns), v))
 		}
 	}()
+	if !b.observe.IsZero() {
+		p.col.ObserveUntil(b.observe)
+	}
 	start := 0
 	for i := range b.conns {
 		c := &b.conns[i]
@@ -493,6 +500,16 @@ func (p *pipeline) finish() *result.Result {
 	}
 	if p.cont != nil {
 		p.cont.FlushAll()
+	}
+	// The findings learn the end of the capture after every connection
+	// handed out so far and before those still open.
+	if p.reporting != nil {
+		if p.reporting.cur != nil {
+			p.reporting.send()
+		}
+		p.reporting.current().observe = end
+	} else {
+		p.col.ObserveUntil(end)
 	}
 	p.tracker.Flush(end)
 	for _, u := range p.dec.Undecoded() {

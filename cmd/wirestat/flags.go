@@ -76,7 +76,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Var(&o.states, "state", "select endpoints in `STATE`, as ss does: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, unknown, or a group: all, connected, synchronized, bucket, big; repeatable; \"state NAME\" in the filter expression works too")
 	fs.StringVar(&o.role, "role", "", "select only the `ROLE` side of each connection: client or server")
 	fs.StringVar(&o.at, "at", "", "report the states as of `TIME`: RFC 3339, epoch seconds, or +SECONDS from the first packet")
-	fs.IntVar(&o.top, "top", report.DefaultTopN, "text format: show at most `N` endpoints, listeners and findings (most interesting first); -1 for all")
+	fs.IntVar(&o.top, "top", report.DefaultTopN, "text and html formats: show at most `N` endpoints, listeners and findings (most interesting first, after the digest of all findings); -1 for all")
 	fs.BoolVar(&o.verbose, "v", false, "text format: list every state transition of each connection shown (json and jsonl always carry them)")
 	fs.BoolVar(&o.verbose, "vv", false, "same as -v")
 	fs.BoolVar(&o.noResolve, "n", false, "accepted for tcpdump habits: wirestat never resolves addresses or ports to names")

@@ -81,6 +81,7 @@ var findingsWant = map[string][]wantFinding{
 		Details: map[string]any{
 			"side": "server", "close_wait_side": "server", "fin_side": "client", "connections": 20,
 			"data_after_fin": 0, "payload_bytes_after_fin": 0, "fin_side_states": map[string]int64{"FIN_WAIT_2": 20},
+			"at_end_of_capture": 20, "subject_connections": 31,
 		},
 	}},
 	"time-wait-pileup": {{

@@ -288,6 +288,9 @@ type Anomalies struct {
 	IllegalFlags   int // flag combinations no stack sends (SYN+FIN, null, FIN without ACK...)
 	OutOfWindowRST int // resets whose sequence number is not acceptable
 	BadSYNACK      int // SYN-ACKs that do not acknowledge the client's SYN
+	// named counts each AnomalyKind and keeps its first frame
+	// (Conn.AppendAnomalies).
+	named [numAnomalyKinds]namedAnomaly
 }
 
 // Conn is one TCP connection (one Wireshark tcp.stream).
@@ -319,6 +322,9 @@ type Conn struct {
 	// IdleTimeout, packets after the linger) continues in a new record of
 	// the same Stream: its Part is 2, then 3, and so on.
 	Part int32
+	// FirstFlags are the TCP flags of the connection's first packet, whose
+	// sender FirstSender returns (a probe's flags: nmap -sA, -sF, -sN...).
+	FirstFlags uint16
 
 	Zeek zeek.Conn
 	// zeekFirst is the direction of the first packet Zeek saw (its side 0).
@@ -354,6 +360,10 @@ func (c *Conn) ZeekOrigIsClient() bool {
 	}
 	return origDir == c.ClientDir
 }
+
+// FirstSender returns the role of the endpoint that sent the connection's
+// first packet.
+func (c *Conn) FirstSender() Role { return c.Role(c.zeekFirst) }
 
 // Evicted reports whether the connection was handed out early because the
 // table was full.

@@ -54,9 +54,24 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 	b = varint.AppendI(b, c.MissedBytes)
 	b = varint.AppendI(b, int64(c.Part))
 	b = append(b, byte(c.ClosedBy))
+	b = varint.AppendU(b, uint64(c.FirstFlags))
 	a := &c.Anomalies
 	for _, v := range [...]int{a.InvalidEvents, a.IllegalFlags, a.OutOfWindowRST, a.BadSYNACK} {
 		b = varint.AppendI(b, int64(v))
+	}
+	var mask uint64
+	for k, n := range a.named {
+		if n != (namedAnomaly{}) {
+			mask |= 1 << k
+		}
+	}
+	b = varint.AppendU(b, mask)
+	for _, n := range a.named {
+		if n != (namedAnomaly{}) {
+			b = varint.AppendU32(b, n.count)
+			b = varint.AppendU32(b, n.first)
+			b = append(b, n.by)
+		}
 	}
 	b = varint.AppendU32(b, c.base[0])
 	b = varint.AppendU32(b, c.base[1])
@@ -169,9 +184,20 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 	c.MissedBytes = r.I()
 	c.Part = int32(r.I())
 	c.ClosedBy = int8(r.Byte())
+	c.FirstFlags = uint16(r.U())
 	a := &c.Anomalies
 	for _, v := range [...]*int{&a.InvalidEvents, &a.IllegalFlags, &a.OutOfWindowRST, &a.BadSYNACK} {
 		*v = int(r.I())
+	}
+	mask := r.U()
+	for k := range a.named {
+		if mask&(1<<k) != 0 {
+			a.named[k].count = r.U32()
+			a.named[k].first = r.U32()
+			a.named[k].by = r.Byte()
+		} else {
+			a.named[k] = namedAnomaly{}
+		}
 	}
 	c.base[0], c.base[1] = r.U32(), r.U32()
 	c.doneAt = readSet(r, hasDone, c.lastSeen)

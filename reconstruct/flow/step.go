@@ -36,8 +36,15 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 	hasACK := f&decode.ACK != 0
 	if !legalFlags(f) {
 		c.Anomalies.IllegalFlags++
+		c.note(illegalFlagsKind(f), seg.Frame, sr)
 		t.track(s, seg)
 		return
+	}
+	if seg.PayloadLen > 0 && f&decode.SYN == 0 && r.Packets > 0 && (s.State == tcpstate.SynSent || s.State == tcpstate.SynReceived) {
+		// Data from an endpoint still in its handshake while the capture
+		// holds its peer's direction (in a one-sided capture the
+		// inference below explains it as a handshake packet not seen).
+		c.note(AnomalyDataBeforeEstablished, seg.Frame, sr)
 	}
 	t.inferBefore(c, sr, seg)
 
@@ -55,6 +62,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvRST, seg)
 		} else {
 			c.Anomalies.OutOfWindowRST++
+			c.note(AnomalyRSTOutOfWindow, seg.Frame, sr)
 		}
 		return
 	}
@@ -84,6 +92,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		if hasACK {
 			if r.isnKnown && ack != r.isn.Add(1) {
 				c.Anomalies.BadSYNACK++
+				c.note(AnomalyBadSYNACK, seg.Frame, sr)
 			} else {
 				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvSYNACK, seg)
 				t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvSYNACK, seg)

@@ -309,6 +309,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		End:         seg.Time,
 		ClosedBy:    -1,
 		QuotedOnly:  seg.Quoted,
+		FirstFlags:  seg.Flags,
 		zeekFirst:   dir,
 	}
 	c.Zeek.SetPorts(t.cfg.ZeekPorts)

@@ -304,6 +304,23 @@ func (j *jsonOut) connection(c *result.Connection) {
 		j.next("part")
 		j.int(int64(c.Part))
 	}
+	if len(c.Anomalies) > 0 {
+		j.next("anomalies")
+		j.open('[')
+		for i := range c.Anomalies {
+			a := &c.Anomalies[i]
+			j.next("")
+			j.open('{')
+			j.next("name")
+			j.str(a.Name)
+			j.next("frame")
+			j.int(a.Frame)
+			j.next("count")
+			j.int(a.Count)
+			j.close('}')
+		}
+		j.close(']')
+	}
 	j.close('}')
 }
 

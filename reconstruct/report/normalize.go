@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/wirestat/wirestat/reconstruct/findings"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -81,6 +82,11 @@ func normalizeFinding(f result.Finding) result.Finding {
 	f.First = f.First.UTC()
 	f.Last = f.Last.UTC()
 	return f
+}
+
+// digestOf is the findings' digest, never nil.
+func digestOf(fs []result.Finding) []result.DigestEntry {
+	return findings.Digest(fs, findings.DigestWorst)
 }
 
 func normalizeFindings(fs []result.Finding) []result.Finding {
