@@ -52,7 +52,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&period, "span", 0, "stretch the capture over this duration (daily curve, quiet nights)")
 	fs.IntVar(&cfg.Conns, "conns", 3000, "connections in progress at once (without -span)")
 	fs.IntVar(&cfg.Open, "open", 0, "memory test: N connections established and left open")
-	fs.StringVar(&cfg.Profile, "profile", "", "traffic mix: default, or services (thousands of services of skewed popularity, thin failures, two scanners)")
+	fs.StringVar(&cfg.Profile, "profile", "", "traffic mix: default, services (thousands of services of skewed popularity, thin failures, two scanners) or churn (about half of the connections refused, unanswered, reset or scan probes, 3,600 services)")
 	fs.BoolVar(&quiet, "q", false, "no summary on standard error")
 	if err := fs.Parse(args); err != nil {
 		return err

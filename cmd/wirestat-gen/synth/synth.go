@@ -78,6 +78,14 @@ var servicesMix = [NumKinds]int{
 	IdleOpen: 20, ScanProbe: 30,
 }
 
+// churnMix is the mix of ProfileChurn: short-lived and failed connections
+// (refused, unanswered, reset, scan probes) make up about half of them.
+var churnMix = [NumKinds]int{
+	ClientClose: 300, ServerClose: 120, CloseWaitServer: 10, CloseWaitClient: 5,
+	Reset: 120, Refused: 150, SYNUnanswered: 60, SYNACKUnanswered: 30, Midstream: 20,
+	IdleOpen: 10, ScanProbe: 175,
+}
+
 // Profiles of Config.Profile.
 const (
 	// ProfileDefault: 200 server hosts on 12 ports, equally busy, with
@@ -87,6 +95,11 @@ const (
 	// whose popularity is skewed (a few take most connections, most see a
 	// handful), with thin failures (servicesMix) and the two scanners.
 	ProfileServices = "services"
+	// ProfileChurn: connections that churn (churnMix: about half refused,
+	// unanswered, reset or scan probes, the rest short) at 300 server
+	// hosts on 12 ports (3,600 services) of skewed popularity: the
+	// per-connection cost of tracking, findings and the report dominate.
+	ProfileChurn = "churn"
 )
 
 // Config describes one capture.
@@ -112,7 +125,8 @@ type Config struct {
 	Open int
 	// Start is the time of the first packet (default 2026-01-05 00:00 UTC).
 	Start time.Time
-	// Profile selects the traffic mix: ProfileDefault or ProfileServices.
+	// Profile selects the traffic mix: ProfileDefault, ProfileServices or
+	// ProfileChurn.
 	Profile string
 }
 
@@ -137,8 +151,8 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 	if cfg.Format != "pcap" && cfg.Format != "pcapng" {
 		return Stats{}, fmt.Errorf("unknown format %q (want pcap or pcapng)", cfg.Format)
 	}
-	if cfg.Profile != ProfileDefault && cfg.Profile != ProfileServices {
-		return Stats{}, fmt.Errorf("unknown profile %q (want %q or the default)", cfg.Profile, ProfileServices)
+	if cfg.Profile != ProfileDefault && cfg.Profile != ProfileServices && cfg.Profile != ProfileChurn {
+		return Stats{}, fmt.Errorf("unknown profile %q (want %q, %q or the default)", cfg.Profile, ProfileServices, ProfileChurn)
 	}
 	if cfg.Packets <= 0 && cfg.Open <= 0 {
 		return Stats{}, errors.New("packets must be positive")
@@ -304,6 +318,9 @@ func (g *gen) setProfile(p string) {
 	g.mix, g.services = &mix, 200
 	if p == ProfileServices {
 		g.mix, g.services, g.skew = &servicesMix, 2000, true
+	}
+	if p == ProfileChurn {
+		g.mix, g.services, g.skew = &churnMix, 300, true
 	}
 }
 
