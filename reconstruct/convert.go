@@ -1,6 +1,7 @@
 package reconstruct
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"time"
@@ -50,31 +51,37 @@ func Connection(c *flow.Conn) result.Connection {
 }
 
 // addrNames caches the text of addresses seen often (a server's, a busy
-// client's), so that most report rows need no new string for them. It
-// forgets everything once it holds maxAddrNames.
-type addrNames map[netip.Addr]string
+// client's), so that most report rows need no new string for them: a
+// direct-mapped cache, where an address takes the slot of its hash and
+// replaces what was there, so that a stream of addresses never seen twice
+// costs no table growth.
+type addrNames struct {
+	slot [addrSlots]struct {
+		a netip.Addr
+		s string
+	}
+}
 
-const maxAddrNames = 1 << 16
+const addrSlots = 1 << 12
 
-func (n addrNames) name(a netip.Addr) string {
+func (n *addrNames) name(a netip.Addr) string {
 	a = a.Unmap()
 	if n == nil {
 		return a.String()
 	}
-	if s, ok := n[a]; ok {
-		return s
+	b := a.As16()
+	h := binary.LittleEndian.Uint64(b[8:])*0x9e3779b97f4a7c15 ^ binary.LittleEndian.Uint64(b[:8])
+	e := &n.slot[(h*0x9e3779b97f4a7c15)>>(64-12)]
+	if e.a == a && e.s != "" {
+		return e.s
 	}
-	if len(n) >= maxAddrNames {
-		clear(n)
-	}
-	s := a.String()
-	n[a] = s
-	return s
+	e.a, e.s = a, a.String()
+	return e.s
 }
 
 // connection is Connection with the address texts from names (nil: none
 // cached).
-func connection(c *flow.Conn, names addrNames) result.Connection {
+func connection(c *flow.Conn, names *addrNames) result.Connection {
 	since := new([2]time.Time) // one allocation for both endpoints' Since
 	rc := result.Connection{
 		Stream:        c.Stream,
@@ -122,7 +129,7 @@ func connection(c *flow.Conn, names addrNames) result.Connection {
 	return rc
 }
 
-func endpoint(e *flow.Endpoint, since *time.Time, names addrNames) result.Endpoint {
+func endpoint(e *flow.Endpoint, since *time.Time, names *addrNames) result.Endpoint {
 	*since = e.Since()
 	return result.Endpoint{
 		Addr:         names.name(e.Addr.Addr()),

@@ -126,7 +126,7 @@ type pipeline struct {
 	// and the filter only selects what is reported (nil without a filter).
 	numbering   *numbering
 	tracker     *flow.Tracker
-	names       addrNames         // address texts of the report rows
+	names       *addrNames        // address texts of the report rows
 	row         result.Connection // the report row being written
 	col         *findings.Collector
 	cont        *continuity.Assembler // nil unless cfg.Reassemble
@@ -288,7 +288,7 @@ func (p *pipeline) reportBatch(b *connBatch) {
 // of its first tunnelled packet.
 func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	if p.names == nil {
-		p.names = addrNames{}
+		p.names = new(addrNames)
 	}
 	// The row is built in place: the sinks copy what they keep.
 	p.row = connection(c, p.names)
