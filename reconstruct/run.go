@@ -112,12 +112,35 @@ type Tick struct {
 // fn must not keep or modify the connection).
 func (t *Tick) Each(fn func(c *flow.Conn)) { t.p.tracker.Each(fn) }
 
-// Findings returns the findings of the connections handed out so far, as
-// the final report would state them if the capture ended now.
+// Findings returns the findings as the report would state them if the
+// capture ended now: those of the connections handed out so far, then,
+// while at most maxProvisional connections are open, those the open ones
+// would add (a kind and subject already found is not repeated).
 func (t *Tick) Findings() []result.Finding {
 	t.p.col.Advance(t.Now)
-	return t.p.col.Findings()
+	fs := t.p.col.Findings()
+	if n := t.p.tracker.Open(); n == 0 || n > maxProvisional {
+		return fs
+	}
+	open := findings.NewCollector(t.p.fcfg)
+	t.p.tracker.Each(open.Add)
+	open.Advance(t.Now)
+	type key struct{ kind, subject string }
+	seen := make(map[key]bool, len(fs))
+	for _, f := range fs {
+		seen[key{f.Kind, f.Subject}] = true
+	}
+	for _, f := range open.Findings() {
+		if !seen[key{f.Kind, f.Subject}] {
+			fs = append(fs, f)
+		}
+	}
+	return fs
 }
+
+// maxProvisional bounds the open connections Tick.Findings classifies as
+// if the capture ended (a few microseconds each).
+const maxProvisional = 100_000
 
 // Run reads src to the end (or until ctx is cancelled, At or Count), rebuilds
 // every connection and streams each finished one to w. It returns the
@@ -177,6 +200,7 @@ type pipeline struct {
 	numbering   *numbering
 	tracker     *flow.Tracker
 	col         *findings.Collector
+	fcfg        findings.Config       // col's, for Tick.Findings
 	cont        *continuity.Assembler // nil unless cfg.Reassemble
 	sum         summary
 	w           Sink
@@ -260,6 +284,7 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 	if fcfg.IdleTimeout <= 0 {
 		fcfg.IdleTimeout = flow.DefaultIdleTimeout
 	}
+	p.fcfg = fcfg
 	p.col = findings.NewCollector(fcfg)
 	if cfg.Reassemble {
 		p.cont = continuity.New(0)

@@ -69,7 +69,7 @@ func TestLiveTicksWhileQuiet(t *testing.T) {
 	src.add(t, ms(5), false, 501, 102, pcaptest.Flags{ACK: true})
 
 	var ticks []time.Time
-	var closeWait int
+	var closeWait, raised int
 	cfg := Config{Clock: src, TickEvery: time.Second, Workers: 2, OnTick: func(tk *Tick) {
 		ticks = append(ticks, tk.Now)
 		tk.Each(func(c *flow.Conn) {
@@ -77,6 +77,11 @@ func TestLiveTicksWhileQuiet(t *testing.T) {
 				closeWait++
 			}
 		})
+		for _, f := range tk.Findings() {
+			if f.Kind == "half_closed" {
+				raised++
+			}
+		}
 		if tk.Capture.Packets != 5 {
 			t.Errorf("tick at %v: %d packets counted, want 5", tk.Now, tk.Capture.Packets)
 		}
@@ -87,8 +92,8 @@ func TestLiveTicksWhileQuiet(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The clock runs 10 x 0.5 s: a tick at 1, 2, 3, 4 and 5 s.
-	if len(ticks) != 5 || closeWait != 5 {
-		t.Errorf("%d ticks (%v), %d saw the CLOSE_WAIT; want 5 and 5", len(ticks), ticks, closeWait)
+	if len(ticks) != 5 || closeWait != 5 || raised != 5 {
+		t.Errorf("%d ticks (%v), %d saw the CLOSE_WAIT, %d its half_closed finding; want 5 each", len(ticks), ticks, closeWait, raised)
 	}
 	var age float64
 	for _, f := range res.Findings {

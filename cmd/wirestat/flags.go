@@ -52,6 +52,8 @@ type options struct {
 	bufferKiB    int
 	ports        *decode.PortMap // --decode-as; nil: tshark's defaults
 	companion    companionOptions
+	interval     time.Duration // live: refresh and flush period
+	noStates     bool          // live stream: no "state" events
 
 	set map[string]bool // flags given on the command line, by name
 }
@@ -71,6 +73,8 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Int64Var(&o.count, "c", 0, "stop after `COUNT` packets (that pass the filter)")
 	fs.Int64Var(&o.count, "count", 0, "same as -c")
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
+	fs.DurationVar(&o.interval, "interval", time.Second, "live capture: write the event stream's summary line and flush it (jsonl) every `D`")
+	fs.BoolVar(&o.noStates, "no-state-events", false, "live event stream: leave out the line per state change (connections, findings and summaries remain)")
 	fs.IntVar(&o.bufferKiB, "B", live.DefaultBufferSize>>10, "live capture: kernel ring buffer `SIZE` in KiB, as tcpdump -B (per socket with --workers)")
 	fs.IntVar(&o.snaplen, "s", 0, "live capture: keep at most `SNAPLEN` bytes of each packet (0 or unset: 262144, as tcpdump)")
 	fs.Var(&o.states, "state", "select endpoints in `STATE`, as ss does: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, unknown, or a group: all, connected, synchronized, bucket, big; repeatable; \"state NAME\" in the filter expression works too")
@@ -109,7 +113,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 // aliases name each alias's flag, and hidden flags are in neither.
 var (
 	helpOrder = []string{
-		"r", "i", "D", "F", "o", "w", "c", "duration", "s", "B",
+		"r", "i", "D", "F", "o", "w", "c", "duration", "interval", "no-state-events", "s", "B",
 		"state", "role", "at", "top", "v", "n", "findings-only",
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",

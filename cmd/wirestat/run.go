@@ -180,6 +180,10 @@ func (o *options) validate() error {
 		return fail(exitUsage, "--duration ends a live capture: it needs -i (use -c or --at to stop early in a file)")
 	case o.set["duration"] && o.duration <= 0:
 		return fail(exitUsage, "--duration %v: must be positive", o.duration)
+	case o.set["interval"] && !isLive:
+		return fail(exitUsage, "--interval paces a live capture's output: it needs -i")
+	case o.interval < 10*time.Millisecond:
+		return fail(exitUsage, "--interval %v: want at least 10ms", o.interval)
 	case o.set["B"] && !isLive:
 		return fail(exitUsage, "-B sets the live capture's buffer size: it needs -i")
 	case o.bufferKiB <= 0:
@@ -322,13 +326,13 @@ func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io
 	} else {
 		name := interfaceName(o.iface)
 		// The filter runs in the kernel; Run sees only the packets it selects.
-		ls, err := live.Open(ctx, name, live.Options{Snaplen: o.snaplen, Filter: cfg.Filter, BufferSize: o.bufferKiB << 10, Sockets: o.workers})
+		ls, err := live.Open(ctx, name, live.Options{Snaplen: o.snaplen, Filter: cfg.Filter, BufferSize: o.bufferKiB << 10, Sockets: o.workers, Wake: true})
 		if errors.Is(err, filter.ErrInvalid) || errors.Is(err, filter.ErrNoCompiler) {
 			return nil, nil, fail(exitUsage, "%v", err)
 		} else if err != nil {
 			return nil, nil, fail(exitLiveFailed, "%v", err)
 		}
-		cfg.Sources, cfg.Filter = []string{name}, ""
+		cfg.Sources, cfg.Filter, cfg.Clock = []string{name}, "", ls
 		src, closeSrc, link = ls, func() { ls.Close() }, ls.LinkType()
 	}
 	if o.save == "" {
@@ -384,9 +388,13 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		return o.companion.view(ctx, o, cfg, src, stdout)
 	}
 
+	stream := o.streaming(stdout)
 	out, err := o.output(stdout)
 	if err != nil {
 		return err
+	}
+	if stream {
+		streamEvents(&cfg, o, src, out)
 	}
 	var notes *annotate.Notes
 	if o.annotate != "" {
