@@ -54,6 +54,7 @@ type options struct {
 	companion    companionOptions
 	interval     time.Duration // live: refresh and flush period
 	noStates     bool          // live stream: no "state" events
+	metrics      string        // live: serve Prometheus metrics on this address
 
 	set map[string]bool // flags given on the command line, by name
 }
@@ -74,6 +75,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.Int64Var(&o.count, "count", 0, "same as -c")
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
 	fs.DurationVar(&o.interval, "interval", time.Second, "live capture: write the event stream's summary line and flush it (jsonl) every `D`")
+	fs.StringVar(&o.metrics, "metrics", "", "live capture: serve Prometheus metrics at http://`ADDR`/metrics (e.g. :9183 or 127.0.0.1:9183), refreshed every --interval")
 	fs.BoolVar(&o.noStates, "no-state-events", false, "live event stream: leave out the line per state change (connections, findings and summaries remain)")
 	fs.IntVar(&o.bufferKiB, "B", live.DefaultBufferSize>>10, "live capture: kernel ring buffer `SIZE` in KiB, as tcpdump -B (per socket with --workers)")
 	fs.IntVar(&o.snaplen, "s", 0, "live capture: keep at most `SNAPLEN` bytes of each packet (0 or unset: 262144, as tcpdump)")
@@ -113,7 +115,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 // aliases name each alias's flag, and hidden flags are in neither.
 var (
 	helpOrder = []string{
-		"r", "i", "D", "F", "o", "w", "c", "duration", "interval", "no-state-events", "s", "B",
+		"r", "i", "D", "F", "o", "w", "c", "duration", "interval", "no-state-events", "metrics", "s", "B",
 		"state", "role", "at", "top", "v", "n", "findings-only",
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",

@@ -3,9 +3,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
 	"runtime"
@@ -106,4 +108,34 @@ func exitCode(t *testing.T, cmd *exec.Cmd, deadline time.Duration) (int, time.Du
 		t.Fatal(err)
 	}
 	return 0, took
+}
+
+// dialerIn returns a DialContext that dials from inside namespace ns (a
+// socket keeps the namespace it was made in), for HTTP clients that reach
+// servers there.
+func dialerIn(ns string) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		type dialed struct {
+			c   net.Conn
+			err error
+		}
+		ch := make(chan dialed, 1)
+		go func() {
+			runtime.LockOSThread() // the thread stays in ns and is discarded
+			f, err := os.Open("/var/run/netns/" + ns)
+			if err != nil {
+				ch <- dialed{nil, err}
+				return
+			}
+			defer f.Close()
+			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+				ch <- dialed{nil, err}
+				return
+			}
+			c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+			ch <- dialed{c, err}
+		}()
+		d := <-ch
+		return d.c, d.err
+	}
 }

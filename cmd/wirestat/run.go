@@ -24,6 +24,8 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/livestream"
+	"github.com/wirestat/wirestat/reconstruct/metrics"
 	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"golang.org/x/sys/unix"
@@ -180,6 +182,8 @@ func (o *options) validate() error {
 		return fail(exitUsage, "--duration ends a live capture: it needs -i (use -c or --at to stop early in a file)")
 	case o.set["duration"] && o.duration <= 0:
 		return fail(exitUsage, "--duration %v: must be positive", o.duration)
+	case o.metrics != "" && !isLive:
+		return fail(exitUsage, "--metrics serves a live capture's figures: it needs -i")
 	case o.set["interval"] && !isLive:
 		return fail(exitUsage, "--interval paces a live capture's output: it needs -i")
 	case o.interval < 10*time.Millisecond:
@@ -393,8 +397,21 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	if err != nil {
 		return err
 	}
-	if stream {
-		streamEvents(&cfg, o, src, out)
+	if stream || o.metrics != "" {
+		var ev *livestream.Writer
+		if stream {
+			ev = livestream.New(out.bw)
+		}
+		var exp *metrics.Exporter
+		if o.metrics != "" {
+			exp = metrics.New()
+			stop, err := serveMetrics(o.metrics, exp)
+			if err != nil {
+				return err
+			}
+			defer stop()
+		}
+		watchLive(&cfg, o, src, out, ev, exp)
 	}
 	var notes *annotate.Notes
 	if o.annotate != "" {

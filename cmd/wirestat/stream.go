@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"time"
 
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
 	"github.com/wirestat/wirestat/reconstruct/livestream"
+	"github.com/wirestat/wirestat/reconstruct/metrics"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/tally"
 )
@@ -26,12 +30,32 @@ func (o *options) streaming(stdout io.Writer) bool {
 	return o.format == "jsonl"
 }
 
-// streamEvents wires the event stream into the run: state changes as
-// they happen, and every interval the findings raised since the last one,
-// a summary line and a flush of everything written so far.
-func streamEvents(cfg *reconstruct.Config, o *options, src capture.Source, out *output) {
-	ev := livestream.New(out.bw)
-	if !o.noStates {
+// serveMetrics listens on --metrics ADDR and serves exp at /metrics until
+// the returned stop is called. A failure to listen is refused at once.
+func serveMetrics(addr string, exp *metrics.Exporter) (stop func(), err error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fail(exitUsage, "--metrics %s: %v", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", exp.Handler())
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		fmt.Fprintln(w, "wirestat: metrics at /metrics")
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = srv.Serve(ln) }() // ends with ErrServerClosed
+	return func() { srv.Close() }, nil
+}
+
+// watchLive makes a live run report while it captures, every --interval:
+// the event stream (ev, when streaming: state changes as they happen, the
+// findings raised, a summary line, then a flush) and the metrics (exp).
+func watchLive(cfg *reconstruct.Config, o *options, src capture.Source, out *output, ev *livestream.Writer, exp *metrics.Exporter) {
+	if ev != nil && !o.noStates {
 		cfg.Flow.OnTransition = ev.State
 	}
 	ls, _ := src.(*live.Source)
@@ -39,15 +63,22 @@ func streamEvents(cfg *reconstruct.Config, o *options, src capture.Source, out *
 	cfg.OnTick = func(tk *reconstruct.Tick) {
 		b := tally.New(tally.Options{})
 		tk.Each(b.Add)
+		t := b.Tally()
 		fs := tk.Findings()
-		ev.Findings(tk.Now, fs)
-		iv := &livestream.Interval{Time: tk.Now, Capture: tk.Capture, Finished: tk.Connections, Tally: b.Tally(), Findings: len(fs)}
+		var stats *result.LiveStats
 		if ls != nil {
 			if c, err := ls.Counts(); err == nil {
-				iv.Live = &result.LiveStats{Received: c.Received, Dropped: c.Dropped, KernelDropped: c.KernelDropped, QueueDropped: c.QueueDropped}
+				stats = &result.LiveStats{Received: c.Received, Dropped: c.Dropped, KernelDropped: c.KernelDropped, QueueDropped: c.QueueDropped}
 			}
 		}
-		ev.Interval(iv)
+		if exp != nil {
+			exp.Update(&metrics.Sample{Time: tk.Now, Capture: *tk.Capture, Live: stats, Finished: tk.Connections, Tally: t, Findings: fs})
+		}
+		if ev == nil {
+			return
+		}
+		ev.Findings(tk.Now, fs)
+		ev.Interval(&livestream.Interval{Time: tk.Now, Capture: tk.Capture, Live: stats, Finished: tk.Connections, Tally: t, Findings: len(fs)})
 		if err := out.bw.Flush(); err != nil && out.err == nil {
 			out.err = fmt.Errorf("write report: %w", err) // the next connection stops the run
 		}
