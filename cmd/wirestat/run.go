@@ -182,6 +182,8 @@ func (o *options) validate() error {
 		return fail(exitUsage, "--duration ends a live capture: it needs -i (use -c or --at to stop early in a file)")
 	case o.set["duration"] && o.duration <= 0:
 		return fail(exitUsage, "--duration %v: must be positive", o.duration)
+	case o.runAs != "" && !isLive:
+		return fail(exitUsage, "-Z drops root once a live capture is open: it needs -i")
 	case o.metrics != "" && !isLive:
 		return fail(exitUsage, "--metrics serves a live capture's figures: it needs -i")
 	case o.set["interval"] && !isLive:
@@ -211,6 +213,13 @@ func (o *options) validate() error {
 	}
 	if _, err := report.ParseStates(o.states); err != nil {
 		return fail(exitUsage, "--state: %v", err)
+	}
+	if o.runAs != "" {
+		c, err := live.LookupUser(o.runAs)
+		if err != nil {
+			return fail(exitUsage, "-Z: %v", err)
+		}
+		o.creds = c
 	}
 	if _, err := report.ForFormat(o.format, io.Discard, report.Options{}); err != nil {
 		return fail(exitUsage, "%v", err)
@@ -412,6 +421,13 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 			defer stop()
 		}
 		watchLive(&cfg, o, src, out, ev, exp)
+	}
+	if o.runAs != "" {
+		// The capture socket and the metrics listener are open: root is
+		// no longer needed.
+		if err := live.DropPrivileges(o.creds); err != nil {
+			return fail(exitLiveFailed, "-Z: %v", err)
+		}
 	}
 	var notes *annotate.Notes
 	if o.annotate != "" {
