@@ -172,10 +172,10 @@ and change nothing.`
 
 var exitCodes = [][2]string{
 	{"0", "report written (warnings on standard error allowed)"},
-	{"1", "usage error: a bad flag or value, a filter that does not compile"},
+	{"1", "usage error: a bad flag or value, a filter that does not compile, an unknown -Z user, a --metrics address that cannot be listened on"},
 	{"2", "the input could not be read at all (no report is written)"},
 	{"3", "the report, the -w capture or the --annotate file could not be written"},
-	{"4", "the live interface could not be opened"},
+	{"4", "the live interface could not be opened, or -Z could not drop privileges"},
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
