@@ -1,16 +1,20 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"github.com/wirestat/wirestat/reconstruct/capture/live"
-	"github.com/wirestat/wirestat/reconstruct/decode"
 	"io"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/capture/rotate"
+	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/report"
 )
 
@@ -57,6 +61,7 @@ type options struct {
 	metrics      string        // live: serve Prometheus metrics on this address
 	runAs        string        // -Z: drop root to this user once the capture is open
 	creds        live.Credentials
+	rotation     rotate.Options // -C, -G, -W
 
 	set map[string]bool // flags given on the command line, by name
 }
@@ -73,6 +78,20 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.format, "format", "text", "same as -F")
 	fs.StringVar(&o.out, "o", "", "write the report to `FILE` instead of standard output (- is standard output); not created when no input could be read")
 	fs.StringVar(&o.save, "w", "", "also save the packets to `FILE` (pcap, nanosecond timestamps): live, every packet captured; with -r, the packets that pass the filter, with their link type and timestamps, as tcpdump -r -w does")
+	fs.Func("C", "with -w: start a new file once the current one holds more than `SIZE` (millions of bytes, or with a k, m or g suffix KiB, MiB, GiB), as tcpdump -C: the files after the first are named FILE1, FILE2...", func(v string) error {
+		n, err := parseSize(v)
+		o.rotation.Size = n
+		return err
+	})
+	fs.Func("G", "with -w: start a new file every `SECONDS` of packet time, as tcpdump -G; FILE is a strftime pattern (%Y%m%d-%H%M%S...) of the local time of each file's first packet", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return errors.New("want a positive number of seconds")
+		}
+		o.rotation.Every = time.Duration(n) * time.Second
+		return nil
+	})
+	fs.IntVar(&o.rotation.Count, "W", 0, "with -C: keep a ring of `COUNT` files (FILE0..., overwritten in turn); with -G alone: stop after COUNT files, as tcpdump -W")
 	fs.Int64Var(&o.count, "c", 0, "stop after `COUNT` packets (that pass the filter)")
 	fs.Int64Var(&o.count, "count", 0, "same as -c")
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
@@ -118,7 +137,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 // aliases name each alias's flag, and hidden flags are in neither.
 var (
 	helpOrder = []string{
-		"r", "i", "D", "F", "o", "w", "c", "duration", "interval", "no-state-events", "metrics", "Z", "s", "B",
+		"r", "i", "D", "F", "o", "w", "C", "G", "W", "c", "duration", "interval", "no-state-events", "metrics", "Z", "s", "B",
 		"state", "role", "at", "top", "v", "n", "findings-only",
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",
@@ -128,6 +147,28 @@ var (
 	aliases = map[string]string{"format": "F", "count": "c", "vv": "v", "nn": "n"}
 	hidden  = map[string]bool{"man": true}
 )
+
+// parseSize reads -C: millions of bytes, or KiB, MiB, GiB with a k, m or
+// g suffix, as tcpdump does.
+func parseSize(v string) (int64, error) {
+	unit := int64(1_000_000)
+	switch {
+	case strings.HasSuffix(v, "k"), strings.HasSuffix(v, "K"):
+		unit = 1 << 10
+	case strings.HasSuffix(v, "m"), strings.HasSuffix(v, "M"):
+		unit = 1 << 20
+	case strings.HasSuffix(v, "g"), strings.HasSuffix(v, "G"):
+		unit = 1 << 30
+	}
+	if unit != 1_000_000 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/unit {
+		return 0, errors.New("want a positive size: millions of bytes, or a number with k, m or g")
+	}
+	return n * unit, nil
+}
 
 // spelled writes a flag name as users type it: -x for one letter or a
 // letter repeated (-nn, -vv, as tcpdump), --name otherwise.

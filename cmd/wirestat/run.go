@@ -182,6 +182,14 @@ func (o *options) validate() error {
 		return fail(exitUsage, "--duration ends a live capture: it needs -i (use -c or --at to stop early in a file)")
 	case o.set["duration"] && o.duration <= 0:
 		return fail(exitUsage, "--duration %v: must be positive", o.duration)
+	case (o.set["C"] || o.set["G"] || o.set["W"]) && o.save == "":
+		return fail(exitUsage, "-C, -G and -W rotate the -w file: they need -w FILE")
+	case o.set["W"] && !o.set["C"] && !o.set["G"]:
+		return fail(exitUsage, "-W %d: it counts the files of -C or -G", o.rotation.Count)
+	case o.set["W"] && o.rotation.Count <= 0:
+		return fail(exitUsage, "-W %d: the file count must be positive", o.rotation.Count)
+	case o.set["G"] && o.rotation.Every < time.Second:
+		return fail(exitUsage, "-G: want a positive number of seconds")
 	case o.runAs != "" && !isLive:
 		return fail(exitUsage, "-Z drops root once a live capture is open: it needs -i")
 	case o.metrics != "" && !isLive:
@@ -325,8 +333,9 @@ func interfaceName(name string) string {
 
 // source opens the capture files or the live interface, and the -w file,
 // and names the inputs in cfg. finish closes what was opened and reports a
-// -w file that could not be written completely.
-func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func(keep bool) error, err error) {
+// -w file that could not be written completely. stop ends the run (ctx's
+// cancel): -G with -W calls it once its files are written.
+func (o *options) source(ctx context.Context, stop func(), cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func(keep bool) error, err error) {
 	var closeSrc func()
 	var link uint16 // the -w file's link type; 0: the first packet's
 	if o.iface == "" {
@@ -351,11 +360,8 @@ func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io
 	if o.save == "" {
 		return src, func(bool) error { closeSrc(); return nil }, nil
 	}
-	sv, err := newSaver(o.save, link, o.snaplen, stderr)
-	if err != nil {
-		closeSrc()
-		return nil, nil, fail(exitOutput, "-w %s: %v", o.save, err)
-	}
+	sv := newSaver(o.save, link, o.snaplen, o.rotation, stderr)
+	sv.limit = stop
 	cfg.Packet = sv.packet
 	return src, func(keep bool) error {
 		closeSrc()
@@ -385,7 +391,9 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	src, finish, err := o.source(ctx, &cfg, stderr)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	src, finish, err := o.source(ctx, stop, &cfg, stderr)
 	if err != nil {
 		return err
 	}
