@@ -62,6 +62,7 @@ type options struct {
 	runAs        string        // -Z: drop root to this user once the capture is open
 	creds        live.Credentials
 	rotation     rotate.Options // -C, -G, -W
+	noView       bool           // live on a terminal: no live view
 
 	set map[string]bool // flags given on the command line, by name
 }
@@ -98,6 +99,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.DurationVar(&o.interval, "interval", time.Second, "live capture: write the event stream's summary line and flush it (jsonl) every `D`")
 	fs.StringVar(&o.metrics, "metrics", "", "live capture: serve Prometheus metrics at http://`ADDR`/metrics (e.g. :9183 or 127.0.0.1:9183), refreshed every --interval")
 	fs.StringVar(&o.runAs, "Z", "", "live capture: once the capture socket (and --metrics) is open, drop root and run as `USER`, its group and supplementary groups, as tcpdump -Z; files (-o, -w) are then created as USER")
+	fs.BoolVar(&o.noView, "no-view", false, "live capture on a terminal: no live view, only the final report")
 	fs.BoolVar(&o.noStates, "no-state-events", false, "live event stream: leave out the line per state change (connections, findings and summaries remain)")
 	fs.IntVar(&o.bufferKiB, "B", live.DefaultBufferSize>>10, "live capture: kernel ring buffer `SIZE` in KiB, as tcpdump -B (per socket with --workers)")
 	fs.IntVar(&o.snaplen, "s", 0, "live capture: keep at most `SNAPLEN` bytes of each packet (0 or unset: 262144, as tcpdump)")
@@ -137,7 +139,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 // aliases name each alias's flag, and hidden flags are in neither.
 var (
 	helpOrder = []string{
-		"r", "i", "D", "F", "o", "w", "C", "G", "W", "c", "duration", "interval", "no-state-events", "metrics", "Z", "s", "B",
+		"r", "i", "D", "F", "o", "w", "C", "G", "W", "c", "duration", "interval", "no-view", "no-state-events", "metrics", "Z", "s", "B",
 		"state", "role", "at", "top", "v", "n", "findings-only",
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",

@@ -414,21 +414,27 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	if err != nil {
 		return err
 	}
-	if stream || o.metrics != "" {
-		var ev *livestream.Writer
-		if stream {
-			ev = livestream.New(out.bw)
+	var lo liveOutputs
+	if stream {
+		lo.ev = livestream.New(out.bw)
+	}
+	if o.metrics != "" {
+		lo.exp = metrics.New()
+		stop, err := serveMetrics(o.metrics, lo.exp)
+		if err != nil {
+			return err
 		}
-		var exp *metrics.Exporter
-		if o.metrics != "" {
-			exp = metrics.New()
-			stop, err := serveMetrics(o.metrics, exp)
-			if err != nil {
-				return err
-			}
-			defer stop()
+		defer stop()
+	}
+	var view *runningView
+	if o.viewing(stream, stdout) {
+		if view, err = openView(ctx, stop, &cfg, &lo); err != nil {
+			return err
 		}
-		watchLive(&cfg, o, src, out, ev, exp)
+		defer view.close() // also when panicking: the terminal is restored
+	}
+	if lo != (liveOutputs{}) {
+		watchLive(&cfg, o, src, out, lo)
 	}
 	if o.runAs != "" {
 		// The capture socket and the metrics listener are open: root is
@@ -450,6 +456,11 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	}
 	watch := newWatcher(src, cfg.Warn)
 	res, runErr := reconstruct.Run(ctx, watch, cfg, out)
+	if view != nil {
+		// The terminal is back before the final report.
+		view.wait()
+		view.close()
+	}
 	if stopProgress != nil {
 		close(stopProgress)
 		<-progressDone

@@ -11,6 +11,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/capture/live"
 	"github.com/wirestat/wirestat/reconstruct/livestream"
+	"github.com/wirestat/wirestat/reconstruct/liveview"
 	"github.com/wirestat/wirestat/reconstruct/metrics"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/tally"
@@ -51,12 +52,26 @@ func serveMetrics(addr string, exp *metrics.Exporter) (stop func(), err error) {
 	return func() { srv.Close() }, nil
 }
 
+// liveOutputs are what a live run shows while it captures; nil fields are
+// off.
+type liveOutputs struct {
+	ev      *livestream.Writer // the event stream
+	exp     *metrics.Exporter  // the metrics
+	view    *liveview.View     // the terminal view
+	changes *liveview.Changes  // the view's latest state changes
+	warns   *warnings          // warnings the view shows
+}
+
 // watchLive makes a live run report while it captures, every --interval:
-// the event stream (ev, when streaming: state changes as they happen, the
-// findings raised, a summary line, then a flush) and the metrics (exp).
-func watchLive(cfg *reconstruct.Config, o *options, src capture.Source, out *output, ev *livestream.Writer, exp *metrics.Exporter) {
-	if ev != nil && !o.noStates {
+// the event stream (state changes as they happen, the findings raised, a
+// summary line, then a flush), the metrics and the view.
+func watchLive(cfg *reconstruct.Config, o *options, src capture.Source, out *output, lo liveOutputs) {
+	ev, exp := lo.ev, lo.exp
+	switch {
+	case ev != nil && !o.noStates:
 		cfg.Flow.OnTransition = ev.State
+	case lo.changes != nil:
+		cfg.Flow.OnTransition = lo.changes.Record
 	}
 	ls, _ := src.(*live.Source)
 	cfg.TickEvery = o.interval
@@ -73,6 +88,10 @@ func watchLive(cfg *reconstruct.Config, o *options, src capture.Source, out *out
 		}
 		if exp != nil {
 			exp.Update(&metrics.Sample{Time: tk.Now, Capture: *tk.Capture, Live: stats, Finished: tk.Connections, Tally: t, Findings: fs})
+		}
+		if lo.view != nil {
+			lo.view.Update(&liveview.Frame{Time: tk.Now, Interface: o.iface, Capture: *tk.Capture, Live: stats, Finished: tk.Connections,
+				Tally: t, Changes: lo.changes.Latest(), Findings: fs, Warnings: lo.warns.list()})
 		}
 		if ev == nil {
 			return
