@@ -85,7 +85,8 @@ type Config struct {
 	// include the quiet time after the last packet.
 	Clock capture.Clock
 	// OnTick, when set with Clock, is called every TickEvery (default 1 s)
-	// of the clock, from the goroutine that tracks connections: after each
+	// of the clock, or less often when a call takes more than a fifth of
+	// that, from the goroutine that tracks connections: after each
 	// packet that is due, and while the wire is quiet whenever the source
 	// returns capture.ErrNoPacket. Before each call the tracker's clock
 	// moves to the tick's time, so TIME_WAIT ends and finished connections
@@ -465,10 +466,17 @@ func (p *pipeline) tickIfDue() {
 	if now.UnixNano() < p.nextTick {
 		return
 	}
-	p.nextTick = now.UnixNano() + int64(p.cfg.TickEvery)
 	p.tracker.Advance(now)
 	p.cfg.OnTick(&Tick{Now: now, Capture: &p.r.Capture, Connections: p.handed, p: p})
+	// A tick visits every open connection (a few microseconds each): with
+	// a table so large that it takes long, ticks come less often, so they
+	// take at most a fifth of the time.
+	took := p.cfg.Clock.Now().Sub(now)
+	p.nextTick = now.UnixNano() + int64(max(p.cfg.TickEvery, tickShare*took))
 }
+
+// tickShare is the inverse of the most time ticks may take.
+const tickShare = 5
 
 // packet decodes one packet, counts it and hands TCP to the tracker.
 func (p *pipeline) packet(pkt capture.Packet) {

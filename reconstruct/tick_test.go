@@ -108,3 +108,27 @@ func TestLiveTicksWhileQuiet(t *testing.T) {
 		t.Errorf("connections %+v, want the one in CLOSE_WAIT", sink.conns)
 	}
 }
+
+// TestSlowTicksComeLessOften: a tick that takes 0.6 s of a 1 s interval
+// is followed by the next one 3 s later (ticks take at most a fifth of
+// the time).
+func TestSlowTicksComeLessOften(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	src := &liveScript{now: t0, step: 500 * time.Millisecond, quiet: 20}
+	var ticks []time.Time
+	cfg := Config{Clock: src, TickEvery: time.Second, OnTick: func(tk *Tick) {
+		ticks = append(ticks, tk.Now)
+		src.now = src.now.Add(600 * time.Millisecond)
+	}}
+	if _, err := Run(context.Background(), src, cfg, &collect{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(ticks) < 2 {
+		t.Fatalf("%d ticks, want several", len(ticks))
+	}
+	for i := 1; i < len(ticks); i++ {
+		if gap := ticks[i].Sub(ticks[i-1]); gap < 3*time.Second {
+			t.Errorf("tick %d came %v after the previous, want at least 3s (5 x 0.6 s)", i, gap)
+		}
+	}
+}

@@ -429,9 +429,11 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	var view *runningView
 	if o.viewing(stream, stdout) {
 		if view, err = openView(ctx, stop, &cfg, &lo); err != nil {
-			return err
+			// No view then: the final report still comes.
+			fmt.Fprintf(stderr, "wirestat: warning: %v\n", err)
+		} else {
+			defer view.close() // also when panicking: the terminal is restored
 		}
-		defer view.close() // also when panicking: the terminal is restored
 	}
 	if lo != (liveOutputs{}) {
 		watchLive(&cfg, o, src, out, lo)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"sync"
 
@@ -52,11 +53,11 @@ type runningView struct {
 func openView(ctx context.Context, stop func(), cfg *reconstruct.Config, lo *liveOutputs) (*runningView, error) {
 	screen, err := tcell.NewScreen()
 	if err != nil {
-		return nil, fail(exitOutput, "live view: %v (--no-view prints only the final report)", err)
+		return nil, fmt.Errorf("no live view: %w", err)
 	}
 	v, err := liveview.New(screen, stop)
 	if err != nil {
-		return nil, fail(exitOutput, "%v (--no-view prints only the final report)", err)
+		return nil, fmt.Errorf("no %w", err)
 	}
 	lo.view, lo.changes, lo.warns = v, liveview.NewChanges(64), &warnings{}
 	cfg.Warn = lo.warns.add

@@ -83,3 +83,25 @@ func TestTally(t *testing.T) {
 		t.Errorf("other: %d services, %+v; want the half-open database", got.OtherServices, got.Other)
 	}
 }
+
+// BenchmarkTally counts a table of 100,000 open connections, most of
+// them frozen, as every live interval does.
+func BenchmarkTally(b *testing.B) {
+	const n = 100_000
+	tr := flow.NewTracker(flow.Config{}, func(*flow.Conn) {})
+	for i := range n {
+		cli := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)}), uint16(40000+i%1000))
+		srv := netip.AddrPortFrom(netip.AddrFrom4([4]byte{10, 2, 0, byte(i % 50)}), 80)
+		seg := decode.Segment{Frame: int64(i + 1), Time: t0.Add(time.Duration(i) * 100 * time.Microsecond), Src: cli, Dst: srv,
+			Flags: decode.SYN, Seq: uint32(i), HeaderLen: 20, IPLen: 40, Window: 64000, WScale: -1}
+		tr.Add(&seg)
+	}
+	for b.Loop() {
+		tb := New(Options{})
+		tr.Each(tb.Add)
+		if t := tb.Tally(); t.Connections != n {
+			b.Fatalf("%d connections counted", t.Connections)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/n, "ns/conn")
+}
