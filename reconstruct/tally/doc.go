@@ -5,8 +5,8 @@
 // and the SYNs nobody answered yet, with the age of the oldest CLOSE_WAIT.
 //
 // A Tally is built from flow.Conn values (flow.Tracker.Each) at one
-// moment; it keeps no reference to them. Services are ranked by their
-// waiting endpoints and bounded: past Options.Services, the rest are
-// summed into one Other row, so a report or a metrics series set stays
-// small whatever the traffic.
+// moment; it keeps no reference to them. Services are bounded: those with
+// the most endpoints of each kind (Options.Services per kind) are kept by
+// name, the rest summed into one Other row, so a view or a metrics series
+// set stays small whatever the traffic.
 package tally

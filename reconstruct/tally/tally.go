@@ -15,9 +15,10 @@ const DefaultServices = 10
 
 // Options bound a Tally.
 type Options struct {
-	// Services is the number of services kept by name, those with the
-	// most waiting endpoints (DefaultServices when 0); the others are
-	// summed into Tally.Other.
+	// Services is how many services are kept by name for each kind of
+	// waiting endpoint: those with the most CLOSE_WAIT, the most
+	// TIME_WAIT, the most SYN_RECEIVED and the most unanswered SYNs
+	// (DefaultServices when 0); the others are summed into Tally.Other.
 	Services int
 }
 
@@ -62,8 +63,8 @@ type Tally struct {
 	// States counts endpoints by role (flow.Client, flow.Server) and
 	// state; StateNone counts the endpoints not heard from (UNKNOWN).
 	States [2][tcpstate.NumStates]int64
-	// Services are the services with waiting endpoints, most waiting
-	// first (ties by address), at most Options.Services of them.
+	// Services are the services with the most waiting endpoints of
+	// each kind (see Builder.Tally), most waiting first.
 	Services []Service
 	// Other sums the waiting endpoints of the services beyond them.
 	Other Waiting
@@ -131,27 +132,49 @@ func stateIndex(s tcpstate.State) tcpstate.State {
 }
 
 // Tally ranks the services and returns the result; the Builder is then
-// spent.
+// spent. The services kept are those among the Options.Services with the
+// most CLOSE_WAIT, or the most TIME_WAIT, or the most SYN_RECEIVED, or
+// the most unanswered SYNs (so at most four times Options.Services),
+// listed with the most waiting endpoints first (ties by address).
 func (b *Builder) Tally() *Tally {
 	all := make([]Service, 0, len(b.services))
 	for a, w := range b.services {
 		all = append(all, Service{Addr: a, Waiting: *w})
 	}
-	slices.SortFunc(all, func(x, y Service) int {
+	byAddr := func(x, y Service) int { return x.Addr.Compare(y.Addr) }
+	keep := make(map[netip.AddrPort]bool)
+	for _, count := range [...]func(w *Waiting) int64{
+		func(w *Waiting) int64 { return w.CloseWait },
+		func(w *Waiting) int64 { return w.TimeWait },
+		func(w *Waiting) int64 { return w.SynReceived },
+		func(w *Waiting) int64 { return w.Unanswered },
+	} {
+		slices.SortFunc(all, func(x, y Service) int {
+			if c := cmp.Compare(count(&y.Waiting), count(&x.Waiting)); c != 0 {
+				return c
+			}
+			return byAddr(x, y)
+		})
+		for i := 0; i < len(all) && i < b.opt.Services && count(&all[i].Waiting) > 0; i++ {
+			keep[all[i].Addr] = true
+		}
+	}
+	t := &b.t
+	t.Services = make([]Service, 0, len(keep))
+	for i := range all {
+		if keep[all[i].Addr] {
+			t.Services = append(t.Services, all[i])
+		} else {
+			t.Other.add(&all[i].Waiting)
+			t.OtherServices++
+		}
+	}
+	slices.SortFunc(t.Services, func(x, y Service) int {
 		if c := cmp.Compare(y.Total(), x.Total()); c != 0 {
 			return c
 		}
-		return x.Addr.Compare(y.Addr)
+		return byAddr(x, y)
 	})
-	t := &b.t
-	if len(all) > b.opt.Services {
-		for i := range all[b.opt.Services:] {
-			t.Other.add(&all[b.opt.Services+i].Waiting)
-		}
-		t.OtherServices = len(all) - b.opt.Services
-		all = all[:b.opt.Services]
-	}
-	t.Services = all
 	return t
 }
 

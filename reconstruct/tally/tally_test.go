@@ -48,20 +48,22 @@ func TestTally(t *testing.T) {
 	s.seg(2*time.Second, "10.0.0.1:40004", web, decode.SYN, 11, 0)
 	s.seg(2*time.Second, web, "10.0.0.1:40004", decode.SYN|decode.ACK, 91, 12)
 	s.seg(2*time.Second, "10.0.0.1:40004", web, decode.ACK, 12, 92) // established: not waiting
+	s.closeWait(3*time.Second, "10.0.0.1:40005", "10.0.0.5:8080")   // fewer CLOSE_WAIT than web
 
-	b := New(Options{Services: 2})
+	// One per kind: web (CLOSE_WAIT), db (SYN_RECEIVED), ssh (unanswered).
+	b := New(Options{Services: 1})
 	s.tr.Each(b.Add)
 	got := b.Tally()
-	if got.Connections != 5 {
-		t.Errorf("%d connections counted, want 5", got.Connections)
+	if got.Connections != 6 {
+		t.Errorf("%d connections counted, want 6", got.Connections)
 	}
 	for _, c := range []struct {
 		role  flow.Role
 		state tcpstate.State
 		want  int64
 	}{
-		{flow.Server, tcpstate.CloseWait, 2},
-		{flow.Client, tcpstate.FinWait2, 2},
+		{flow.Server, tcpstate.CloseWait, 3},
+		{flow.Client, tcpstate.FinWait2, 3},
 		{flow.Client, tcpstate.SynSent, 1},
 		{flow.Server, tcpstate.StateNone, 1},
 		{flow.Server, tcpstate.SynReceived, 1},
@@ -75,12 +77,13 @@ func TestTally(t *testing.T) {
 	want := []Service{
 		{netip.MustParseAddrPort(web), Waiting{CloseWait: 2, OldestCloseWait: t0}},
 		{netip.MustParseAddrPort(ssh), Waiting{Unanswered: 1}},
+		{netip.MustParseAddrPort(db), Waiting{SynReceived: 1}},
 	}
 	if !reflect.DeepEqual(got.Services, want) {
 		t.Errorf("services\n got %+v\nwant %+v", got.Services, want)
 	}
-	if got.OtherServices != 1 || got.Other != (Waiting{SynReceived: 1}) {
-		t.Errorf("other: %d services, %+v; want the half-open database", got.OtherServices, got.Other)
+	if got.OtherServices != 1 || got.Other != (Waiting{CloseWait: 1, OldestCloseWait: t0.Add(3 * time.Second)}) {
+		t.Errorf("other: %d services, %+v; want the second CLOSE_WAIT service", got.OtherServices, got.Other)
 	}
 }
 
