@@ -313,6 +313,9 @@ func manPage(fs *flag.FlagSet, w io.Writer) {
 		{"wirestat -r capture.pcap --at +30 state time-wait", "the TIME_WAIT endpoints 30 seconds into the capture"},
 		{"wirestat -r capture.pcap -F zeek-json -o conn.json", "Zeek's JSON conn.log"},
 		{"wirestat -r capture.pcap -w port80.pcap tcp port 80", "the packets of port 80 saved, as tcpdump -r -w does"},
+		{"wirestat -i eth0", "on a terminal: the live view, refreshed every second; q prints the final report"},
+		{"wirestat -i eth0 --no-state-events | jq 'select(.type==\"finding_raised\")'", "findings as they are raised, from the event stream"},
+		{"wirestat -i eth0 -Z nobody --metrics :9183 -w ring.pcap -C 100 -W 50 -F json -o /dev/null", "a sensor: Prometheus metrics, a ring of 50 files of 100 MB, running as nobody"},
 	} {
 		fmt.Fprintf(w, ".TP\n.B %s\n%s\n", roff(ex[0]), roff(ex[1]))
 	}
