@@ -27,6 +27,9 @@ const (
 // status ("Connected", "Disconnected"; "Associated" and so on for
 // wireless) unless it does not apply.
 func (i Interface) Flags() []string {
+	if !i.Up && !i.Running && !i.Loopback && !i.Wireless && i.Link == LinkUnknown {
+		return nil // libpcap's flags word is 0: tcpdump prints no brackets
+	}
 	var f []string
 	if i.Up {
 		f = append(f, "Up")
