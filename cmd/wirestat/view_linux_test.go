@@ -127,3 +127,23 @@ func TestLiveViewInTmux(t *testing.T) {
 		t.Errorf("after q: alternate screen and cursor flags %q, want \"0 1\" (main screen, cursor shown)", alt)
 	}
 }
+
+// TestLiveViewCtrlC: in the view (raw mode), Ctrl-C ends the capture with
+// the final report and exit 0, as q does.
+func TestLiveViewCtrlC(t *testing.T) {
+	ns := netns(t)
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed: the view is tested in a tmux pane")
+	}
+	bin := builtBinary(t)
+	m := &tmuxServer{t: t, socket: fmt.Sprintf("wirestat-test-%d", time.Now().UnixNano())}
+	script := fmt.Sprintf("ip netns exec %s %s -i lo --interval 200ms; echo EXITED rc=$?; sleep 60", ns, bin)
+	m.run("new-session", "-d", "-s", "view", "-x", "100", "-y", "30", script)
+	defer exec.Command("tmux", "-L", m.socket, "kill-server").Run()
+	m.waitPane("the view starts", "wirestat lo", "q quit")
+	m.run("send-keys", "-t", "view", "C-c")
+	m.waitPane("the final report", "EXITED rc=0", "no TCP connections")
+	if alt := strings.TrimSpace(m.run("display-message", "-p", "-t", "view", "#{alternate_on}")); alt != "0" {
+		t.Errorf("after Ctrl-C the pane is still on the alternate screen")
+	}
+}
