@@ -13,6 +13,12 @@
 // Run drives the pipeline and returns the final result.Result (without the
 // connections, which were streamed to the writer as they finished).
 //
+// A live capture adds a clock (Config.Clock): the capture ends at its
+// time, and Config.OnTick sees the running capture every interval (the
+// open connections through Tick.Each, the findings as of then), which is
+// what the live view (liveview), the event stream (livestream) and the
+// metrics (metrics) show, counted by package tally.
+//
 // # Performance
 //
 // The per-packet path allocates nothing in steady state: the capture

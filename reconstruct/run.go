@@ -78,7 +78,73 @@ type Config struct {
 	// Packet, when set, sees every packet read (after the filter), for
 	// saving or annotating.
 	Packet func(p capture.Packet)
+
+	// Clock is the wall clock of a live capture (the live source), nil for
+	// files. With it, the capture ends at the clock's time, not at the
+	// last packet: the connections still open are handed out as of then
+	// and the ages in the findings (how long a CLOSE_WAIT has waited)
+	// include the quiet time after the last packet.
+	Clock capture.Clock
+	// OnTick, when set with Clock, is called every TickEvery (default 1 s)
+	// of the clock, or less often when a call takes more than a fifth of
+	// that, from the goroutine that tracks connections: after each
+	// packet that is due, and while the wire is quiet whenever the source
+	// returns capture.ErrNoPacket. Before each call the tracker's clock
+	// moves to the tick's time, so TIME_WAIT ends and finished connections
+	// are handed out on time although no packet arrives. With OnTick set,
+	// Run tracks connections in one goroutine whatever Workers says.
+	OnTick    func(t *Tick)
+	TickEvery time.Duration
 }
+
+// Tick is what Config.OnTick sees of a running capture. It is valid only
+// during the call.
+type Tick struct {
+	// Now is the clock's time of the tick.
+	Now time.Time
+	// Capture holds the counters so far (packets, TCP packets, decode
+	// errors, evicted connections); read only.
+	Capture *result.Capture
+	// Connections is the number of connections handed out so far.
+	Connections int64
+	p           *pipeline
+}
+
+// Each calls fn for every connection still open (see flow.Tracker.Each:
+// fn must not keep or modify the connection).
+func (t *Tick) Each(fn func(c *flow.Conn)) { t.p.tracker.Each(fn) }
+
+// Findings returns the findings as the report would state them if the
+// capture ended now: those of the connections handed out so far, then,
+// while at most maxProvisional connections are open, those the open ones
+// would add (a kind and subject already found is not repeated).
+func (t *Tick) Findings() []result.Finding {
+	t.p.col.Advance(t.Now)
+	fs := t.p.col.Findings()
+	if n := t.p.tracker.Open(); n == 0 || n > maxProvisional {
+		return fs
+	}
+	open := findings.NewCollector(t.p.fcfg)
+	// Every connection added is still open now: ages run to the clock.
+	open.ObserveUntil(t.Now)
+	t.p.tracker.Each(open.Add)
+	open.Advance(t.Now)
+	type key struct{ kind, subject string }
+	seen := make(map[key]bool, len(fs))
+	for _, f := range fs {
+		seen[key{f.Kind, f.Subject}] = true
+	}
+	for _, f := range open.Findings() {
+		if !seen[key{f.Kind, f.Subject}] {
+			fs = append(fs, f)
+		}
+	}
+	return fs
+}
+
+// maxProvisional bounds the open connections Tick.Findings classifies as
+// if the capture ended (a few microseconds each).
+const maxProvisional = 100_000
 
 // Run reads src to the end (or until ctx is cancelled, At or Count), rebuilds
 // every connection and streams each finished one to w. It returns the
@@ -89,7 +155,18 @@ type Config struct {
 // read and every input failed, and ErrFilter when the filter does not
 // compile.
 func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.Result, error) {
+	if cfg.OnTick != nil && cfg.Clock != nil {
+		cfg.Workers = 1
+		if cfg.TickEvery <= 0 {
+			cfg.TickEvery = time.Second
+		}
+	} else {
+		cfg.OnTick = nil
+	}
 	p := newPipeline(cfg, w)
+	if cfg.OnTick != nil {
+		p.nextTick = cfg.Clock.Now().UnixNano() + int64(cfg.TickEvery)
+	}
 	if cfg.Workers > 1 {
 		p.tracking = newBatcher(p.trackBatch, (*segBatch).reset)
 		p.reporting = newBatcher(p.reportBatch, (*connBatch).reset)
@@ -129,6 +206,7 @@ type pipeline struct {
 	names       *addrNames        // address texts of the report rows
 	row         result.Connection // the report row being written
 	col         *findings.Collector
+	fcfg        findings.Config       // col's, for Tick.Findings
 	cont        *continuity.Assembler // nil unless cfg.Reassemble
 	sum         summary
 	w           Sink
@@ -149,6 +227,9 @@ type pipeline struct {
 	// goroutine (report rows, findings, writer). Nil otherwise.
 	tracking  *batcher[segBatch]
 	reporting *batcher[connBatch]
+
+	nextTick int64 // unix nanoseconds of the next Config.OnTick (0: none)
+	handed   int64 // connections handed out
 }
 
 // connBatch carries copies of finished connections, their transitions in
@@ -214,6 +295,7 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 	if fcfg.IdleTimeout <= 0 {
 		fcfg.IdleTimeout = flow.DefaultIdleTimeout
 	}
+	p.fcfg = fcfg
 	p.col = findings.NewCollector(fcfg)
 	if cfg.Reassemble {
 		p.cont = continuity.New(0)
@@ -301,6 +383,7 @@ func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	if c.Evicted() {
 		p.r.Capture.Evicted++
 	}
+	p.handed++
 	p.sum.add(c)
 	p.col.Add(c)
 	if p.cfg.OnConnection != nil {
@@ -352,6 +435,10 @@ func (p *pipeline) readLoop(ctx context.Context, src capture.Source) error {
 		if err == io.EOF {
 			return nil
 		}
+		if err == capture.ErrNoPacket {
+			p.tickIfDue()
+			continue
+		}
 		if err != nil {
 			var fe *capture.FileError
 			if !errors.As(err, &fe) {
@@ -382,9 +469,33 @@ func (p *pipeline) readLoop(ctx context.Context, src capture.Source) error {
 		}
 		p.cur = pkt
 		p.packet(pkt)
+		if p.nextTick != 0 && pkt.Timestamp.UnixNano() >= p.nextTick {
+			p.tickIfDue()
+		}
 	}
 	return nil
 }
+
+// tickIfDue calls Config.OnTick when the clock has reached the next tick.
+func (p *pipeline) tickIfDue() {
+	if p.cfg.OnTick == nil {
+		return
+	}
+	now := p.cfg.Clock.Now()
+	if now.UnixNano() < p.nextTick {
+		return
+	}
+	p.tracker.Advance(now)
+	p.cfg.OnTick(&Tick{Now: now, Capture: &p.r.Capture, Connections: p.handed, p: p})
+	// A tick visits every open connection (a few microseconds each): with
+	// a table so large that it takes long, ticks come less often, so they
+	// take at most a fifth of the time.
+	took := p.cfg.Clock.Now().Sub(now)
+	p.nextTick = now.UnixNano() + int64(max(p.cfg.TickEvery, tickShare*took))
+}
+
+// tickShare is the inverse of the most time ticks may take.
+const tickShare = 5
 
 // packet decodes one packet, counts it and hands TCP to the tracker.
 func (p *pipeline) packet(pkt capture.Packet) {
@@ -495,6 +606,13 @@ func (p *pipeline) queue(seg *decode.Segment) {
 func (p *pipeline) finish() *result.Result {
 	r := p.r
 	end := p.last
+	if p.cfg.Clock != nil && p.cfg.At.IsZero() {
+		// A live capture ends now, however long the wire was quiet.
+		if now := p.cfg.Clock.Now(); now.After(end) {
+			end = now
+		}
+		p.col.Advance(end)
+	}
 	if !p.cfg.At.IsZero() {
 		end = p.cfg.At
 	}

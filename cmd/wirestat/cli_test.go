@@ -26,8 +26,9 @@ var (
 	binErr  error
 )
 
-// builtBinary builds the command once into a temporary directory: the CLI
-// tests run what users run.
+// builtBinary builds the command once into a temporary directory, with
+// the build tags of the test binary (buildTags): the CLI tests run what
+// users run.
 func builtBinary(t *testing.T) string {
 	t.Helper()
 	binOnce.Do(func() {
@@ -37,7 +38,7 @@ func builtBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "wirestat")
-		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		out, err := exec.Command("go", "build", "-tags", buildTags, "-o", binPath, ".").CombinedOutput()
 		if err != nil {
 			binErr = errors.New(string(out))
 		}

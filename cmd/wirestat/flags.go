@@ -1,16 +1,20 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
-	"github.com/wirestat/wirestat/reconstruct/capture/live"
-	"github.com/wirestat/wirestat/reconstruct/decode"
 	"io"
 	"maps"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/capture/live"
+	"github.com/wirestat/wirestat/reconstruct/capture/rotate"
+	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/report"
 )
 
@@ -52,6 +56,13 @@ type options struct {
 	bufferKiB    int
 	ports        *decode.PortMap // --decode-as; nil: tshark's defaults
 	companion    companionOptions
+	interval     time.Duration // live: refresh and flush period
+	noStates     bool          // live stream: no "state" events
+	metrics      string        // live: serve Prometheus metrics on this address
+	runAs        string        // -Z: drop root to this user once the capture is open
+	creds        live.Credentials
+	rotation     rotate.Options // -C, -G, -W
+	noView       bool           // live on a terminal: no live view
 
 	set map[string]bool // flags given on the command line, by name
 }
@@ -68,9 +79,28 @@ func newFlagSet(o *options) *flag.FlagSet {
 	fs.StringVar(&o.format, "format", "text", "same as -F")
 	fs.StringVar(&o.out, "o", "", "write the report to `FILE` instead of standard output (- is standard output); not created when no input could be read")
 	fs.StringVar(&o.save, "w", "", "also save the packets to `FILE` (pcap, nanosecond timestamps): live, every packet captured; with -r, the packets that pass the filter, with their link type and timestamps, as tcpdump -r -w does")
+	fs.Func("C", "with -w: start a new file once the current one holds more than `SIZE` (millions of bytes, or with a k, m or g suffix KiB, MiB, GiB), as tcpdump -C: the files after the first are named FILE1, FILE2...", func(v string) error {
+		n, err := parseSize(v)
+		o.rotation.Size = n
+		return err
+	})
+	fs.Func("G", "with -w: start a new file every `SECONDS` of packet time, as tcpdump -G; FILE is a strftime pattern (%Y%m%d-%H%M%S...) of the local time of each file's first packet", func(v string) error {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return errors.New("want a positive number of seconds")
+		}
+		o.rotation.Every = time.Duration(n) * time.Second
+		return nil
+	})
+	fs.IntVar(&o.rotation.Count, "W", 0, "with -C: keep a ring of `COUNT` files (FILE0..., overwritten in turn); with -G alone: stop after COUNT files, as tcpdump -W")
 	fs.Int64Var(&o.count, "c", 0, "stop after `COUNT` packets (that pass the filter)")
 	fs.Int64Var(&o.count, "count", 0, "same as -c")
 	fs.DurationVar(&o.duration, "duration", 0, "live capture: stop after this `duration` (e.g. 30s)")
+	fs.DurationVar(&o.interval, "interval", time.Second, "live capture: write the event stream's summary line and flush it (jsonl) every `D`")
+	fs.StringVar(&o.metrics, "metrics", "", "live capture: serve Prometheus metrics at http://`ADDR`/metrics (e.g. :9183 or 127.0.0.1:9183), refreshed every --interval")
+	fs.StringVar(&o.runAs, "Z", "", "live capture: once the capture socket (and --metrics) is open, drop root and run as `USER`, its group and supplementary groups, as tcpdump -Z; files (-o, -w) are then created as USER")
+	fs.BoolVar(&o.noView, "no-view", false, "live capture on a terminal: no live view, only the final report")
+	fs.BoolVar(&o.noStates, "no-state-events", false, "live event stream: leave out the line per state change (connections, findings and summaries remain)")
 	fs.IntVar(&o.bufferKiB, "B", live.DefaultBufferSize>>10, "live capture: kernel ring buffer `SIZE` in KiB, as tcpdump -B (per socket with --workers)")
 	fs.IntVar(&o.snaplen, "s", 0, "live capture: keep at most `SNAPLEN` bytes of each packet (0 or unset: 262144, as tcpdump)")
 	fs.Var(&o.states, "state", "select endpoints in `STATE`, as ss does: established, syn-sent, syn-recv, fin-wait-1, fin-wait-2, time-wait, closed, close-wait, last-ack, listening, closing, unknown, or a group: all, connected, synchronized, bucket, big; repeatable; \"state NAME\" in the filter expression works too")
@@ -109,7 +139,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 // aliases name each alias's flag, and hidden flags are in neither.
 var (
 	helpOrder = []string{
-		"r", "i", "D", "F", "o", "w", "c", "duration", "s", "B",
+		"r", "i", "D", "F", "o", "w", "C", "G", "W", "c", "duration", "interval", "no-view", "no-state-events", "metrics", "Z", "s", "B",
 		"state", "role", "at", "top", "v", "n", "findings-only",
 		"msl", "idle-timeout", "max-conns",
 		"threshold", "thresholds-file", "thresholds",
@@ -119,6 +149,28 @@ var (
 	aliases = map[string]string{"format": "F", "count": "c", "vv": "v", "nn": "n"}
 	hidden  = map[string]bool{"man": true}
 )
+
+// parseSize reads -C: millions of bytes, or KiB, MiB, GiB with a k, m or
+// g suffix, as tcpdump does.
+func parseSize(v string) (int64, error) {
+	unit := int64(1_000_000)
+	switch {
+	case strings.HasSuffix(v, "k"), strings.HasSuffix(v, "K"):
+		unit = 1 << 10
+	case strings.HasSuffix(v, "m"), strings.HasSuffix(v, "M"):
+		unit = 1 << 20
+	case strings.HasSuffix(v, "g"), strings.HasSuffix(v, "G"):
+		unit = 1 << 30
+	}
+	if unit != 1_000_000 {
+		v = v[:len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 || n > math.MaxInt64/unit {
+		return 0, errors.New("want a positive size: millions of bytes, or a number with k, m or g")
+	}
+	return n * unit, nil
+}
 
 // spelled writes a flag name as users type it: -x for one letter or a
 // letter repeated (-nn, -vv, as tcpdump), --name otherwise.
@@ -163,10 +215,10 @@ and change nothing.`
 
 var exitCodes = [][2]string{
 	{"0", "report written (warnings on standard error allowed)"},
-	{"1", "usage error: a bad flag or value, a filter that does not compile"},
+	{"1", "usage error: a bad flag or value, a filter that does not compile, an unknown -Z user, a --metrics address that cannot be listened on"},
 	{"2", "the input could not be read at all (no report is written)"},
 	{"3", "the report, the -w capture or the --annotate file could not be written"},
-	{"4", "the live interface could not be opened"},
+	{"4", "the live interface could not be opened, or -Z could not drop privileges"},
 }
 
 func usage(fs *flag.FlagSet, w io.Writer) {
@@ -261,6 +313,9 @@ func manPage(fs *flag.FlagSet, w io.Writer) {
 		{"wirestat -r capture.pcap --at +30 state time-wait", "the TIME_WAIT endpoints 30 seconds into the capture"},
 		{"wirestat -r capture.pcap -F zeek-json -o conn.json", "Zeek's JSON conn.log"},
 		{"wirestat -r capture.pcap -w port80.pcap tcp port 80", "the packets of port 80 saved, as tcpdump -r -w does"},
+		{"wirestat -i eth0", "on a terminal: the live view, refreshed every second; q prints the final report"},
+		{"wirestat -i eth0 --no-state-events | jq 'select(.type==\"finding_raised\")'", "findings as they are raised, from the event stream"},
+		{"wirestat -i eth0 -Z nobody --metrics :9183 -w ring.pcap -C 100 -W 50 -F json -o /dev/null", "a sensor: Prometheus metrics, a ring of 50 files of 100 MB, running as nobody"},
 	} {
 		fmt.Fprintf(w, ".TP\n.B %s\n%s\n", roff(ex[0]), roff(ex[1]))
 	}

@@ -24,6 +24,8 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/livestream"
+	"github.com/wirestat/wirestat/reconstruct/metrics"
 	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"golang.org/x/sys/unix"
@@ -180,6 +182,22 @@ func (o *options) validate() error {
 		return fail(exitUsage, "--duration ends a live capture: it needs -i (use -c or --at to stop early in a file)")
 	case o.set["duration"] && o.duration <= 0:
 		return fail(exitUsage, "--duration %v: must be positive", o.duration)
+	case (o.set["C"] || o.set["G"] || o.set["W"]) && o.save == "":
+		return fail(exitUsage, "-C, -G and -W rotate the -w file: they need -w FILE")
+	case o.set["W"] && !o.set["C"] && !o.set["G"]:
+		return fail(exitUsage, "-W %d: it counts the files of -C or -G", o.rotation.Count)
+	case o.set["W"] && o.rotation.Count <= 0:
+		return fail(exitUsage, "-W %d: the file count must be positive", o.rotation.Count)
+	case o.set["G"] && o.rotation.Every < time.Second:
+		return fail(exitUsage, "-G: want a positive number of seconds")
+	case o.runAs != "" && !isLive:
+		return fail(exitUsage, "-Z drops root once a live capture is open: it needs -i")
+	case o.metrics != "" && !isLive:
+		return fail(exitUsage, "--metrics serves a live capture's figures: it needs -i")
+	case o.set["interval"] && !isLive:
+		return fail(exitUsage, "--interval paces a live capture's output: it needs -i")
+	case o.interval < 10*time.Millisecond:
+		return fail(exitUsage, "--interval %v: want at least 10ms", o.interval)
 	case o.set["B"] && !isLive:
 		return fail(exitUsage, "-B sets the live capture's buffer size: it needs -i")
 	case o.bufferKiB <= 0:
@@ -203,6 +221,13 @@ func (o *options) validate() error {
 	}
 	if _, err := report.ParseStates(o.states); err != nil {
 		return fail(exitUsage, "--state: %v", err)
+	}
+	if o.runAs != "" {
+		c, err := live.LookupUser(o.runAs)
+		if err != nil {
+			return fail(exitUsage, "-Z: %v", err)
+		}
+		o.creds = c
 	}
 	if _, err := report.ForFormat(o.format, io.Discard, report.Options{}); err != nil {
 		return fail(exitUsage, "%v", err)
@@ -313,8 +338,9 @@ func interfaceName(name string) string {
 
 // source opens the capture files or the live interface, and the -w file,
 // and names the inputs in cfg. finish closes what was opened and reports a
-// -w file that could not be written completely.
-func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func(keep bool) error, err error) {
+// -w file that could not be written completely. stop ends the run (ctx's
+// cancel): -G with -W calls it once its files are written.
+func (o *options) source(ctx context.Context, stop func(), cfg *reconstruct.Config, stderr io.Writer) (src capture.Source, finish func(keep bool) error, err error) {
 	var closeSrc func()
 	var link uint16 // the -w file's link type; 0: the first packet's
 	if o.iface == "" {
@@ -327,23 +353,20 @@ func (o *options) source(ctx context.Context, cfg *reconstruct.Config, stderr io
 	} else {
 		name := interfaceName(o.iface)
 		// The filter runs in the kernel; Run sees only the packets it selects.
-		ls, err := live.Open(ctx, name, live.Options{Snaplen: o.snaplen, Filter: cfg.Filter, BufferSize: o.bufferKiB << 10, Sockets: o.workers})
+		ls, err := live.Open(ctx, name, live.Options{Snaplen: o.snaplen, Filter: cfg.Filter, BufferSize: o.bufferKiB << 10, Sockets: o.workers, Wake: true})
 		if errors.Is(err, filter.ErrInvalid) || errors.Is(err, filter.ErrNoCompiler) {
 			return nil, nil, fail(exitUsage, "%v", err)
 		} else if err != nil {
 			return nil, nil, fail(exitLiveFailed, "%v", err)
 		}
-		cfg.Sources, cfg.Filter = []string{name}, ""
+		cfg.Sources, cfg.Filter, cfg.Clock = []string{name}, "", ls
 		src, closeSrc, link = ls, func() { ls.Close() }, ls.LinkType()
 	}
 	if o.save == "" {
 		return src, func(bool) error { closeSrc(); return nil }, nil
 	}
-	sv, err := newSaver(o.save, link, o.snaplen, stderr)
-	if err != nil {
-		closeSrc()
-		return nil, nil, fail(exitOutput, "-w %s: %v", o.save, err)
-	}
+	sv := newSaver(o.save, link, o.snaplen, o.rotation, stderr)
+	sv.limit = stop
 	cfg.Packet = sv.packet
 	return src, func(keep bool) error {
 		closeSrc()
@@ -373,7 +396,9 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	src, finish, err := o.source(ctx, &cfg, stderr)
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	src, finish, err := o.source(ctx, stop, &cfg, stderr)
 	if err != nil {
 		return err
 	}
@@ -389,9 +414,41 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 		return o.companion.view(ctx, o, cfg, src, stdout)
 	}
 
+	stream := o.streaming(stdout)
 	out, err := o.output(stdout)
 	if err != nil {
 		return err
+	}
+	var lo liveOutputs
+	if stream {
+		lo.ev = livestream.New(out.bw)
+	}
+	if o.metrics != "" {
+		lo.exp = metrics.New()
+		stop, err := serveMetrics(o.metrics, lo.exp)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	var view *runningView
+	if o.viewing(stream, stdout) {
+		if view, err = openView(ctx, stop, &cfg, &lo); err != nil {
+			// No view then: the final report still comes.
+			fmt.Fprintf(stderr, "wirestat: warning: %v\n", err)
+		} else {
+			defer view.close() // also when panicking: the terminal is restored
+		}
+	}
+	if lo != (liveOutputs{}) {
+		watchLive(&cfg, o, src, out, lo)
+	}
+	if o.runAs != "" {
+		// The capture socket and the metrics listener are open: root is
+		// no longer needed.
+		if err := live.DropPrivileges(o.creds); err != nil {
+			return fail(exitLiveFailed, "-Z: %v", err)
+		}
 	}
 	var notes *annotate.Notes
 	if o.annotate != "" {
@@ -406,6 +463,11 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	}
 	watch := newWatcher(src, cfg.Warn)
 	res, runErr := reconstruct.Run(ctx, watch, cfg, out)
+	if view != nil {
+		// The terminal is back before the final report.
+		view.wait()
+		view.close()
+	}
 	if stopProgress != nil {
 		close(stopProgress)
 		<-progressDone

@@ -1,6 +1,9 @@
 package capture
 
-import "time"
+import (
+	"errors"
+	"time"
+)
 
 // Link types (LINKTYPE_* values from the tcpdump link-layer header registry).
 const (
@@ -41,4 +44,19 @@ type Source interface {
 	Frames() int64
 	// Close releases the underlying files or handles.
 	Close() error
+}
+
+// ErrNoPacket is returned by the Next of a live Source asked to wake its
+// caller (live.Options.Wake) when no packet arrived within its read
+// timeout: nothing is wrong, and the next call waits again. It lets the
+// reader do periodic work while the wire is quiet.
+var ErrNoPacket = errors.New("no packet yet")
+
+// Clock is implemented by sources whose packets arrive as they happen (a
+// live capture): Now is the wall-clock time, later than or equal to every
+// packet's timestamp give or take the clocks' skew, by which the ages of
+// states are measured while no packet arrives. File sources have no
+// clock: their time is the packets'.
+type Clock interface {
+	Now() time.Time
 }

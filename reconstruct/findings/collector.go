@@ -350,6 +350,17 @@ func (col *Collector) inLastRoundTrip(c *flow.Conn) bool {
 	return end.Sub(sa[0]) < rtt
 }
 
+// Advance moves the collector's clock to now when it is later than every
+// connection added: a live capture's wall clock, so ages at the end (how
+// long a CLOSE_WAIT has waited) count the quiet time after the last
+// packet. Time never goes backwards.
+func (col *Collector) Advance(now time.Time) {
+	if now.After(col.captureEnd) {
+		col.captureEnd = now
+		col.clock = flow.UnixNanos(now)
+	}
+}
+
 // settle bounds the collector's state to what happened after cutoff:
 // sources not seen since are judged and forgotten, the TIME_WAIT and flood
 // peaks are swept up to cutoff, and sides and flood targets idle since

@@ -59,6 +59,10 @@ type Config struct {
 	// ZeekPorts are the likely server ports of the Zeek view's role flips
 	// (zeek.DefaultPorts when nil).
 	ZeekPorts zeek.Ports
+	// OnTransition, when set, sees every state change as it is recorded:
+	// tr is the connection's last transition. Neither c nor tr may be kept
+	// after the call.
+	OnTransition func(c *Conn, tr *Transition)
 }
 
 func (c *Config) setDefaults() {
@@ -181,6 +185,25 @@ func (t *Tracker) Stats() Stats { return t.stats }
 
 // Open returns the number of connections in the table, frozen or not.
 func (t *Tracker) Open() int { return len(t.conns) + t.frozen.len() }
+
+// Each calls fn for every connection in the table, in no particular
+// order, without changing it: a frozen connection is read into a scratch
+// Conn that fn must not keep (nor any Conn) after it returns, nor modify.
+func (t *Tracker) Each(fn func(c *Conn)) {
+	for _, c := range t.conns {
+		fn(c)
+	}
+	if t.frozen.len() == 0 {
+		return
+	}
+	var scratch Conn
+	for mk, f := range t.frozen.all() {
+		if err := scratch.readFrozen(mk.unpacked(), f.frozenHead, t.records.get(f.rec), t.osByIndex); err != nil {
+			continue // only a bug corrupts a record; Each only reads
+		}
+		fn(&scratch)
+	}
+}
 
 // Listeners returns the listeners seen, ordered by first frame.
 func (t *Tracker) Listeners() []Listener {
@@ -417,6 +440,9 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 	ep.SinceFrame = seg.Frame
 	if to == tcpstate.TimeWait {
 		t.startTimeWait(c, r, seg.Time)
+	}
+	if t.cfg.OnTransition != nil {
+		t.cfg.OnTransition(c, &c.Transitions[len(c.Transitions)-1])
 	}
 }
 

@@ -69,6 +69,7 @@ type Source struct {
 	cooked   bool           // SOCK_DGRAM: prepend a cooked header built from the sender address
 	user     *filter.Filter // the filter, when the kernel cannot run it
 	timeout  time.Duration
+	wake     *time.Timer // with Options.Wake: ends Next's wait after timeout
 
 	rings []*ring
 	queue chan block // filled blocks, in the order the sockets filled them
@@ -127,6 +128,9 @@ type block struct {
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
 	s := &Source{ctx: ctx, iface: iface, timeout: opt.ReadTimeout, quit: make(chan struct{})}
+	if opt.Wake {
+		s.wake = time.NewTimer(opt.ReadTimeout)
+	}
 	index := 0
 	if iface != "any" {
 		ifi, err := net.InterfaceByName(iface)
@@ -435,7 +439,8 @@ func (s *Source) fail(err error) {
 }
 
 // Next returns the next frame. It waits for one and returns io.EOF once
-// the context is cancelled. Packet.File holds the interface name, and
+// the context is cancelled (with Options.Wake, capture.ErrNoPacket after
+// ReadTimeout without one). Packet.File holds the interface name, and
 // Packet.Data points into the ring: it is valid until the next call to
 // Next or Close.
 func (s *Source) Next() (capture.Packet, error) {
@@ -458,7 +463,14 @@ func (s *Source) Next() (capture.Packet, error) {
 			s.holding = false
 			s.cur.r.release(s.cur.i)
 		}
+		var wake <-chan time.Time
+		if s.wake != nil {
+			s.wake.Reset(s.timeout)
+			wake = s.wake.C
+		}
 		select {
+		case <-wake:
+			return capture.Packet{}, capture.ErrNoPacket
 		case b := <-s.queue:
 			if b.r == nil {
 				s.statsMu.Lock()
@@ -543,6 +555,11 @@ func cookedHeader(h []byte, sll *unix.RawSockaddrLinklayer) {
 
 // Frames returns the number of frames returned so far.
 func (s *Source) Frames() int64 { return s.frames.Load() }
+
+// Now returns the wall-clock time (capture.Clock): frame timestamps come
+// from the same clock, so a state's age is measured against it while no
+// packet arrives.
+func (s *Source) Now() time.Time { return time.Now() }
 
 // LinkType returns the link type of the frames this Source yields.
 func (s *Source) LinkType() uint16 { return s.linkType }

@@ -1,12 +1,5 @@
 package live
 
-import (
-	"fmt"
-	"net"
-	"runtime"
-	"slices"
-)
-
 // Interface is one interface Open can capture on.
 type Interface struct {
 	Name        string
@@ -14,11 +7,29 @@ type Interface struct {
 	Up          bool
 	Running     bool
 	Loopback    bool
+	Wireless    bool
+	Link        Link // whether a cable (or peer) is connected
 }
 
-// Flags describes the interface's state as tcpdump -D does ("Up,
-// Running, Loopback").
+// Link is an interface's connection status, as libpcap reports it.
+type Link uint8
+
+// Link values.
+const (
+	LinkUnknown       Link = iota // the driver would not say
+	LinkConnected                 // carrier present
+	LinkDisconnected              // no carrier
+	LinkNotApplicable             // loopback, "any", and devices without a link (ifb, dummy)
+)
+
+// Flags describes the interface's state as tcpdump -D does: "Up",
+// "Running", "Loopback", "Wireless" or else "none", then the connection
+// status ("Connected", "Disconnected"; "Associated" and so on for
+// wireless) unless it does not apply.
 func (i Interface) Flags() []string {
+	if !i.Up && !i.Running && !i.Loopback && !i.Wireless && i.Link == LinkUnknown {
+		return nil // libpcap's flags word is 0: tcpdump prints no brackets
+	}
 	var f []string
 	if i.Up {
 		f = append(f, "Up")
@@ -29,40 +40,44 @@ func (i Interface) Flags() []string {
 	if i.Loopback {
 		f = append(f, "Loopback")
 	}
+	if i.Wireless {
+		f = append(f, "Wireless")
+	}
+	if len(f) == 0 {
+		f = append(f, "none")
+	}
+	status := [...]string{LinkUnknown: "Connection status unknown", LinkConnected: "Connected", LinkDisconnected: "Disconnected"}
+	if i.Wireless {
+		status = [...]string{LinkUnknown: "Association status unknown", LinkConnected: "Associated", LinkDisconnected: "Not associated"}
+	}
+	if int(i.Link) < len(status) {
+		f = append(f, status[i.Link])
+	}
 	return f
 }
 
-// ListInterfaces returns the interfaces of this host in the order tcpdump
-// -D lists them: those up and running first, then the "any" pseudo-device
-// (Linux), loopback, and the rest, each group in kernel index order.
-func ListInterfaces() ([]Interface, error) {
-	ifs, err := net.Interfaces()
-	if err != nil {
-		return nil, fmt.Errorf("list interfaces: %w", err)
+// merit orders interfaces as libpcap's pcap_findalldevs does, smaller
+// first: running, up, then connected before unknown before disconnected;
+// among equals, "any" after the others and loopback after "any".
+func (i Interface) merit() int {
+	m := 0
+	if !i.Running {
+		m += 8 * 3
 	}
-	list := make([]Interface, 0, len(ifs)+1)
-	for _, nif := range ifs {
-		list = append(list, Interface{
-			Name:     nif.Name,
-			Up:       nif.Flags&net.FlagUp != 0,
-			Running:  nif.Flags&net.FlagRunning != 0,
-			Loopback: nif.Flags&net.FlagLoopback != 0,
-		})
+	if !i.Up {
+		m += 4 * 3
 	}
-	if runtime.GOOS == "linux" {
-		list = append(list, Interface{Name: "any", Description: "Pseudo-device that captures on all interfaces", Up: true, Running: true})
+	switch i.Link {
+	case LinkUnknown:
+		m += 3
+	case LinkDisconnected:
+		m += 2 * 3
 	}
-	group := func(i Interface) int {
-		switch {
-		case i.Name == "any":
-			return 1
-		case i.Loopback:
-			return 2
-		case i.Up && i.Running:
-			return 0
-		}
-		return 3
+	switch {
+	case i.Name == "any":
+		m++
+	case i.Loopback:
+		m += 2
 	}
-	slices.SortStableFunc(list, func(a, b Interface) int { return group(a) - group(b) })
-	return list, nil
+	return m
 }

@@ -24,6 +24,7 @@ type Source struct {
 	ctx      context.Context
 	iface    string
 	linkType uint16
+	wake     bool
 
 	mu     sync.RWMutex // read-held around handle calls, write-held by Close
 	h      *pcap.Handle
@@ -47,7 +48,8 @@ type Source struct {
 //
 // libpcap drops loopback's outgoing copies in user space, after the kernel
 // counted them: on lo and "any" its received count has every loopback
-// packet twice.
+// packet twice. (A kernel filter cannot help: libpcap applies "inbound"
+// and "outbound" again in user space, where on lo it rejects both copies.)
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
 	h, err := activate(iface, opt)
@@ -60,7 +62,7 @@ func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 			return nil, fmt.Errorf("open live capture on %q: filter %q: %w", iface, opt.Filter, &filterError{err})
 		}
 	}
-	return &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType()))}, nil
+	return &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType())), wake: opt.Wake}, nil
 }
 
 // activate opens a libpcap handle with the options' snaplen, promiscuous
@@ -127,6 +129,9 @@ func (s *Source) Next() (capture.Packet, error) {
 		s.mu.RUnlock()
 		switch {
 		case errors.Is(err, pcap.NextErrorTimeoutExpired):
+			if s.wake {
+				return capture.Packet{}, capture.ErrNoPacket
+			}
 			continue // no packet yet: look at the context again
 		case errors.Is(err, io.EOF), errors.Is(err, pcap.NextErrorNoMorePackets):
 			return capture.Packet{}, io.EOF
@@ -151,6 +156,11 @@ func (s *Source) Next() (capture.Packet, error) {
 
 // Frames returns the number of frames returned so far.
 func (s *Source) Frames() int64 { return s.frames.Load() }
+
+// Now returns the wall-clock time (capture.Clock): frame timestamps come
+// from the same clock, so a state's age is measured against it while no
+// packet arrives.
+func (s *Source) Now() time.Time { return time.Now() }
 
 // LinkType returns the link type of the frames this Source yields.
 func (s *Source) LinkType() uint16 { return s.linkType }

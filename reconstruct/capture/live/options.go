@@ -49,6 +49,11 @@ type Options struct {
 	// finds the queue full is handed straight back to the kernel and its
 	// packets are counted as dropped by wirestat.
 	QueueBlocks int
+	// Wake makes Next return capture.ErrNoPacket when ReadTimeout passes
+	// without a packet, so the caller can do periodic work (refresh a
+	// view, flush a stream) while the wire is quiet. Off: Next waits until
+	// a packet arrives or the context is cancelled.
+	Wake bool
 }
 
 func (o Options) withDefaults() Options {

@@ -56,7 +56,7 @@ func TestQueueFullIsCounted(t *testing.T) {
 }
 
 // TestNextDoesNotAllocate reads frames already waiting in the ring: the
-// per-packet path allocates nothing.
+// per-packet path allocates nothing, with Options.Wake too.
 func TestNextDoesNotAllocate(t *testing.T) {
 	const n = 2000
 	ns := netns(t)
@@ -70,7 +70,7 @@ func TestNextDoesNotAllocate(t *testing.T) {
 		}
 		defer sink.Close()
 		port := uint16(sink.LocalAddr().(*net.UDPAddr).Port)
-		if src, err = Open(ctx, "lo", Options{Filter: "udp dst port " + itoa(port), ReadTimeout: 20 * time.Millisecond}); err != nil {
+		if src, err = Open(ctx, "lo", Options{Filter: "udp dst port " + itoa(port), ReadTimeout: 20 * time.Millisecond, Wake: true}); err != nil {
 			return err
 		}
 		return sendUDP(sink, n, 100)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
 )
@@ -27,6 +28,9 @@ func (s *Source) Next() (capture.Packet, error) { return capture.Packet{}, ErrUn
 
 // Frames returns 0.
 func (s *Source) Frames() int64 { return 0 }
+
+// Now returns the zero time.
+func (s *Source) Now() time.Time { return time.Time{} }
 
 // LinkType returns 0.
 func (s *Source) LinkType() uint16 { return 0 }
