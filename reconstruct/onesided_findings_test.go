@@ -109,3 +109,18 @@ func TestOneSidedCutsSayWhy(t *testing.T) {
 		})
 	}
 }
+
+// TestMidCloseFindings: a capture that starts after the client's FINs
+// (pcaps/mid-close.pcap: the kernel has the client in TIME_WAIT) shows
+// the client only as assumed in CLOSE_WAIT, so its one finding is an info
+// half_closed that says so, never the signature of a socket leak.
+func TestMidCloseFindings(t *testing.T) {
+	fs := oneSidedFindings(t, filepath.Join(testenv.RepoRoot(t), "pcaps", "mid-close.pcap"), nil)
+	if len(fs) != 1 {
+		t.Fatalf("%d findings, want 1: %+v", len(fs), fs)
+	}
+	f := fs[0]
+	if f.Kind != "half_closed" || f.Severity != "info" || f.Details["assumed"] != true || strings.Contains(f.Summary, "socket leak") {
+		t.Errorf("finding %s %s %v: %s; want an info half_closed with details.assumed", f.Kind, f.Severity, f.Details["assumed"], f.Summary)
+	}
+}

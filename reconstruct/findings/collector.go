@@ -53,6 +53,10 @@ type Collector struct {
 	// blindHalfClosed are the half-closed sides whose CLOSE_WAIT endpoint
 	// sent no packet the capture holds.
 	blindHalfClosed map[sideKey]*halfClosedAgg
+	// assumedHalfClosed are the half-closed sides whose CLOSE_WAIT is only
+	// assumed: the capture began after the connection had started, and the
+	// side may have sent its own FIN before it (see flow's mid-stream rule).
+	assumedHalfClosed map[sideKey]*halfClosedAgg
 	// spoke holds the server host:ports the capture holds packets of in
 	// a completed handshake: their direction is in the capture. Bounded
 	// like the tracker's listeners.
@@ -107,22 +111,23 @@ type keyedFinding struct {
 func NewCollector(cfg Config) *Collector {
 	cfg.setDefaults()
 	return &Collector{
-		cfg:             cfg,
-		trw:             newTRWParams(&cfg),
-		attempts:        make(map[failKey]*serverAttempts),
-		retrans:         make(map[netip.AddrPort]*retransAgg),
-		halfClosed:      make(map[sideKey]*halfClosedAgg),
-		youngHalfClosed: make(map[sideKey]*halfClosedAgg),
-		blindHalfClosed: make(map[sideKey]*halfClosedAgg),
-		spoke:           make(map[netip.AddrPort]struct{}),
-		anomalies:       make(map[netip.Addr]*anomalyAgg),
-		probers:         make(map[netip.Addr]*prober),
-		sides:           make(map[sideKey]*sideAgg),
-		pendingSides:    make(map[packedSide]sideCounts),
-		resets:          make(map[sideKey]*resetAgg),
-		sources:         make(map[netip.Addr]*source),
-		floods:          make(map[netip.AddrPort]*floodAgg),
-		pastScanners:    make(map[netip.Addr]bool),
+		cfg:               cfg,
+		trw:               newTRWParams(&cfg),
+		attempts:          make(map[failKey]*serverAttempts),
+		retrans:           make(map[netip.AddrPort]*retransAgg),
+		halfClosed:        make(map[sideKey]*halfClosedAgg),
+		youngHalfClosed:   make(map[sideKey]*halfClosedAgg),
+		blindHalfClosed:   make(map[sideKey]*halfClosedAgg),
+		assumedHalfClosed: make(map[sideKey]*halfClosedAgg),
+		spoke:             make(map[netip.AddrPort]struct{}),
+		anomalies:         make(map[netip.Addr]*anomalyAgg),
+		probers:           make(map[netip.Addr]*prober),
+		sides:             make(map[sideKey]*sideAgg),
+		pendingSides:      make(map[packedSide]sideCounts),
+		resets:            make(map[sideKey]*resetAgg),
+		sources:           make(map[netip.Addr]*source),
+		floods:            make(map[netip.AddrPort]*floodAgg),
+		pastScanners:      make(map[netip.Addr]bool),
 	}
 }
 
@@ -413,8 +418,9 @@ func (col *Collector) Findings() []result.Finding {
 	col.attemptFindings(scanners, flooded, emit)
 	col.retransFindings(emit)
 	col.halfClosedFindings(emit)
-	col.youngHalfClosedFindings(col.youngHalfClosed, false, emit)
-	col.youngHalfClosedFindings(col.blindHalfClosed, true, emit)
+	col.youngHalfClosedFindings(col.youngHalfClosed, halfClosedYoung, emit)
+	col.youngHalfClosedFindings(col.blindHalfClosed, halfClosedBlind, emit)
+	col.youngHalfClosedFindings(col.assumedHalfClosed, halfClosedAssumed, emit)
 	col.timeWaitFindings(emit)
 	for a := range col.pastScanners {
 		scanners[a] = true

@@ -39,6 +39,10 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 			// The capture holds none of the CLOSE_WAIT side's packets
 			// (one direction only): its close() would not show.
 			aggs = col.blindHalfClosed
+		case w.Evidence == tcpstate.Assumed:
+			// Picked up mid-stream: the side may have closed first,
+			// before the capture began.
+			aggs = col.assumedHalfClosed
 		case end.Sub(f.FINTime()) < col.cfg.HalfClosedMinAge:
 			aggs = col.youngHalfClosed
 		}
@@ -104,11 +108,21 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 	}
 }
 
+// Why a half-closed side is only info (youngHalfClosedFindings).
+type halfClosedWhy uint8
+
+const (
+	halfClosedYoung   halfClosedWhy = iota // the peer's FIN came too recently
+	halfClosedBlind                        // the CLOSE_WAIT side sent nothing the capture holds
+	halfClosedAssumed                      // its CLOSE_WAIT rests on a mid-stream pickup's assumption
+)
+
 // youngHalfClosedFindings reports, as info, the sides whose connections
 // were half-closed too recently before the end of the capture to call it a
-// leak, or whose CLOSE_WAIT side sent no packet the capture holds (blind),
-// unless the side has a half_closed finding of lasting CLOSE_WAITs.
-func (col *Collector) youngHalfClosedFindings(aggs map[sideKey]*halfClosedAgg, blind bool, emit func(*group, result.Finding)) {
+// leak, whose CLOSE_WAIT side sent no packet the capture holds (blind), or
+// whose CLOSE_WAIT is only assumed, unless the side has a half_closed
+// finding of lasting CLOSE_WAITs.
+func (col *Collector) youngHalfClosedFindings(aggs map[sideKey]*halfClosedAgg, why halfClosedWhy, emit func(*group, result.Finding)) {
 	for _, key := range sortedSides(aggs, nil) {
 		if col.halfClosed[key] != nil {
 			continue
@@ -132,11 +146,16 @@ func (col *Collector) youngHalfClosedFindings(aggs map[sideKey]*halfClosedAgg, b
 		im := impact{n: a.count, total: max(a.count, col.established(key)), peers: a.peers.len(), many: col.cfg.HalfClosedMany}
 		withImpact(d, im)
 		var sum string
-		if blind {
+		switch why {
+		case halfClosedBlind:
 			d["one_direction"] = true
 			sum = fmt.Sprintf("%s received a FIN on %s and is inferred to be in CLOSE_WAIT, but the capture holds none of its packets on them (one direction only): whether its application closed cannot be seen",
 				key.describe(), plural(a.count, "connection"))
-		} else {
+		case halfClosedAssumed:
+			d["assumed"] = true
+			sum = fmt.Sprintf("%s received a FIN on %s and is assumed to be in CLOSE_WAIT: the capture began after those connections started and holds no data from this side, which may have closed first before it (then it is in TIME_WAIT)",
+				key.describe(), plural(a.count, "connection"))
+		default:
 			d["recent_fin"] = true
 			sum = fmt.Sprintf("%s is in CLOSE_WAIT at end of capture on %s, but the %s's FIN came only %s before the end (less than %s): too recent to tell a socket leak from a close in progress",
 				key.describe(), plural(a.count, "connection"), peer, fmtSecs(secs(col.end().Sub(a.firstFIN))), fmtSecs(secs(col.cfg.HalfClosedMinAge)))
