@@ -13,6 +13,8 @@
 #   RUNS=N               runs per measurement (default 5, QUICK 3)
 #   BIG_PACKETS=N        packets in bench/out/big.pcap (default 5000000)
 #   SMALL_PACKETS=N      packets in bench/out/small.pcap (default 500000)
+#   CHURN_PACKETS=N      packets in bench/out/churn.pcap (default 1900000;
+#                        -profile churn: short-lived and failed connections)
 #   OPEN_CONNS=N         open connections of the memory test (default 200000)
 #   BENCH_TSHARK_BIG=0   skip tshark on the big capture (about a minute a run
 #                        and 4 GB of RSS)
@@ -36,6 +38,7 @@ QUICK=${QUICK:-0}
 if [[ $QUICK == 1 ]]; then RUNS=${RUNS:-3}; else RUNS=${RUNS:-5}; fi
 BIG_PACKETS=${BIG_PACKETS:-5000000}
 SMALL_PACKETS=${SMALL_PACKETS:-500000}
+CHURN_PACKETS=${CHURN_PACKETS:-1900000}
 OPEN_CONNS=${OPEN_CONNS:-200000}
 SLOW_SECONDS=${SLOW_SECONDS:-30}
 RESULTS=$ROOT/bench/RESULTS.md
@@ -100,7 +103,8 @@ gen "$OUT/small.pcap" -seed 2 -packets "$SMALL_PACKETS"
 FILES=(small)
 if [[ $QUICK != 1 ]]; then
 	gen "$OUT/big.pcap" -seed 1 -packets "$BIG_PACKETS"
-	FILES+=(big)
+	gen "$OUT/churn.pcap" -seed 4 -profile churn -packets "$CHURN_PACKETS"
+	FILES+=(big churn)
 fi
 
 # measure LABEL CMD: run CMD (a shell command line) RUNS times under
@@ -227,13 +231,28 @@ for name in "${FILES[@]}"; do
 			row "$name" "tcptrace -n -l" "tcptrace -n -l $f"
 			[[ $name == small ]] && tcptrace_small_s=$MED_S
 		fi
-		[[ $name == big ]] && row "$name" "tcptrace -b" "tcptrace -n -b $f"
+		[[ $name != small ]] && row "$name" "tcptrace -b" "tcptrace -n -b $f"
 	fi
 	((have_argus)) && row "$name" "argus | ra" "argus -r $f -w - | ra -r - -n"
 	cd "$ROOT"
 done
 
 compressed_rows
+
+# Where the time goes: seconds per million packets as the single-goroutine
+# pipeline grows stage by stage (BenchmarkStages), on the small and the
+# churn capture.
+STAGE_ROWS=$TMP/stages
+: >"$STAGE_ROWS"
+for name in "${FILES[@]}"; do
+	[[ $name == big ]] && continue # 4 GB: held in memory by the benchmark
+	log "stages on $name.pcap"
+	WIRESTAT_BENCH_PCAP=$OUT/$name.pcap go test -run '^$' -bench 'BenchmarkStages/file' -benchtime 3x ./reconstruct/ |
+		awk -v f="$name" '/^BenchmarkStages\/file\// {
+			split($1, p, "/"); st = p[3]; sub(/-[0-9]+$/, "", st)
+			for (i = 1; i <= NF; i++) if ($(i + 1) == "s/Mpkt") v = $i
+			print f "\t" st "\t" v }' >>"$STAGE_ROWS"
+done
 
 # Memory per open connection: two captures that leave N and N/10
 # connections established; the RSS difference over the difference in N.
@@ -341,6 +360,18 @@ machine="$(nproc) cores, $cpu, $(go version | awk '{print $3}'), Linux $(uname -
 		}' "$ROWS"
 		echo
 	done
+	echo "### Where the time goes (BenchmarkStages)"
+	echo
+	echo "Seconds per million packets of one goroutine as the pipeline grows: read (records), decode"
+	echo "(to TCP), track (the connection table), analyse (findings, summary), json (the report). A"
+	echo "stage's own cost is its row less the one above."
+	echo
+	echo "| capture | read | decode | track | analyse | json |"
+	echo "|---|---:|---:|---:|---:|---:|"
+	awk -F'\t' '{v[$1 "," $2] = $3; if (!($1 in seen)) {seen[$1] = 1; order[++n] = $1}}
+		END {for (i = 1; i <= n; i++) {f = order[i]
+			printf "| %s | %s | %s | %s | %s | %s |\n", f, v[f ",read"], v[f ",decode"], v[f ",track"], v[f ",analyse"], v[f ",json"]}}' "$STAGE_ROWS"
+	echo
 	echo "### Memory per open connection"
 	echo
 	echo "\`open.pcap\` leaves $OPEN_CONNS connections established (handshake, one request and response,"

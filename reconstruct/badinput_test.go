@@ -71,6 +71,10 @@ var badCases = []badCase{
 	{file: "ng-trunc-block.pcapng", warning: "ng-trunc-block.pcapng: offset 2244: truncated enhanced packet block (want 108 bytes, have 60)", packets: 22, tcp: 20, conns: 3},
 	{file: "ng-unknown-interface.pcapng", warning: "ng-unknown-interface.pcapng: offset 2244: enhanced packet block for unknown interface 1", packets: 22, tcp: 20, conns: 3},
 	{file: "ng-garbage-after.pcapng", warning: "ng-garbage-after.pcapng: offset 4108: bad block length", packets: 40, tcp: 38, conns: 6},
+	// Timestamps: one warning naming the first frame, every frame kept.
+	{file: "ng-time-after-9999.pcapng", warning: "ng-time-after-9999.pcapng: frame 23: timestamp in the year 11533 (301795611440 s since 1970) is outside the years 1678-2261 that can be timed", packets: 40, tcp: 38, conns: 6},
+	{file: "ng-time-before-1970.pcapng", warning: "ng-time-before-1970.pcapng: frame 1: timestamp 1931-11-02T07:37:20.475354Z is before 1970", packets: 40, tcp: 38, conns: 6},
+	{file: "time-jumps-back.pcap", warning: "time-jumps-back.pcap: frame 23: the clock goes back 23h59m59.999863s", packets: 40, tcp: 38, conns: 6},
 	{file: "gzip-truncated.pcap.gz", warning: "gzip-truncated.pcap.gz: offset 1168: truncated packet record (want 66 bytes, have 41)", packets: 14, tcp: 12, conns: 2}, // offset in decompressed bytes
 	{file: "gzip-bad-crc.pcap.gz", warning: "gzip-bad-crc.pcap.gz: offset 3380: record header: gzip stream: gzip: invalid checksum", packets: 40, tcp: 38, conns: 6},
 	{file: "gzip-bad-deflate.pcap.gz", warning: "gzip-bad-deflate.pcap.gz: offset 1168: packet record: gzip stream: flate: corrupt input before offset 1206", packets: 14, tcp: 12, conns: 2},
@@ -209,6 +213,11 @@ func TestBadInputTogether(t *testing.T) {
 	var files, wantWarn, wantLast []string
 	var want [4]int64
 	for _, tc := range badCases {
+		if strings.Contains(tc.file, "time-") {
+			// One clock runs over all the files: what a timestamp case
+			// warns about depends on the files before it.
+			continue
+		}
 		files = append(files, filepath.Join(badDir, tc.file))
 		switch {
 		case strings.Contains(tc.warning, " not decoded"):
@@ -376,10 +385,27 @@ func ngSHB(o binary.AppendByteOrder) []byte {
 }
 
 func ngIDB(o binary.AppendByteOrder, link uint16) []byte {
+	return ngIDBOpts(o, link, nil)
+}
+
+// ngIDBOpts is an interface description block with options (each already
+// code, length, value and padding) and the end-of-options marker.
+func ngIDBOpts(o binary.AppendByteOrder, link uint16, opts []byte) []byte {
 	body := o.AppendUint16(nil, link)
 	body = o.AppendUint16(body, 0)
 	body = o.AppendUint32(body, 262144)
+	if len(opts) > 0 {
+		body = append(append(body, opts...), 0, 0, 0, 0)
+	}
 	return ngBlock(o, 1, body)
+}
+
+// ngOpt is one pcapng option, padded to 32 bits.
+func ngOpt(o binary.AppendByteOrder, code uint16, value []byte) []byte {
+	b := o.AppendUint16(nil, code)
+	b = o.AppendUint16(b, uint16(len(value)))
+	b = append(b, value...)
+	return append(b, make([]byte, (4-len(value)%4)%4)...)
 }
 
 func ngEPB(o binary.AppendByteOrder, iface uint32, r pcapRecord) []byte {
@@ -480,6 +506,35 @@ func badCorpus(t *testing.T, demoPath string) []corpusFile {
 	add("ng-trunc-block.pcapng", append(slices.Clone(ngPrefix), epb[:60]...))
 	add("ng-unknown-interface.pcapng", append(slices.Clone(ngPrefix), ngEPB(le, 1, post[0])...))
 	add("ng-garbage-after.pcapng", append(ngFile(le, recs...), garbage[:32]...))
+
+	// Timestamps no RFC 3339 time can hold, and a clock that jumps back.
+	// if_tsresol 0 (1 s units): frames after the prefix are moved some
+	// 300 billion seconds on, to the year 11,000 and beyond.
+	far := append(ngSHB(le), ngIDBOpts(le, 1, ngOpt(le, 9, []byte{0}))...)
+	for i, r := range recs {
+		ts := uint64(r.sec)
+		if i >= cut {
+			ts += 3e11
+		}
+		epb := ngEPB(le, 0, pcapRecord{data: r.data, origLen: r.origLen})
+		le.PutUint32(epb[12:], uint32(ts>>32))
+		le.PutUint32(epb[16:], uint32(ts))
+		far = append(far, epb...)
+	}
+	add("ng-time-after-9999.pcapng", far)
+	// if_tsoffset -3,000,000,000 s: the whole capture before 1970.
+	offset := int64(-3e9)
+	early := append(ngSHB(le), ngIDBOpts(le, 1, ngOpt(le, 14, le.AppendUint64(nil, uint64(offset))))...)
+	for _, r := range recs {
+		early = append(early, ngEPB(le, 0, r)...)
+	}
+	add("ng-time-before-1970.pcapng", early)
+	// The clock jumps back a day after the prefix.
+	back := slices.Clone(recs)
+	for i := cut; i < len(back); i++ {
+		back[i].sec -= 86400
+	}
+	add("time-jumps-back.pcap", pcapFile(hdr, back...))
 
 	// Cut mid-way through the deflate stream. Where the cut falls in the
 	// decompressed bytes depends on the compressor, so a regenerated file

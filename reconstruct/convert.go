@@ -1,6 +1,7 @@
 package reconstruct
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"strconv"
 	"time"
@@ -46,11 +47,46 @@ func outerEndpoint(a netip.AddrPort) string {
 
 // Connection converts a finished flow.Conn to its report row.
 func Connection(c *flow.Conn) result.Connection {
+	return connection(c, nil)
+}
+
+// addrNames caches the text of addresses seen often (a server's, a busy
+// client's), so that most report rows need no new string for them: a
+// direct-mapped cache, where an address takes the slot of its hash and
+// replaces what was there, so that a stream of addresses never seen twice
+// costs no table growth.
+type addrNames struct {
+	slot [addrSlots]struct {
+		a netip.Addr
+		s string
+	}
+}
+
+const addrSlots = 1 << 12
+
+func (n *addrNames) name(a netip.Addr) string {
+	a = a.Unmap()
+	if n == nil {
+		return a.String()
+	}
+	b := a.As16()
+	h := binary.LittleEndian.Uint64(b[8:])*0x9e3779b97f4a7c15 ^ binary.LittleEndian.Uint64(b[:8])
+	e := &n.slot[(h*0x9e3779b97f4a7c15)>>(64-12)]
+	if e.a == a && e.s != "" {
+		return e.s
+	}
+	e.a, e.s = a, a.String()
+	return e.s
+}
+
+// connection is Connection with the address texts from names (nil: none
+// cached).
+func connection(c *flow.Conn, names *addrNames) result.Connection {
 	since := new([2]time.Time) // one allocation for both endpoints' Since
 	rc := result.Connection{
 		Stream:        c.Stream,
-		Client:        endpoint(&c.EP[flow.Client], &since[0]),
-		Server:        endpoint(&c.EP[flow.Server], &since[1]),
+		Client:        endpoint(&c.EP[flow.Client], &since[0], names),
+		Server:        endpoint(&c.EP[flow.Server], &since[1], names),
 		RolesInferred: c.RolesInferred,
 		FirstFrame:    c.FirstFrame,
 		LastFrame:     c.LastFrame,
@@ -60,8 +96,14 @@ func Connection(c *flow.Conn) result.Connection {
 		ZeekConnState: c.Zeek.ConnState(),
 		History:       c.Zeek.History(),
 		MissedBytes:   c.MissedBytes,
+		Part:          c.Part,
 		Transitions:   make([]result.Transition, len(c.Transitions)),
 		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
+	}
+	if c.HasAnomalies() {
+		for _, a := range c.AppendAnomalies(nil) {
+			rc.Anomalies = append(rc.Anomalies, result.Anomaly{Name: a.Kind.String(), Frame: a.Frame, Count: a.Count})
+		}
 	}
 	switch c.ClosedBy {
 	case int8(flow.Client):
@@ -87,10 +129,10 @@ func Connection(c *flow.Conn) result.Connection {
 	return rc
 }
 
-func endpoint(e *flow.Endpoint, since *time.Time) result.Endpoint {
+func endpoint(e *flow.Endpoint, since *time.Time, names *addrNames) result.Endpoint {
 	*since = e.Since()
 	return result.Endpoint{
-		Addr:         e.Addr.Addr().Unmap().String(),
+		Addr:         names.name(e.Addr.Addr()),
 		Port:         e.Addr.Port(),
 		State:        e.State.String(),
 		Evidence:     e.Evidence.String(),

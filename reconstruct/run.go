@@ -66,7 +66,8 @@ type Config struct {
 	// not apply to a link type). Nil discards them.
 	Warn func(msg string)
 	// OnConnection receives every finished connection before the writer.
-	// It must not keep the *flow.Conn: its memory is reused.
+	// It must not keep the *flow.Conn or the *result.Connection: their
+	// memory is reused (a Sink, too, must copy what it keeps).
 	OnConnection func(c *flow.Conn, rc *result.Connection)
 	// Assigned, when set, learns the stream number of every TCP frame.
 	Assigned func(frame, stream int64)
@@ -124,6 +125,8 @@ func (t *Tick) Findings() []result.Finding {
 		return fs
 	}
 	open := findings.NewCollector(t.p.fcfg)
+	// Every connection added is still open now: ages run to the clock.
+	open.ObserveUntil(t.Now)
 	t.p.tracker.Each(open.Add)
 	open.Advance(t.Now)
 	type key struct{ kind, subject string }
@@ -200,6 +203,8 @@ type pipeline struct {
 	// and the filter only selects what is reported (nil without a filter).
 	numbering   *numbering
 	tracker     *flow.Tracker
+	names       *addrNames        // address texts of the report rows
+	row         result.Connection // the report row being written
 	col         *findings.Collector
 	fcfg        findings.Config       // col's, for Tick.Findings
 	cont        *continuity.Assembler // nil unless cfg.Reassemble
@@ -207,6 +212,7 @@ type pipeline struct {
 	w           Sink
 	writeErr    error
 	first, last time.Time
+	clock       clock // packet time made monotonic and writable
 	fileErrors  int
 	// tunnels holds the tunnel stack of each open stream's first
 	// tunnelled packet, until the stream is handed out. Owned by the
@@ -234,6 +240,9 @@ type connBatch struct {
 	trans   []flow.Transition
 	ends    []int   // end of each connection's transitions in trans
 	missed  []int64 // each connection's missed bytes with Reassemble (else 0)
+	// observe, when set, is the end of the capture, given to the findings
+	// collector before the batch's connections: they were still open then.
+	observe time.Time
 }
 
 // connBatchSize and batchSize are variables for the tests, which send
@@ -243,6 +252,7 @@ var connBatchSize = 256
 func (b *connBatch) reset() {
 	b.conns, b.trans, b.ends, b.missed = b.conns[:0], b.trans[:0], b.ends[:0], b.missed[:0]
 	b.tunnels = b.tunnels[:0]
+	b.observe = time.Time{}
 }
 
 // segBatch carries decoded segments, and with Reassemble their payload
@@ -343,6 +353,9 @@ func (p *pipeline) reportBatch(b *connBatch) {
 			p.warn(fmt.Sprintf("internal error reporting connections, %d skipped: %v", len(b.conns), v))
 		}
 	}()
+	if !b.observe.IsZero() {
+		p.col.ObserveUntil(b.observe)
+	}
 	start := 0
 	for i := range b.conns {
 		c := &b.conns[i]
@@ -356,7 +369,12 @@ func (p *pipeline) reportBatch(b *connBatch) {
 // its missed bytes as the assembler measured them; tun is the tunnel stack
 // of its first tunnelled packet.
 func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
-	rc := Connection(c)
+	if p.names == nil {
+		p.names = new(addrNames)
+	}
+	// The row is built in place: the sinks copy what they keep.
+	p.row = connection(c, p.names)
+	rc := &p.row
 	rc.CommunityID = communityid.Flow(p.cfg.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)
 	rc.Tunnel = tunnelRows(tun)
 	if p.cont != nil {
@@ -369,10 +387,10 @@ func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	p.sum.add(c)
 	p.col.Add(c)
 	if p.cfg.OnConnection != nil {
-		p.cfg.OnConnection(c, &rc)
+		p.cfg.OnConnection(c, rc)
 	}
 	if p.writeErr == nil {
-		p.writeErr = p.w.Connection(&rc)
+		p.writeErr = p.w.Connection(rc)
 	}
 }
 
@@ -430,6 +448,7 @@ func (p *pipeline) readLoop(ctx context.Context, src capture.Source) error {
 			p.warn(fe.Error())
 			continue
 		}
+		p.clock.fix(&pkt, p.warn)
 		if cfg.AtRelative {
 			cfg.AtRelative = false
 			cfg.At = pkt.Timestamp.Add(cfg.AtOffset)
@@ -600,6 +619,16 @@ func (p *pipeline) finish() *result.Result {
 	if p.cont != nil {
 		p.cont.FlushAll()
 	}
+	// The findings learn the end of the capture after every connection
+	// handed out so far and before those still open.
+	if p.reporting != nil {
+		if p.reporting.cur != nil {
+			p.reporting.send()
+		}
+		p.reporting.current().observe = end
+	} else {
+		p.col.ObserveUntil(end)
+	}
 	p.tracker.Flush(end)
 	for _, u := range p.dec.Undecoded() {
 		p.warn(undecodedWarning(u))
@@ -654,7 +683,8 @@ func thousands(n int64) string {
 	return s
 }
 
-// Sink receives finished connections; report.Writer satisfies it.
+// Sink receives finished connections; report.Writer satisfies it. The
+// connection is valid during the call only: a Sink copies what it keeps.
 type Sink interface {
 	Connection(c *result.Connection) error
 }

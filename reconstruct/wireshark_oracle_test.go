@@ -84,19 +84,25 @@ func compareStreams(t *testing.T, capFile string, want []testenv.TsharkRow) (agr
 		s[0], s[1] = min(s[0], w.Frame), max(s[1], w.Frame)
 		span[w.Stream] = s
 	}
+	// A stream's records (its parts, when it was handed out before it
+	// ended) together span tshark's frames.
 	seen := map[int64]bool{}
+	got := map[int64][2]int64{}
 	for _, c := range a.conns {
-		s, ok := span[c.Stream]
-		if !ok {
+		if _, ok := span[c.Stream]; !ok {
 			t.Errorf("stream %d not in tshark output", c.Stream)
 			continue
 		}
-		if seen[c.Stream] {
-			continue
+		g, ok := got[c.Stream]
+		if !ok {
+			g = [2]int64{c.FirstFrame, c.LastFrame}
 		}
+		got[c.Stream] = [2]int64{min(g[0], c.FirstFrame), max(g[1], c.LastFrame)}
 		seen[c.Stream] = true
-		if c.FirstFrame != s[0] || c.LastFrame != s[1] {
-			t.Errorf("stream %d frames %d-%d, tshark %d-%d", c.Stream, c.FirstFrame, c.LastFrame, s[0], s[1])
+	}
+	for stream, g := range got {
+		if s := span[stream]; g != s {
+			t.Errorf("stream %d frames %d-%d, tshark %d-%d", stream, g[0], g[1], s[0], s[1])
 		}
 	}
 	if len(seen) != len(span) {

@@ -13,7 +13,7 @@
 --   wirestat.transition        a state change this frame caused
 --   wirestat.finding           a finding this frame is evidence of
 --   wirestat.finding.kind      its kind (syn_rejected, half_closed, ...)
---   wirestat.finding.severity  its severity (low, medium, high)
+--   wirestat.finding.severity  its severity (info, low, medium, high)
 --   wirestat.evidence          "KIND SUBJECT" of that finding
 --
 -- States are carried from the frame that set them to every later frame of
@@ -41,12 +41,13 @@ wirestat.fields = {
 }
 
 local ef = {
+	chat = ProtoExpert.new("wirestat.finding.chat", "wirestat finding", expert.group.SEQUENCE, expert.severity.CHAT),
 	note = ProtoExpert.new("wirestat.finding.note", "wirestat finding", expert.group.SEQUENCE, expert.severity.NOTE),
 	warn = ProtoExpert.new("wirestat.finding.warn", "wirestat finding", expert.group.SEQUENCE, expert.severity.WARN),
 	error = ProtoExpert.new("wirestat.finding.error", "wirestat finding", expert.group.SEQUENCE, expert.severity.ERROR),
 }
-wirestat.experts = { ef.note, ef.warn, ef.error }
-local expert_for = { low = ef.note, medium = ef.warn, high = ef.error }
+wirestat.experts = { ef.chat, ef.note, ef.warn, ef.error }
+local expert_for = { info = ef.chat, low = ef.note, medium = ef.warn, high = ef.error }
 
 local comment_field = Field.new("frame.comment")
 local stream_field = Field.new("tcp.stream")

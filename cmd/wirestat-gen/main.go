@@ -5,6 +5,7 @@
 //	wirestat-gen -seed 1 -packets 5000000 -o big.pcap
 //	wirestat-gen -seed 3 -packets 2000000 -span 72h -o days.pcap
 //	wirestat-gen -seed 4 -open 200000 -o open.pcap
+//	wirestat-gen -seed 5 -profile services -packets 2000000 -o services.pcap
 package main
 
 import (
@@ -51,6 +52,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	fs.DurationVar(&period, "span", 0, "stretch the capture over this duration (daily curve, quiet nights)")
 	fs.IntVar(&cfg.Conns, "conns", 3000, "connections in progress at once (without -span)")
 	fs.IntVar(&cfg.Open, "open", 0, "memory test: N connections established and left open")
+	fs.StringVar(&cfg.Profile, "profile", "", "traffic mix: default, services (thousands of services of skewed popularity, thin failures, two scanners) or churn (about half of the connections refused, unanswered, reset or scan probes, 3,600 services)")
 	fs.BoolVar(&quiet, "q", false, "no summary on standard error")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -60,6 +62,9 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		return errors.New("usage: wirestat-gen -seed N -packets N -o FILE [-format pcap|pcapng] [-span DURATION]")
 	}
 	cfg.Seed, cfg.Span = seed, period
+	if cfg.Profile == "default" {
+		cfg.Profile = synth.ProfileDefault
+	}
 	if cfg.Open > 0 && !isSet(fs, "packets") {
 		cfg.Packets = 0
 	}

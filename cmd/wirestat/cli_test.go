@@ -104,6 +104,9 @@ func TestCLI(t *testing.T) {
 	zst := write("demo.pcap.zst", zb.Bytes())
 	thr := write("thr.conf", []byte("# lower the bar\nflood-half-open=1\n"))
 	d := demo(t)
+	bad := func(name string) string {
+		return filepath.Join(filepath.Dir(d), "..", "reconstruct", "testdata", "bad", name)
+	}
 	out := func(name string) string { return filepath.Join(dir, name) }
 
 	tests := []struct {
@@ -111,6 +114,7 @@ func TestCLI(t *testing.T) {
 		args   []string
 		code   int
 		stdout string   // substring ("" = anything)
+		notOut string   // a substring stdout must not hold
 		stderr string   // substring of the one stderr line ("" = no stderr)
 		made   []string // files that must exist afterwards
 		absent []string // files that must not
@@ -202,6 +206,16 @@ func TestCLI(t *testing.T) {
 		{name: "missing thresholds file", args: []string{"-r", d, "--thresholds-file", out("none.conf")}, code: exitUsage, stderr: "--thresholds-file"},
 		{name: "bad filter", args: []string{"-r", d, "tcp", "port", "banana"}, code: exitUsage, stderr: "filter", needs: "tcpdump"},
 
+		// Timestamps no report format can hold, before 1970, or a clock
+		// that jumps back: every report is written (exit 0), with one
+		// warning naming the frame.
+		{name: "year 11533 json", args: []string{"-r", bad("ng-time-after-9999.pcapng"), "-F", "json"}, stdout: `"end": "2262-04-11T23:47:16.854775807Z"`, stderr: "frame 23: timestamp in the year 11533"},
+		{name: "year 11533 jsonl", args: []string{"-r", bad("ng-time-after-9999.pcapng"), "-F", "jsonl"}, stdout: `"type":"summary"`, stderr: "frame 23: timestamp in the year 11533"},
+		{name: "year 11533 zeek-json", args: []string{"-r", bad("ng-time-after-9999.pcapng"), "-F", "zeek-json"}, stdout: `"conn_state":`, stderr: "frame 23: timestamp in the year 11533"},
+		{name: "before 1970 json", args: []string{"-r", bad("ng-time-before-1970.pcapng"), "-F", "json"}, stdout: `"first": "1931-11-02T07:37:20.475354Z"`, stderr: "frame 1: timestamp 1931-11-02T07:37:20.475354Z is before 1970"},
+		{name: "clock back text", args: []string{"-r", bad("time-jumps-back.pcap")}, stdout: "+0.001s", notOut: "-86399", stderr: "frame 23: the clock goes back 23h59m59.999863s"},
+		{name: "clock back csv", args: []string{"-r", bad("time-jumps-back.pcap"), "-F", "csv"}, stdout: "CLOSE_WAIT", stderr: "frame 23: the clock goes back"},
+
 		// Input failures: exit 2, no report, no file.
 		{name: "missing file", args: []string{"-r", out("nope.pcap"), "-o", out("x.txt")}, code: exitInput, stderr: "nope.pcap", absent: []string{out("x.txt")}},
 		{name: "not a capture", args: []string{"-r", junk, "-q", "-o", out("y.txt"), "-w", out("y.pcap")}, code: exitInput, stderr: "junk.pcap: no input could be read", absent: []string{out("y.txt"), out("y.pcap")}},
@@ -243,6 +257,9 @@ func TestCLI(t *testing.T) {
 			}
 			if !strings.Contains(stdout.String(), tc.stdout) {
 				t.Errorf("stdout lacks %q:\n%s", tc.stdout, stdout.String())
+			}
+			if tc.notOut != "" && strings.Contains(stdout.String(), tc.notOut) {
+				t.Errorf("stdout holds %q:\n%s", tc.notOut, stdout.String())
 			}
 			if tc.code == exitInput && stdout.Len() > 0 {
 				t.Errorf("exit %d wrote a report:\n%s", tc.code, stdout.String())

@@ -307,6 +307,11 @@ func (o *options) config(stderr io.Writer, showProgress bool) (reconstruct.Confi
 			return cfg, fail(exitUsage, "--threshold: %v", err)
 		}
 	}
+	if o.iface != "" {
+		// A live capture ends now, not at its last packet: a CLOSE_WAIT
+		// lasts until the wall clock at the end.
+		cfg.Findings.Now = time.Now
+	}
 	if o.at != "" {
 		at, rel, err := parseAt(o.at)
 		if err != nil {

@@ -39,11 +39,24 @@ func Flow(seed uint16, proto uint8, a, b netip.AddrPort) string {
 	}
 	var buf [2 + 16 + 16 + 2 + 4]byte
 	msg := binary.BigEndian.AppendUint16(buf[:0], seed)
-	msg = append(msg, aa.AsSlice()...)
-	msg = append(msg, ba.AsSlice()...)
+	msg = appendAddr(msg, aa)
+	msg = appendAddr(msg, ba)
 	msg = append(msg, proto, 0)
 	msg = binary.BigEndian.AppendUint16(msg, ap)
 	msg = binary.BigEndian.AppendUint16(msg, bp)
 	sum := sha1.Sum(msg)
-	return Version + base64.StdEncoding.EncodeToString(sum[:])
+	var out [len(Version) + 28]byte // 28: base64 of SHA-1's 20 bytes
+	copy(out[:], Version)
+	base64.StdEncoding.Encode(out[len(Version):], sum[:])
+	return string(out[:])
+}
+
+// appendAddr appends the 4 or 16 bytes of a.
+func appendAddr(b []byte, a netip.Addr) []byte {
+	if a.Is4() {
+		a4 := a.As4()
+		return append(b, a4[:]...)
+	}
+	a16 := a.As16()
+	return append(b, a16[:]...)
 }

@@ -26,7 +26,7 @@ func TestScenarios(t *testing.T) {
 	dir := t.TempDir()
 	var agree, total, unknown int
 	defer func() {
-		t.Logf("wirestat vs kernel: %d/%d endpoint states agree, %d not visible on the wire (UNKNOWN)", agree, total, unknown)
+		t.Logf("wirestat vs kernel: %d/%d endpoint states agree, %d undecidable from the wire (UNKNOWN, or marked assumed)", agree, total, unknown)
 	}()
 	for _, sc := range Scenarios() {
 		if only != "" && !strings.Contains(","+only+",", ","+sc.Name+",") {

@@ -120,7 +120,7 @@ func findingSamples() []Scenario {
 		},
 		{
 			Name: "close-wait-leak",
-			Doc:  "30 connections closed by the client; the server application closes 10 of them and leaks 20 in CLOSE_WAIT",
+			Doc:  "30 connections closed by the client; the server application closes 10 of them and leaks 20 in CLOSE_WAIT; 3 s later a 31st connection, closed normally, shows the leak lasted",
 			Want: closeWaitLeakConns(),
 			Run:  closeWaitLeak,
 		},
@@ -261,10 +261,10 @@ func synFlood(e *Env) error {
 // closeWaitLeakConns: every third connection is closed properly by the
 // server, the others are leaked.
 func closeWaitLeakConns() []Conn {
-	cs := make([]Conn, 30)
+	cs := make([]Conn, 31)
 	for i := range cs {
 		cs[i] = Conn{portClient + uint16(i), portServer, "FIN_WAIT_2", "CLOSE_WAIT"}
-		if i%3 == 2 {
+		if i%3 == 2 || i == 30 {
 			cs[i].Client, cs[i].Server = "TIME_WAIT", "CLOSED"
 		}
 	}
@@ -272,16 +272,21 @@ func closeWaitLeakConns() []Conn {
 }
 
 // closeWaitLeak: the client sends a request, gets a reply and closes; the
-// server reads the EOF but closes only every third socket.
+// server reads the EOF but closes only every third socket. A last
+// connection, 3 s later and closed by both, keeps the capture going past
+// the leaked sockets' FINs: their CLOSE_WAIT lasted.
 func closeWaitLeak(e *Env) error {
 	l := e.Listen(portServer)
 	for i, want := range closeWaitLeakConns() {
+		if i == 30 {
+			e.Sleep(3 * time.Second)
+		}
 		c := e.Dial(want.ClientPort, portServer)
 		s := e.Accept(l)
 		e.Exchange(c, s)
 		e.Close(c)
 		e.RecvEOF(s)
-		if i%3 == 2 {
+		if i%3 == 2 || i == 30 {
 			e.Close(s)
 		}
 	}

@@ -81,6 +81,7 @@ var findingsWant = map[string][]wantFinding{
 		Details: map[string]any{
 			"side": "server", "close_wait_side": "server", "fin_side": "client", "connections": 20,
 			"data_after_fin": 0, "payload_bytes_after_fin": 0, "fin_side_states": map[string]int64{"FIN_WAIT_2": 20},
+			"at_end_of_capture": 20, "subject_connections": 31,
 		},
 	}},
 	"time-wait-pileup": {{
@@ -172,7 +173,7 @@ func TestFindings(t *testing.T) {
 				t.Errorf("%s", m)
 			}
 			agree, total, unknown := checkAgainstKernel(t, out)
-			t.Logf("wirestat vs kernel: %d/%d endpoint states agree, %d not visible on the wire (UNKNOWN)", agree, total, unknown)
+			t.Logf("wirestat vs kernel: %d/%d endpoint states agree, %d undecidable from the wire (UNKNOWN, or marked assumed)", agree, total, unknown)
 			r := analyse(t, out.Pcap)
 			checkFindings(t, r.Findings, want)
 			t.Run("filters", func(t *testing.T) {

@@ -22,14 +22,15 @@ const synRetransmit = 1300 * time.Millisecond
 
 // Scenarios returns every scenario shipped in pcaps/, in the order they are
 // generated: the symmetric ones, the asymmetric-routing ones (Asym, two
-// captures each), asym-mid-handshake again over one path (mid-handshake),
+// captures each), asym-mid-handshake and asym-mid-close again over one path
+// (mid-handshake, mid-close),
 // the tunnel scenarios, and last three finding scenarios (see
 // FindingScenarios).
 func Scenarios() []Scenario {
 	base := baseScenarios()
 	all := append(base, ipv6Variants(base, "close-by-server", "close-wait", "refused", "rst-abort")...)
 	asym := asymScenarios()
-	all = append(append(all, asym...), symmetricVariants(asym, "asym-mid-handshake")...)
+	all = append(append(all, asym...), symmetricVariants(asym, "asym-mid-handshake", "asym-mid-close")...)
 	return append(append(all, tunnelScenarios()...), findingSamples()...)
 }
 

@@ -33,6 +33,9 @@ type serverAttempts struct {
 	src     netip.Addr              // the source whose intervals are shown
 	sources map[netip.Addr]struct{} // distinct sources merged so far
 	live    int                     // sources merged at Findings that are not in sources
+	// unheard counts the attempts of sources towards which the capture
+	// holds no packet at all (source.heard false).
+	unheard int64
 }
 
 // take merges source src's aggregate o. The retry intervals shown are those
@@ -58,6 +61,9 @@ func (col *Collector) retireAttempts(src netip.Addr, s *source) {
 		}
 		m.take(&col.cfg, src, a)
 		m.sources[src] = struct{}{}
+		if !s.heard {
+			m.unheard += a.count
+		}
 	}
 }
 
@@ -122,6 +128,7 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 		m := get(k)
 		m.take(&col.cfg, a.src, &a.attemptAgg)
 		m.sources = a.sources
+		m.unheard += a.unheard
 	}
 	for src, s := range col.sources {
 		if scanners[src] {
@@ -132,6 +139,9 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 			m.take(&col.cfg, src, a)
 			if _, ok := m.sources[src]; !ok {
 				m.live++
+			}
+			if !s.heard {
+				m.unheard += a.count
 			}
 		}
 	}
@@ -154,7 +164,6 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 		subj := hostPortString(k.server)
 		d := map[string]any{"attempts": a.count, "sources": nsrc}
 		var sum, extra string
-		sev := Medium
 		switch k.kind {
 		case SYNUnanswered:
 			d["syn_packets"] = a.packets
@@ -175,9 +184,34 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 				subj, plural(a.count, "SYN"), a.packets-a.count)
 			extra = fltSYNACK
 		}
-		sev = raise(sev, a.count, col.cfg.ManyConnections)
-		emit(&a.group, a.group.finding(&col.cfg, k.kind, sev, subj, sum, extra, d))
+		im := impact{
+			n:     a.count,
+			total: a.count + col.established(serverSide(k.server)),
+			peers: nsrc,
+			span:  a.last.Sub(a.first),
+			many:  col.cfg.ManyConnections,
+		}
+		sev := col.cfg.severityOf(k.kind, im)
+		if _, spoke := col.spoke[k.server]; k.kind == SYNUnanswered && a.unheard == a.count && !spoke {
+			// No packet towards any of these clients is in the capture,
+			// nor one of the server's in a completed handshake: it may
+			// hold one direction only (a one-sided tap, asymmetric
+			// routing), so silence proves nothing.
+			sev = Info
+			d["one_direction"] = true
+			sum = fmt.Sprintf("%s got %s from %s (%d SYN packets) that nothing in the capture answered, but the capture holds no packet towards %s at all: it may hold one direction only (a one-sided tap or asymmetric routing), so this does not show the server down",
+				subj, plural(a.count, "connection attempt"), plural(int64(nsrc), "client"), a.packets, pluralThem(nsrc))
+		}
+		emit(&a.group, a.group.finding(&col.cfg, k.kind, sev, subj, sum, extra, withImpact(d, im)))
 	}
+}
+
+// pluralThem is "that client" or "those clients".
+func pluralThem(n int) string {
+	if n == 1 {
+		return "that client"
+	}
+	return "those clients"
 }
 
 func nonNil(v []float64) []float64 {

@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/flow"
@@ -41,6 +42,58 @@ type Collector struct {
 	pastScans    []keyedFinding
 	pastScanners map[netip.Addr]bool
 	nextSweep    time.Time // clock value at which settle runs next
+
+	// observed is the end of the capture in unix nanoseconds, set by
+	// ObserveUntil before the tracker hands out the connections still open
+	// (0 before): connections added after it were still open at the end.
+	observed atomic.Int64
+	// youngHalfClosed are the half-closed sides whose CLOSE_WAIT had not
+	// lasted HalfClosedMinAge by the end of the capture.
+	youngHalfClosed map[sideKey]*halfClosedAgg
+	// blindHalfClosed are the half-closed sides whose CLOSE_WAIT endpoint
+	// sent no packet the capture holds.
+	blindHalfClosed map[sideKey]*halfClosedAgg
+	// spoke holds the server host:ports the capture holds packets of in
+	// a completed handshake: their direction is in the capture. Bounded
+	// like the tracker's listeners.
+	spoke map[netip.AddrPort]struct{}
+	// anomalies aggregates, per sending host, the connections with
+	// anomalous segments.
+	anomalies map[netip.Addr]*anomalyAgg
+	// probers aggregates the probes that open no connection (ACK, FIN,
+	// NULL, Xmas, Maimon) per source.
+	probers map[netip.Addr]*prober
+}
+
+// ObserveUntil tells the collector that the capture ends at t (the last
+// packet, or the --at instant; with Config.Now the later of t and Now()).
+// Call it before handing out the connections still open at the end, from
+// any goroutine: the connections added afterwards are judged as still in
+// progress at the end of the capture (a CLOSE_WAIT's age, a SYN-ACK's last
+// round trip, the "at end of capture" of the summaries).
+func (col *Collector) ObserveUntil(t time.Time) {
+	if col.cfg.Now != nil {
+		if now := col.cfg.Now(); now.After(t) {
+			t = now
+		}
+	}
+	col.observed.Store(t.UnixNano())
+}
+
+// endOfCapture returns the end of the capture as known when c is added,
+// and whether c was still open then (added after ObserveUntil).
+func (col *Collector) endOfCapture(c *flow.Conn) (time.Time, bool) {
+	end := col.captureEnd
+	if c.End.After(end) {
+		end = c.End
+	}
+	if o := col.observed.Load(); o != 0 {
+		if t := time.Unix(0, o); t.After(end) {
+			end = t
+		}
+		return end, true
+	}
+	return end, false
 }
 
 // keyedFinding is a finding with the frame it sorts by.
@@ -54,17 +107,22 @@ type keyedFinding struct {
 func NewCollector(cfg Config) *Collector {
 	cfg.setDefaults()
 	return &Collector{
-		cfg:          cfg,
-		trw:          newTRWParams(&cfg),
-		attempts:     make(map[failKey]*serverAttempts),
-		retrans:      make(map[netip.AddrPort]*retransAgg),
-		halfClosed:   make(map[sideKey]*halfClosedAgg),
-		sides:        make(map[sideKey]*sideAgg),
-		pendingSides: make(map[packedSide]sideCounts),
-		resets:       make(map[sideKey]*resetAgg),
-		sources:      make(map[netip.Addr]*source),
-		floods:       make(map[netip.AddrPort]*floodAgg),
-		pastScanners: make(map[netip.Addr]bool),
+		cfg:             cfg,
+		trw:             newTRWParams(&cfg),
+		attempts:        make(map[failKey]*serverAttempts),
+		retrans:         make(map[netip.AddrPort]*retransAgg),
+		halfClosed:      make(map[sideKey]*halfClosedAgg),
+		youngHalfClosed: make(map[sideKey]*halfClosedAgg),
+		blindHalfClosed: make(map[sideKey]*halfClosedAgg),
+		spoke:           make(map[netip.AddrPort]struct{}),
+		anomalies:       make(map[netip.Addr]*anomalyAgg),
+		probers:         make(map[netip.Addr]*prober),
+		sides:           make(map[sideKey]*sideAgg),
+		pendingSides:    make(map[packedSide]sideCounts),
+		resets:          make(map[sideKey]*resetAgg),
+		sources:         make(map[netip.Addr]*source),
+		floods:          make(map[netip.AddrPort]*floodAgg),
+		pastScanners:    make(map[netip.Addr]bool),
 	}
 }
 
@@ -229,15 +287,67 @@ func (col *Collector) Add(c *flow.Conn) {
 		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
 		col.nextSweep = col.captureEnd.Add(col.cfg.Horizon / 8)
 	}
+	col.addAnomalies(c)
+	if _, _, probe := probeOf(c); probe {
+		// A probe that opens no connection: its target's reset or
+		// CLOSE_WAIT is the probe's answer, not an aborted or leaked
+		// connection.
+		col.addProbe(c)
+		return
+	}
 	o := handshakeOutcome(c)
+	if o == outCompleted && c.EP[flow.Server].Packets > 0 {
+		col.spoke[c.EP[flow.Server].Addr] = struct{}{}
+	}
 	if s := col.addSource(c, o); s != nil {
-		col.addAttempt(s, c, o)
+		// A SYN-ACK in the capture's last round trip may have been
+		// answered after it ended: not unanswered (it still counts as
+		// half-open for the flood detector).
+		if o != outSYNACKUnanswered || !col.inLastRoundTrip(c) {
+			col.addAttempt(s, c, o)
+		}
 	}
 	col.addRetransmitted(c, o)
 	col.addFlood(c, o)
 	col.addHalfClosed(c)
 	col.addTimeWait(c)
 	col.addReset(c)
+}
+
+// end is the end of the capture: the latest last packet of the
+// connections added, or the instant given to ObserveUntil when later.
+func (col *Collector) end() time.Time {
+	end := col.captureEnd
+	if o := col.observed.Load(); o != 0 {
+		if t := time.Unix(0, o); t.After(end) {
+			end = t
+		}
+	}
+	return end
+}
+
+// inLastRoundTrip reports whether connection c, still open at the end of
+// the capture, sent its first SYN-ACK less than a round trip before the end
+// (max of Config.HandshakeRTT and its own SYN to SYN-ACK time): the
+// client's answer may be on its way. A SYN-ACK retransmitted later does not
+// count: the client had a round trip to answer the first.
+func (col *Collector) inLastRoundTrip(c *flow.Conn) bool {
+	end, open := col.endOfCapture(c)
+	if !open {
+		return false
+	}
+	sa, syn := synTimes(c, flow.Server), synTimes(c, flow.Client)
+	if len(sa) == 0 {
+		return false
+	}
+	rtt := col.cfg.HandshakeRTT
+	for i := len(syn) - 1; i >= 0; i-- {
+		if !syn[i].After(sa[0]) {
+			rtt = max(rtt, sa[0].Sub(syn[i]))
+			break
+		}
+	}
+	return end.Sub(sa[0]) < rtt
 }
 
 // Advance moves the collector's clock to now when it is later than every
@@ -279,6 +389,7 @@ func (col *Collector) settle(cutoff time.Time) {
 		}
 	}
 	window := col.cfg.FloodWindow.Nanoseconds()
+	col.settleProbers(cutoff)
 	for k, a := range col.floods {
 		a.settle(to, window)
 		if a.seen.Before(cutoff) && len(a.times) == 0 && a.best < col.cfg.FloodHalfOpen {
@@ -295,15 +406,21 @@ func (col *Collector) Findings() []result.Finding {
 		all = append(all, keyedFinding{g.sortKey(), f})
 	}
 	scanners := col.scanFindings(emit)
+	for a := range col.stealthFindings(emit) {
+		scanners[a] = true
+	}
 	flooded := col.floodFindings(emit)
 	col.attemptFindings(scanners, flooded, emit)
 	col.retransFindings(emit)
 	col.halfClosedFindings(emit)
+	col.youngHalfClosedFindings(col.youngHalfClosed, false, emit)
+	col.youngHalfClosedFindings(col.blindHalfClosed, true, emit)
 	col.timeWaitFindings(emit)
 	for a := range col.pastScanners {
 		scanners[a] = true
 	}
 	col.resetFindings(scanners, emit)
+	col.anomalyFindings(scanners, emit)
 	slices.SortStableFunc(all, func(a, b keyedFinding) int {
 		switch {
 		case a.frame != b.frame:
@@ -330,14 +447,6 @@ func cmpInt(a, b int64) int {
 		return 1
 	}
 	return 0
-}
-
-// raise returns sev one level up when n reaches many.
-func raise(sev Severity, n, many int64) Severity {
-	if n >= many && sev < High {
-		return sev + 1
-	}
-	return sev
 }
 
 // secs converts a duration to seconds rounded to the millisecond.

@@ -19,18 +19,46 @@ type Config struct {
 	// numbers are kept). Default 1000.
 	MaxFrames int
 
-	// ManyConnections is the number of connections at which a per-server
+	// ManyConnections is the number of connections at which a per-subject
 	// finding (syn_unanswered, syn_rejected, synack_unanswered,
-	// syn_retransmitted, reset) is raised one severity level. Default 100.
+	// syn_retransmitted, reset) is at least medium, and high when they are
+	// also MinorShare of the subject's connections (see doc.go,
+	// Significance; reset and syn_retransmitted one level lower).
+	// Default 100.
 	ManyConnections int64
 
-	// HalfClosedMinAge ignores a half-closed connection whose FIN is younger
-	// than this at the connection's last packet (a connection that was just
-	// closing when the capture ended). Default 0: every half-closed
-	// connection is reported.
+	// The significance rule (doc.go, Significance) weighs a per-subject
+	// finding against its subject's own connections.
+	//
+	// NoiseShare: a finding covering less than this share of its
+	// subject's connections is info (unless it covers ManyConnections, or
+	// persists for PersistentSpan). Default 0.01.
+	NoiseShare float64
+	// MinorShare: below this share a finding is at most low, and a finding
+	// of ManyConnections needs it to be high. Default 0.1.
+	MinorShare float64
+	// MajorShare and ManyPeers: at least this share of the subject's
+	// connections, from at least ManyPeers distinct peers, is high (an
+	// outage many clients see). Defaults 0.5 and 10.
+	MajorShare float64
+	ManyPeers  int
+	// BusyConnections: a single connection at a subject with at least this
+	// many connections is info. Default 20.
+	BusyConnections int64
+	// PersistentSpan: failures below NoiseShare that are spread over at
+	// least this much capture time are low rather than info (a steady
+	// trickle). Default 60 s.
+	PersistentSpan time.Duration
+
+	// HalfClosedMinAge is how long a CLOSE_WAIT must have lasted, from the
+	// peer's FIN to the end of the capture (the last packet; in a live
+	// capture the wall clock, see Now), to count as the signature of a
+	// socket leak. Younger ones (a connection closing as the capture
+	// ended) are reported apart, as info. Default 2 s.
 	HalfClosedMinAge time.Duration
-	// HalfClosedMany is the number of half-closed connections of one
-	// CLOSE_WAIT side at which half_closed becomes high (socket leak).
+	// HalfClosedMany plays ManyConnections' part for half_closed: that
+	// many half-closed connections of one CLOSE_WAIT side are at least
+	// medium, high at MinorShare of the side's connections (socket leak).
 	// Default 10.
 	HalfClosedMany int64
 
@@ -78,6 +106,12 @@ type Config struct {
 	// health checker succeeds most of the time). Default 0.8.
 	ScanMinFailureRatio float64
 
+	// AnomalyMany is how many connections on which one host sent
+	// anomalous segments (flow.AnomalyKind: illegal flags, resets outside
+	// the window, SYN-ACKs not acknowledging the SYN, data before the
+	// handshake) make an anomaly finding. Default 10.
+	AnomalyMany int64
+
 	// FloodWindow is the sliding window of the SYN flood detector.
 	// Default 10 s.
 	FloodWindow time.Duration
@@ -103,6 +137,19 @@ type Config struct {
 	// keep late connections in time order. Default 2 h, and never less
 	// than IdleTimeout + IdleTimeout/8 + 10 min.
 	Horizon time.Duration
+	// HandshakeRTT is the least round trip a SYN-ACK is granted before the
+	// end of the capture: a SYN-ACK whose first copy was sent less than
+	// max(HandshakeRTT, the connection's SYN to SYN-ACK time) before the
+	// end may have been answered after it, and is not called unanswered.
+	// Default 200 ms (Linux's minimum retransmission timeout).
+	HandshakeRTT time.Duration
+
+	// Now, when set, is the wall clock of a live capture: the end of the
+	// capture is then the later of the last packet and Now() when the
+	// capture ends (Collector.ObserveUntil). Offline it is nil and the end
+	// is the last packet.
+	Now func() time.Time
+
 	// IdleTimeout is the tracker's idle timeout (flow.Config.IdleTimeout):
 	// how long after its last packet a connection can reach the collector.
 	// It is not a threshold; it only raises Horizon.
@@ -121,6 +168,12 @@ func (c *Config) setDefaults() {
 	setInt(&c.MaxStreams, 1000)
 	setInt(&c.MaxFrames, 1000)
 	setInt64(&c.ManyConnections, 100)
+	setFloat(&c.NoiseShare, 0.01)
+	setFloat(&c.MinorShare, 0.1)
+	setFloat(&c.MajorShare, 0.5)
+	setInt(&c.ManyPeers, 10)
+	setInt64(&c.BusyConnections, 20)
+	setDur(&c.PersistentSpan, time.Minute)
 	setInt64(&c.HalfClosedMany, 10)
 	setInt64(&c.TimeWaitThreshold, 100)
 	setInt64(&c.TimeWaitMedium, 1000)
@@ -134,15 +187,15 @@ func (c *Config) setDefaults() {
 	setInt(&c.AddressScanHosts, 25)
 	setInt(&c.PortScanPorts, 15)
 	setFloat(&c.ScanMinFailureRatio, 0.8)
+	setInt64(&c.AnomalyMany, 10)
 	setDur(&c.FloodWindow, 10*time.Second)
 	setInt(&c.FloodHalfOpen, 100)
 	setInt(&c.MaxFloodSources, 65536)
 	setDur(&c.Horizon, 2*time.Hour)
+	setDur(&c.HalfClosedMinAge, 2*time.Second)
+	setDur(&c.HandshakeRTT, 200*time.Millisecond)
 	if least := c.IdleTimeout + c.IdleTimeout/8 + 10*time.Minute; c.Horizon < least {
 		c.Horizon = least
-	}
-	if c.HalfClosedMinAge < 0 {
-		c.HalfClosedMinAge = 0
 	}
 }
 

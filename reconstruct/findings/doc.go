@@ -62,28 +62,83 @@
 // when the capture holds the client's SYN: midstream pickups and
 // connections whose roles were guessed never count as attempts.
 //
+// # Significance
+//
+// The severity of a per-subject finding (syn_unanswered, syn_rejected,
+// synack_unanswered, syn_retransmitted, half_closed, reset) follows its
+// impact measured against its subject's own traffic, so that one refused
+// attempt among thousands of good connections does not read like an
+// outage. The figures:
+//
+//   - n: the connections the finding covers (Count).
+//   - total: the subject's connections: n plus the connections of the
+//     server host:port that were established on both ends (handshake
+//     kinds), or the side's established connections, n included
+//     (syn_retransmitted, half_closed, reset). Established connections
+//     are counted per side as for time_wait_accumulation; a side idle
+//     for Horizon is forgotten, so on long captures total covers the
+//     side's latest stretch of activity.
+//   - share: n / total (details.share, rounded to 4 decimals;
+//     details.subject_connections is total).
+//   - peers: distinct peer hosts among the n (details.sources for the
+//     handshake kinds; remembered up to 64).
+//   - span: Last - First.
+//   - many: ManyConnections (100), or HalfClosedMany (10) for
+//     half_closed.
+//
+// The level, first rule that applies:
+//
+//  1. high: n >= many and share >= MinorShare (0.1);
+//  2. medium: n >= many (a small share of a very busy subject);
+//  3. high: peers >= ManyPeers (10) and share >= MajorShare (0.5): an
+//     outage many clients see;
+//  4. info: share < NoiseShare (0.01), or low if n >= 2 and span >=
+//     PersistentSpan (60 s): a steady trickle rather than a blip;
+//  5. info: n == 1 and total >= BusyConnections (20): a single connection
+//     at a busy subject;
+//  6. low: share < MinorShare, or n == 1;
+//  7. medium otherwise.
+//
+// syn_unanswered, syn_rejected, synack_unanswered and half_closed take the
+// level as it is. reset and syn_retransmitted, often benign, take one level
+// lower (never below info). Examples: 1 refused attempt among 4,000 good
+// connections is info (rule 4); a closed port tried once is low (rule 6);
+// 3 of 3 attempts unanswered is medium; 20 of 30 connections left in
+// CLOSE_WAIT is high (rule 1 with HalfClosedMany). scan and syn_flood are
+// attacks and stay high; time_wait_accumulation keeps its count
+// thresholds (a resource limit, not a share). Severities, least serious
+// first: info, low, medium, high.
+//
 // # Kinds
 //
-// syn_unanswered (medium; high at ManyConnections attempts). Subject: the
+// syn_unanswered (significance; see above). Subject: the
 // server host:port. Trigger: the client sent SYN and the server sent
 // nothing at all (Zeek S0). Evidence: the client's SYNs (tcp.flags.syn==1
 // && tcp.flags.ack==0). Details: attempts (connections), sources (distinct
 // client hosts), syn_packets (SYNs including retransmissions), max_retries
 // (most retransmissions in one attempt), retransmission_intervals (seconds
 // between the SYNs of that attempt, e.g. [1, 2, 4] for Linux's backoff).
+// When the capture holds no packet at all towards any of the clients
+// (source hosts none of whose connections got a packet back) nor any
+// packet of the server host:port in a completed handshake (a one-sided tap
+// or asymmetric routing would look the same), the finding is info, says
+// so, and details.one_direction is true.
 //
-// syn_rejected (medium; high at ManyConnections). Subject: server
+// syn_rejected (significance). Subject: server
 // host:port. Trigger: the server answered the SYN with RST and never with
 // SYN-ACK (Zeek REJ: nothing listens). Evidence: the SYNs and the reset.
 // Details: attempts, sources.
 //
-// synack_unanswered (medium; high at ManyConnections). Subject: server
+// synack_unanswered (significance). Subject: server
 // host:port. Trigger: the server sent SYN-ACK, never reached ESTABLISHED,
 // and the client neither completed nor reset the handshake (the server is
-// left half-open in SYN_RECEIVED). Evidence: the SYN-ACKs. Details:
-// connections, sources, synack_retransmissions.
+// left half-open in SYN_RECEIVED). A SYN-ACK first sent less than a round
+// trip before the end of the capture (max of HandshakeRTT, 200 ms, and the
+// connection's SYN to SYN-ACK time) is not judged: the client's answer may
+// be on its way. Evidence: the SYN-ACKs. Details: connections, sources,
+// synack_retransmissions.
 //
-// syn_retransmitted (low; medium at ManyConnections). Subject: server
+// syn_retransmitted (significance, one level lower). Subject: server
 // host:port. Trigger: the handshake completed (both sides ESTABLISHED) but
 // the client sent its SYN or the server its SYN-ACK more than once.
 // Evidence: all SYN and SYN-ACK packets (tcp.flags.syn==1). Details:
@@ -92,19 +147,26 @@
 // and last SYN plus between the first and last SYN-ACK, per connection),
 // connect_latency_max (first SYN to the client's ESTABLISHED).
 //
-// half_closed (medium; high at HalfClosedMany connections). Subject: the
+// half_closed (significance, many = HalfClosedMany). Subject: the
 // CLOSE_WAIT side: server host:port, or the client host (details.peer
 // names the server). Trigger: one side sent FIN, the other is in
 // CLOSE_WAIT and never sent its own FIN by the end of the capture: the
 // application there has not called close(), the signature of a socket
-// leak. Connections whose FIN is younger than HalfClosedMinAge at their
-// last packet are skipped. Evidence: the FIN (tcp.flags.fin==1).
+// leak. The CLOSE_WAIT must have lasted HalfClosedMinAge (2 s) from the
+// FIN to the end of the capture (its last packet; in a live capture the
+// wall clock, Config.Now): younger ones are reported apart, as info with
+// details.recent_fin, "too recent to tell a socket leak from a close in
+// progress". A CLOSE_WAIT side none of whose packets the capture holds
+// (one direction only) is likewise info with details.one_direction.
+// Evidence: the FIN (tcp.flags.fin==1).
 // Details: close_wait_side and fin_side (client|server), side, peer,
 // connections, max_seconds_since_fin (oldest FIN to the capture's last
 // packet), max_seconds_fin_to_last_packet (FIN to the last packet of the
 // same connection), data_after_fin and payload_bytes_after_fin
 // (connections, bytes the CLOSE_WAIT side still sent after the FIN),
-// fin_side_states (FIN_WAIT_2, or FIN_WAIT_1 when the ACK was not seen).
+// fin_side_states (FIN_WAIT_2, or FIN_WAIT_1 when the ACK was not seen),
+// at_end_of_capture (connections still open when the capture ended; the
+// summary then says "at end of capture").
 //
 // time_wait_accumulation (low; medium at TimeWaitMedium, high at
 // TimeWaitHigh). Subject: server host:port, or the client host towards one
@@ -120,7 +182,7 @@
 // closed_actively (connections the side closed first), active_closer,
 // time_wait_seconds (2*MSL).
 //
-// reset (low; medium at ManyConnections). Subject: the resetting side:
+// reset (significance, one level lower). Subject: the resetting side:
 // server host:port, or the client host (details.peer). Trigger: both
 // sides had been synchronized (or the connection was picked up midstream)
 // and one of them sent an acceptable RST from a synchronized state.
@@ -175,8 +237,27 @@
 // The server's half-opens are not repeated as syn_unanswered or
 // synack_unanswered. Evidence: the SYNs. Details: half_open (total),
 // sources (distinct, at most MaxFloodSources; sources_capped when more),
-// window_seconds, peak (most in one window), peak_rate (peak per second),
-// peak_start.
+// window_seconds, peak (most in one window), peak_rate (peak per second
+// of the window), peak_start, burst_seconds (first to last SYN of that
+// peak, at least 1 ms) and burst_rate (peak per second of the burst, the
+// rate the summary gives), unanswered, synack_unanswered and
+// reset_by_client (how the half-opens ended). The summary's words follow
+// them: SYNs never answered are a flood the server did not answer
+// (filtered, or a full backlog), SYN-ACKs reset by their clients a flood
+// from spoofed sources, SYN-ACKs never completed one filling the backlog.
+// SYNs answered by a reset are a closed port (syn_rejected), never a
+// flood.
+//
+// anomaly (low; medium at ManyConnections). Subject: the host that sent
+// segments a correct TCP stack does not send, named per connection as
+// flow.AnomalyKind (TCP_christmas, SYN_with_FIN, TCP_null_flags,
+// TCP_xmas_flags, FIN_without_ACK, illegal_flags, RST_out_of_window,
+// bad_SYN_ack, data_before_established; each connection's JSON lists them
+// with their first frame). Trigger: at least AnomalyMany (10) connections.
+// A detected scanner's probes are the scan's, not repeated here.
+// Evidence: the first anomalous segment of each kind on each connection
+// (the filter is frame.number in {…}). Details: connections, peers
+// (distinct, up to 64), by_name (connections per anomaly).
 //
 // # Evidence frames
 //

@@ -23,7 +23,12 @@ type floodAgg struct {
 	settled       int64 // unix nanoseconds; best covers the windows ending before it
 	best          int   // most half-opens in one window ending before settled
 	bestStart     int64 // first half-open of that window
+	bestEnd       int64 // last half-open of that window
 	seen          time.Time
+	// How the half-opens ended: the SYN never answered, the SYN-ACK never
+	// acknowledged, the SYN-ACK reset by the client (a spoofed source's
+	// real owner refusing it).
+	unanswered, synackUnanswered, aborted int64
 }
 
 func (col *Collector) addFlood(c *flow.Conn, o outcome) {
@@ -37,6 +42,14 @@ func (col *Collector) addFlood(c *flow.Conn, o outcome) {
 		col.floods[server] = a
 	}
 	a.seen = col.captureEnd
+	switch o {
+	case outUnanswered:
+		a.unanswered++
+	case outSYNACKUnanswered:
+		a.synackUnanswered++
+	default:
+		a.aborted++
+	}
 	at := c.Start
 	if ts := synTimes(c, flow.Client); len(ts) > 0 {
 		at = ts[0]
@@ -61,9 +74,10 @@ func (col *Collector) addFlood(c *flow.Conn, o outcome) {
 
 // busiest slides the window over the sorted times and returns the most
 // half-opens in one window (start, end] ending at a time t with
-// from <= t < to, and the first time of that window, if that exceeds above
-// (else above, 0). Every time within window before such a t must be in ts.
-func busiest(ts []int64, window, from, to int64, above int) (best int, start int64) {
+// from <= t < to, and the first and last times of that window, if that
+// exceeds above (else above, 0, 0). Every time within window before such a
+// t must be in ts.
+func busiest(ts []int64, window, from, to int64, above int) (best int, start, end int64) {
 	best = above
 	lo := 0
 	for hi := range ts {
@@ -74,10 +88,10 @@ func busiest(ts []int64, window, from, to int64, above int) (best int, start int
 			lo++
 		}
 		if n := hi - lo + 1; n > best && ts[hi] >= from {
-			best, start = n, ts[lo]
+			best, start, end = n, ts[lo], ts[hi]
 		}
 	}
-	return best, start
+	return best, start, end
 }
 
 // settle makes the peak final for the windows ending before to and drops
@@ -87,8 +101,8 @@ func (a *floodAgg) settle(to, window int64) {
 		return
 	}
 	slices.Sort(a.times)
-	if n, start := busiest(a.times, window, a.settled, to, a.best); n > a.best {
-		a.best, a.bestStart = n, start
+	if n, start, end := busiest(a.times, window, a.settled, to, a.best); n > a.best {
+		a.best, a.bestStart, a.bestEnd = n, start, end
 	}
 	i := 0
 	for i < len(a.times) && a.times[i] <= to-window {
@@ -101,15 +115,29 @@ func (a *floodAgg) settle(to, window int64) {
 	a.times, a.settled = keep, to
 }
 
-// peakSoFar returns the busiest window's count and first time, without
-// settling.
-func (a *floodAgg) peakSoFar(window int64) (int, int64) {
+// peakSoFar returns the busiest window's count and first and last times,
+// without settling.
+func (a *floodAgg) peakSoFar(window int64) (int, int64, int64) {
 	ts := slices.Clone(a.times)
 	slices.Sort(ts)
-	if n, start := busiest(ts, window, a.settled, math.MaxInt64, a.best); n > a.best {
-		return n, start
+	if n, start, end := busiest(ts, window, a.settled, math.MaxInt64, a.best); n > a.best {
+		return n, start, end
 	}
-	return a.best, a.bestStart
+	return a.best, a.bestStart, a.bestEnd
+}
+
+// what says what the half-opens did to the server, from how they ended.
+func (a *floodAgg) what() string {
+	answered := a.synackUnanswered + a.aborted
+	switch {
+	case a.unanswered == a.count:
+		return "a SYN flood the server never answered (its SYNs dropped by a filter, or its backlog already full)"
+	case answered == a.count && a.aborted == a.count:
+		return "a SYN flood from spoofed sources, whose real owners reset the server's SYN-ACKs, each held in the server's SYN backlog until then"
+	case a.unanswered == 0:
+		return "a SYN flood filling the server's SYN backlog with handshakes it answered and nobody completed"
+	}
+	return fmt.Sprintf("a SYN flood filling the server's SYN backlog (%d answered with SYN-ACK, %d never answered: the backlog overflowed)", answered, a.unanswered)
 }
 
 // floodFindings reports servers that received at least FloodHalfOpen
@@ -122,27 +150,36 @@ func (col *Collector) floodFindings(emit func(*group, result.Finding)) map[netip
 		if a.count < int64(col.cfg.FloodHalfOpen) {
 			continue
 		}
-		best, bestStart := a.peakSoFar(window)
+		best, bestStart, bestEnd := a.peakSoFar(window)
 		if best < col.cfg.FloodHalfOpen {
 			continue
 		}
 		flooded[server] = true
 		ws := durationOf(col.cfg.FloodWindow)
 		rate := round3(float64(best) / ws)
+		// The burst's own rate: the peak over the time from its first to
+		// its last SYN (at least a millisecond), not over the window.
+		burst := max(time.Duration(bestEnd-bestStart), time.Millisecond)
+		burstRate := round3(float64(best) / burst.Seconds())
 		subj := hostPortString(server)
 		d := map[string]any{
-			"half_open":      a.count,
-			"sources":        len(a.sources),
-			"window_seconds": ws,
-			"peak":           best,
-			"peak_rate":      rate,
-			"peak_start":     time.Unix(0, bestStart).UTC(),
+			"half_open":         a.count,
+			"sources":           len(a.sources),
+			"window_seconds":    ws,
+			"peak":              best,
+			"peak_rate":         rate,
+			"peak_start":        time.Unix(0, bestStart).UTC(),
+			"burst_seconds":     secs(burst),
+			"burst_rate":        burstRate,
+			"unanswered":        a.unanswered,
+			"synack_unanswered": a.synackUnanswered,
+			"reset_by_client":   a.aborted,
 		}
 		if a.sourcesCapped {
 			d["sources_capped"] = true
 		}
-		sum := fmt.Sprintf("%s received %s that never completed, from %s; peak %d within %s (%g per second): a SYN flood filling the server's SYN backlog",
-			subj, plural(a.count, "handshake"), plural(int64(len(a.sources)), "source"), best, fmtSecs(ws), rate)
+		sum := fmt.Sprintf("%s received %s that never completed, from %s; peak %d in %s (%g per second over the burst): %s",
+			subj, plural(a.count, "handshake"), plural(int64(len(a.sources)), "source"), best, fmtSecs(secs(burst)), burstRate, a.what())
 		f := a.group.finding(&col.cfg, SYNFlood, High, subj, sum, fltPureSYN, d)
 		if a.streams.truncated {
 			f.Filter = ipField(server.Addr(), "dst") + "==" + hostString(server.Addr()) +

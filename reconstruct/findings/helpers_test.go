@@ -139,6 +139,12 @@ func (c *conn) refuse(at time.Duration) int64 {
 	return c.s.send(at, c.srv, c.cli, decode.RST|decode.ACK, 0, c.cseq+1, 0)
 }
 
+// tail adds a completed handshake of an unrelated client and server at
+// at, so that the capture goes on past what a test looks at.
+func (s *sim) tail(at time.Duration) {
+	s.newConn("192.0.2.250", "192.0.2.251:7").handshake(at)
+}
+
 // finish flushes the tracker at end (or the last packet) and returns the
 // findings.
 func (s *sim) finish(end time.Duration) []result.Finding {
@@ -147,6 +153,9 @@ func (s *sim) finish(end time.Duration) []result.Finding {
 	if e := t0.Add(end); e.After(at) {
 		at = e
 	}
+	// As the pipeline does: the capture ends at its last packet, which the
+	// collector learns before the connections still open are handed out.
+	s.col.ObserveUntil(s.last)
 	s.tr.Flush(at)
 	return s.col.Findings()
 }

@@ -1,6 +1,9 @@
 package findings
 
-import "strconv"
+import (
+	"fmt"
+	"strconv"
+)
 
 // Kind is the closed vocabulary of finding kinds. New kinds are appended;
 // none is renamed, because the text form is part of the report contract.
@@ -17,6 +20,7 @@ const (
 	Reset
 	Scan
 	SYNFlood
+	Anomaly
 	numKinds
 )
 
@@ -33,6 +37,7 @@ var kindNames = [...]string{
 	Reset:                "reset",
 	Scan:                 "scan",
 	SYNFlood:             "syn_flood",
+	Anomaly:              "anomaly",
 }
 
 // String returns the contract's spelling (syn_unanswered, scan...) and never
@@ -86,6 +91,17 @@ func (s Severity) String() string {
 
 // MarshalText implements encoding.TextMarshaler.
 func (s Severity) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText implements encoding.TextUnmarshaler: it accepts the
+// spellings String returns (info, low, medium, high).
+func (s *Severity) UnmarshalText(b []byte) error {
+	v, ok := ParseSeverity(string(b))
+	if !ok {
+		return fmt.Errorf("unknown severity %q (want info, low, medium or high)", b)
+	}
+	*s = v
+	return nil
+}
 
 // ParseSeverity returns the severity spelled s.
 func ParseSeverity(s string) (Severity, bool) {

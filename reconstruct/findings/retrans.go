@@ -22,6 +22,7 @@ type retransAgg struct {
 	// while the state stays bounded by the distinct delays.
 	extra      map[float64]int64
 	maxConnect float64 // longest first-SYN-to-ESTABLISHED time, seconds
+	peers      peerSet // client hosts
 }
 
 func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
@@ -41,6 +42,7 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 	fr = synFrames(fr, c, flow.Server)
 	col.scratch = fr
 	a.addConn(&col.cfg, c, fr)
+	a.peers.add(cl.Addr.Addr())
 	a.synRetrans += int64(max(cl.SYNs-1, 0))
 	a.synackRetrans += int64(max(sv.SYNs-1, 0))
 	a.extra[secs(retransmitSpan(c, flow.Client)+retransmitSpan(c, flow.Server))]++
@@ -70,8 +72,15 @@ func (col *Collector) retransFindings(emit func(*group, result.Finding)) {
 		}
 		sum := fmt.Sprintf("%s: %s completed only after retransmitting the SYN or SYN-ACK (%d SYN, %d SYN-ACK retransmissions), adding up to %s to connect (median %s): packet loss or a full accept queue",
 			subj, plural(a.count, "handshake"), a.synRetrans, a.synackRetrans, fmtSecs(mx), fmtSecs(med))
-		sev := raise(Low, a.count, col.cfg.ManyConnections)
-		emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, d))
+		im := impact{
+			n:     a.count,
+			total: max(a.count, col.established(serverSide(server))),
+			peers: a.peers.len(),
+			span:  a.last.Sub(a.first),
+			many:  col.cfg.ManyConnections,
+		}
+		sev := col.cfg.severityOf(SYNRetransmitted, im)
+		emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, withImpact(d, im)))
 	}
 }
 

@@ -47,6 +47,10 @@ type source struct {
 	targets map[target]*contact
 	fails   map[failKey]*attemptAgg // failed handshakes, for the per-server findings
 	seen    int64                   // collector clock (Collector.clock) when its last connection was added
+	// heard: the capture holds a packet towards the source on one of its
+	// connections (a server's answer). A source never heard from may be
+	// on the far side of a one-direction capture.
+	heard bool
 }
 
 func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
@@ -60,6 +64,7 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 		col.sources[src] = s
 	}
 	s.seen = col.clock
+	s.heard = s.heard || c.EP[flow.Server].Packets > 0
 	s.attempts++
 	failed := o.failed()
 	if !failed {

@@ -21,7 +21,7 @@ type Setting struct {
 
 // notSetting names the Config fields that follow the tracker's own
 // options (--msl, --idle-timeout) rather than being thresholds.
-var notSetting = map[string]bool{"MSL": true, "IdleTimeout": true}
+var notSetting = map[string]bool{"MSL": true, "IdleTimeout": true, "Now": true}
 
 // Settings lists every threshold with its default, in Config's order
 // (the fields of notSetting are left out).

@@ -21,6 +21,8 @@ type halfClosedAgg struct {
 	dataAfterFIN  int64         // connections where the CLOSE_WAIT side still sent data
 	bytesAfterFIN int64
 	closerStates  [tcpstate.NumStates]int64 // final state of the side that sent FIN
+	peers         peerSet                   // hosts of the FIN side
+	atEnd         int64                     // connections still open at the end of the capture
 }
 
 func (col *Collector) addHalfClosed(c *flow.Conn) {
@@ -30,20 +32,31 @@ func (col *Collector) addHalfClosed(c *flow.Conn) {
 		if w.State != tcpstate.CloseWait || w.SentFIN || !f.SentFIN {
 			continue
 		}
-		age := c.End.Sub(f.FINTime())
-		if age < col.cfg.HalfClosedMinAge {
-			continue
+		end, open := col.endOfCapture(c)
+		aggs := col.halfClosed
+		switch {
+		case w.Packets == 0:
+			// The capture holds none of the CLOSE_WAIT side's packets
+			// (one direction only): its close() would not show.
+			aggs = col.blindHalfClosed
+		case end.Sub(f.FINTime()) < col.cfg.HalfClosedMinAge:
+			aggs = col.youngHalfClosed
 		}
+		age := c.End.Sub(f.FINTime())
 		key := sideOf(c, cw)
-		a := col.halfClosed[key]
+		a := aggs[key]
 		if a == nil {
 			a = &halfClosedAgg{}
-			col.halfClosed[key] = a
+			aggs[key] = a
+		}
+		if open {
+			a.atEnd++
 		}
 		fr := finFrames(col.scratch[:0], c, fin)
 		col.scratch = fr
 		a.addConn(&col.cfg, c, fr)
 		a.maxAge = max(a.maxAge, age)
+		a.peers.add(f.Addr.Addr())
 		if a.firstFIN.IsZero() || f.FINTime().Before(a.firstFIN) {
 			a.firstFIN = f.FINTime()
 		}
@@ -66,7 +79,8 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 			"close_wait_side":                key.role.String(),
 			"fin_side":                       peer,
 			"connections":                    a.count,
-			"max_seconds_since_fin":          secs(col.captureEnd.Sub(a.firstFIN)),
+			"max_seconds_since_fin":          secs(col.end().Sub(a.firstFIN)),
+			"at_end_of_capture":              a.atEnd,
 			"max_seconds_fin_to_last_packet": secs(a.maxAge),
 			"data_after_fin":                 a.dataAfterFIN,
 			"payload_bytes_after_fin":        a.bytesAfterFIN,
@@ -76,14 +90,72 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 		if a.dataAfterFIN > 0 {
 			flowed = fmt.Sprintf("%d of them still sent data after it (a deliberate half-close, or an application that has not noticed)", a.dataAfterFIN)
 		}
-		sum := fmt.Sprintf("%s is in CLOSE_WAIT on %s: the %s sent FIN (it waits in %s) up to %s before the end of the capture, and the application here has not called close(), the signature of a socket leak; %s",
-			key.describe(), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(col.captureEnd.Sub(a.firstFIN))), flowed)
-		sev := Medium
-		if a.count >= col.cfg.HalfClosedMany {
-			sev = High
+		sum := fmt.Sprintf("%s is in CLOSE_WAIT%s on %s: the %s sent FIN (it waits in %s) up to %s before the end of the capture, and the application here has not called close(), the signature of a socket leak; %s",
+			key.describe(), atEndOfCapture(a.atEnd, a.count), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(col.end().Sub(a.firstFIN))), flowed)
+		im := impact{
+			n:     a.count,
+			total: max(a.count, col.established(key)),
+			peers: a.peers.len(),
+			span:  a.last.Sub(a.first),
+			many:  col.cfg.HalfClosedMany,
 		}
-		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, sev, key.subject(), sum, fltFIN, d))
+		sev := col.cfg.severityOf(HalfClosed, im)
+		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, sev, key.subject(), sum, fltFIN, withImpact(d, im)))
 	}
+}
+
+// youngHalfClosedFindings reports, as info, the sides whose connections
+// were half-closed too recently before the end of the capture to call it a
+// leak, or whose CLOSE_WAIT side sent no packet the capture holds (blind),
+// unless the side has a half_closed finding of lasting CLOSE_WAITs.
+func (col *Collector) youngHalfClosedFindings(aggs map[sideKey]*halfClosedAgg, blind bool, emit func(*group, result.Finding)) {
+	for _, key := range sortedSides(aggs, nil) {
+		if col.halfClosed[key] != nil {
+			continue
+		}
+		a := aggs[key]
+		peer := "client"
+		if key.role == flow.Client {
+			peer = "server"
+		}
+		d := key.details(map[string]any{
+			"close_wait_side":                key.role.String(),
+			"fin_side":                       peer,
+			"connections":                    a.count,
+			"max_seconds_since_fin":          secs(col.end().Sub(a.firstFIN)),
+			"max_seconds_fin_to_last_packet": secs(a.maxAge),
+			"at_end_of_capture":              a.atEnd,
+			"data_after_fin":                 a.dataAfterFIN,
+			"payload_bytes_after_fin":        a.bytesAfterFIN,
+			"fin_side_states":                stateCounts(&a.closerStates),
+		})
+		im := impact{n: a.count, total: max(a.count, col.established(key)), peers: a.peers.len(), many: col.cfg.HalfClosedMany}
+		withImpact(d, im)
+		var sum string
+		if blind {
+			d["one_direction"] = true
+			sum = fmt.Sprintf("%s received a FIN on %s and is inferred to be in CLOSE_WAIT, but the capture holds none of its packets on them (one direction only): whether its application closed cannot be seen",
+				key.describe(), plural(a.count, "connection"))
+		} else {
+			d["recent_fin"] = true
+			sum = fmt.Sprintf("%s is in CLOSE_WAIT at end of capture on %s, but the %s's FIN came only %s before the end (less than %s): too recent to tell a socket leak from a close in progress",
+				key.describe(), plural(a.count, "connection"), peer, fmtSecs(secs(col.end().Sub(a.firstFIN))), fmtSecs(secs(col.cfg.HalfClosedMinAge)))
+		}
+		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, Info, key.subject(), sum, fltFIN, d))
+	}
+}
+
+// atEndOfCapture says, for a summary, how many of n connections were still
+// in the reported state when the capture ended: " at end of capture" when
+// all were, " (k at end of capture)" when some were.
+func atEndOfCapture(k, n int64) string {
+	switch {
+	case k == 0:
+		return ""
+	case k == n:
+		return " at end of capture"
+	}
+	return fmt.Sprintf(" (%d at end of capture)", k)
 }
 
 // dominantState names the most frequent state (FIN_WAIT_2 normally).
@@ -296,6 +368,7 @@ type resetAgg struct {
 	// probes counts resets of connections that carried no payload either
 	// way: a connect scan (nmap -sT) ends each open port's handshake so.
 	probes int64
+	peers  peerSet // hosts of the reset side's peers
 }
 
 func (col *Collector) addReset(c *flow.Conn) {
@@ -317,6 +390,7 @@ func (col *Collector) addReset(c *flow.Conn) {
 	col.scratch = fr
 	a.addConn(&col.cfg, c, fr)
 	a.byState[from]++
+	a.peers.add(c.EP[1-r].Addr.Addr())
 	if c.EP[flow.Client].PayloadBytes == 0 && c.EP[flow.Server].PayloadBytes == 0 {
 		a.probes++
 	}
@@ -336,8 +410,15 @@ func (col *Collector) resetFindings(scanners map[netip.Addr]bool, emit func(*gro
 		})
 		sum := fmt.Sprintf("%s aborted %s with a reset after the handshake (%s)",
 			key.describe(), plural(a.count, "established connection"), resetWhy(&a.byState))
-		sev := raise(Low, a.count, col.cfg.ManyConnections)
-		emit(&a.group, a.group.finding(&col.cfg, Reset, sev, key.subject(), sum, fltRST, d))
+		im := impact{
+			n:     a.count,
+			total: max(a.count, col.established(key)),
+			peers: a.peers.len(),
+			span:  a.last.Sub(a.first),
+			many:  col.cfg.ManyConnections,
+		}
+		sev := col.cfg.severityOf(Reset, im)
+		emit(&a.group, a.group.finding(&col.cfg, Reset, sev, key.subject(), sum, fltRST, withImpact(d, im)))
 	}
 }
 

@@ -89,6 +89,13 @@ type Endpoint struct {
 	holes    [maxHoles]hole // sequence ranges skipped and not seen yet
 	nholes   uint8
 	os       *osGuess // the OS its first SYN or SYN-ACK fingerprints; nil: unknown
+	// spoke: the endpoint sent data, a SYN or a FIN the capture saw or
+	// the peer's advancing acknowledgements prove, or the connection was
+	// in its handshake, so it had not closed before the capture. closeUnsure: in a connection picked up
+	// mid-stream, its closing states rest on the assumption that it (or
+	// its peer) had not closed before the capture (see Tracker.setState).
+	spoke       bool
+	closeUnsure bool
 }
 
 // maxHoles bounds the holes tracked per endpoint; beyond it the oldest
@@ -281,6 +288,9 @@ type Anomalies struct {
 	IllegalFlags   int // flag combinations no stack sends (SYN+FIN, null, FIN without ACK...)
 	OutOfWindowRST int // resets whose sequence number is not acceptable
 	BadSYNACK      int // SYN-ACKs that do not acknowledge the client's SYN
+	// named counts each AnomalyKind and keeps its first frame
+	// (Conn.AppendAnomalies).
+	named [numAnomalyKinds]namedAnomaly
 }
 
 // Conn is one TCP connection (one Wireshark tcp.stream).
@@ -307,6 +317,14 @@ type Conn struct {
 	// ClosedBy is the role that sent the first FIN or RST, -1 when none,
 	// 2 when both closed simultaneously.
 	ClosedBy int8
+	// Part is 0 for a whole stream. A connection the tracker had to hand
+	// out before its stream ended (the table was full, a live capture's
+	// IdleTimeout, packets after the linger) continues in a new record of
+	// the same Stream: its Part is 2, then 3, and so on.
+	Part int32
+	// FirstFlags are the TCP flags of the connection's first packet, whose
+	// sender FirstSender returns (a probe's flags: nmap -sA, -sF, -sN...).
+	FirstFlags uint16
 
 	Zeek zeek.Conn
 	// zeekFirst is the direction of the first packet Zeek saw (its side 0).
@@ -319,6 +337,7 @@ type Conn struct {
 	lastSeen  int64 // unix nanoseconds
 	listener  bool  // the server's SYN-ACK was counted for its listener
 	evicted   bool
+	synced    bool   // an endpoint reached a synchronized state (see Config.IdleTimeout)
 	id        uint32 // the tracker's number for this connection record: timers name it
 	// finCand is a FIN the capture missed that one endpoint's
 	// acknowledgement implies, until it is committed or refuted (infer.go).
@@ -341,6 +360,10 @@ func (c *Conn) ZeekOrigIsClient() bool {
 	}
 	return origDir == c.ClientDir
 }
+
+// FirstSender returns the role of the endpoint that sent the connection's
+// first packet.
+func (c *Conn) FirstSender() Role { return c.Role(c.zeekFirst) }
 
 // Evicted reports whether the connection was handed out early because the
 // table was full.

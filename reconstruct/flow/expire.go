@@ -47,8 +47,9 @@ func (t *Tracker) advance(nowN int64) {
 			t.finish(c)
 		}
 	}
-	t.tombQueue = t.expireTombs(t.tombQueue, nowN-int64(t.cfg.TombstoneTTL))
-	t.openTombQueue = t.expireTombs(t.openTombQueue, nowN-int64(t.cfg.IdleTimeout))
+	if t.cfg.TombstoneTTL > 0 {
+		t.tombQueue = t.expireTombs(t.tombQueue, nowN-int64(t.cfg.TombstoneTTL))
+	}
 	if t.lastSweep == math.MinInt64 || nowN-t.lastSweep >= int64(t.cfg.IdleTimeout/8) {
 		t.lastSweep = nowN
 		t.sweepIdle(nowN)
@@ -96,7 +97,9 @@ func (t *Tracker) growCold() {
 }
 
 func (t *Tracker) sweepIdle(now int64) {
-	idle := t.collect(func(lastSeen, _ int64) bool { return now-lastSeen >= int64(t.cfg.IdleTimeout) })
+	idle := t.collect(func(h frozenHead) bool {
+		return now-h.lastSeen >= int64(t.cfg.IdleTimeout) && !h.synced
+	})
 	sortByStream(idle)
 	t.handOutRefs(idle, func(c *Conn) { t.stats.IdleExpired++ })
 }
@@ -109,7 +112,7 @@ func (t *Tracker) handOutRefs(refs []connRef, mark func(*Conn)) {
 	for _, r := range refs {
 		c := r.conn
 		if c == nil {
-			delete(t.frozen, r.key)
+			t.frozen.del(r.key)
 			c = t.unfreeze(r.key, r.frozenConn)
 		} else {
 			delete(t.conns, r.key)
@@ -129,20 +132,20 @@ type connRef struct {
 	frozenConn
 }
 
-// collect returns the connections, live and frozen, whose last packet
-// time and stream pass keep (all when keep is nil).
-func (t *Tracker) collect(keep func(lastSeen, stream int64) bool) []connRef {
+// collect returns the connections, live and frozen, whose head passes keep
+// (all when keep is nil).
+func (t *Tracker) collect(keep func(h frozenHead) bool) []connRef {
 	var out []connRef
 	if keep == nil {
 		out = make([]connRef, 0, t.Open())
 	}
 	for mk, c := range t.conns {
-		if keep == nil || keep(c.lastSeen, c.Stream) {
-			out = append(out, connRef{conn: c, key: mk, frozenConn: frozenConn{frozenHead: c.head()}})
+		if h := c.head(); keep == nil || keep(h) {
+			out = append(out, connRef{conn: c, key: mk, frozenConn: frozenConn{frozenHead: h}})
 		}
 	}
-	for mk, f := range t.frozen {
-		if keep == nil || keep(f.lastSeen, f.stream) {
+	for mk, f := range t.frozen.all() {
+		if keep == nil || keep(f.frozenHead) {
 			out = append(out, connRef{key: mk, frozenConn: f})
 		}
 	}
@@ -164,7 +167,7 @@ func (t *Tracker) alloc() *Conn {
 func (t *Tracker) freeze(mk mapKey, c *Conn) {
 	t.stats.Frozen++
 	t.scratch = c.appendFrozen(t.scratch[:0])
-	t.frozen[mk] = frozenConn{frozenHead: c.head(), rec: t.records.put(t.scratch)}
+	t.frozen.set(mk, frozenConn{frozenHead: c.head(), rec: t.records.put(t.scratch)})
 	delete(t.conns, mk)
 	t.release(c) // never handed out: nobody else holds it
 }
@@ -172,11 +175,11 @@ func (t *Tracker) freeze(mk mapKey, c *Conn) {
 // thaw makes the frozen connection of mk live again; nil when there is
 // none.
 func (t *Tracker) thaw(mk mapKey) *Conn {
-	f, ok := t.frozen[mk]
+	f, ok := t.frozen.get(mk)
 	if !ok {
 		return nil
 	}
-	delete(t.frozen, mk)
+	t.frozen.del(mk)
 	c := t.unfreeze(mk, f)
 	t.conns[mk] = c
 	t.connsPeak = max(t.connsPeak, len(t.conns))
@@ -212,10 +215,10 @@ func (t *Tracker) compact() {
 	old := t.records
 	t.records = newRecordStore()
 	// The table is rebuilt too: a map keeps the size of its busiest moment.
-	fresh := make(map[mapKey]frozenConn, len(t.frozen))
-	for mk, f := range t.frozen {
+	fresh := frozenTable{v4: make(map[key4]frozenConn, len(t.frozen.v4)), v6: make(map[mapKey]frozenConn, len(t.frozen.v6))}
+	for mk, f := range t.frozen.all() {
 		f.rec = t.records.put(old.get(f.rec))
-		fresh[mk] = f
+		fresh.set(mk, f)
 	}
 	t.frozen = fresh
 }
@@ -229,7 +232,7 @@ func (t *Tracker) lookup(mk mapKey, id uint32) *Conn {
 		}
 		return nil
 	}
-	if f, ok := t.frozen[mk]; ok && f.id == id {
+	if f, ok := t.frozen.get(mk); ok && f.id == id {
 		return t.thaw(mk)
 	}
 	return nil
@@ -248,9 +251,8 @@ func (t *Tracker) expireTombs(q []tombRef, cutoff int64) []tombRef {
 	return q
 }
 
-// finish hands a connection out and leaves a tombstone for its 4-tuple:
-// for TombstoneTTL when the connection was over, for IdleTimeout when it
-// was handed out open (idle or evicted) and may well go on.
+// finish hands a connection out and leaves a tombstone for its 4-tuple
+// (see Config.TombstoneTTL).
 func (t *Tracker) finish(c *Conn) {
 	mk := c.Key.packed()
 	if t.conns[mk] == c {
@@ -261,24 +263,28 @@ func (t *Tracker) finish(c *Conn) {
 
 // handOut is finish for a connection already out of the table.
 func (t *Tracker) handOut(c *Conn, mk mapKey) {
-	tb := tomb{stream: c.Stream, base: c.base, baseKnown: c.baseKnown, at: c.lastSeen}
+	tb := tomb{stream: c.Stream, part: c.Part, base: c.base, baseKnown: c.baseKnown, at: max(t.now, c.lastSeen)}
 	t.tombs[mk] = tb
-	if c.Done() {
-		t.tombQueue = append(t.tombQueue, tombRef{key: mk, at: tb.at})
-	} else {
-		t.openTombQueue = append(t.openTombQueue, tombRef{key: mk, at: tb.at})
-	}
-	for len(t.tombs) > t.cfg.MaxConns && len(t.tombQueue)+len(t.openTombQueue) > 0 {
-		// Over the bound: forget the oldest tombstone of either queue.
-		q := &t.tombQueue
-		if len(*q) == 0 || len(t.openTombQueue) > 0 && t.openTombQueue[0].at < (*q)[0].at {
-			q = &t.openTombQueue
-		}
-		ref := (*q)[0]
-		*q = (*q)[1:]
+	t.tombQueue = append(t.tombQueue, tombRef{key: mk, at: tb.at})
+	for len(t.tombs) > t.cfg.MaxConns && len(t.tombQueue) > 0 {
+		// Over the bound: forget the oldest tombstone.
+		ref := t.tombQueue[0]
+		t.tombQueue = t.tombQueue[1:]
 		if old, ok := t.tombs[ref.key]; ok && old.at == ref.at {
 			delete(t.tombs, ref.key)
 		}
+	}
+	if len(t.tombQueue) > 2*len(t.tombs)+1024 {
+		// Mostly references to tombstones a continuation took: keep the
+		// live ones, so the queue stays bounded by the table.
+		q := t.tombQueue[:0]
+		for _, ref := range t.tombQueue {
+			if old, ok := t.tombs[ref.key]; ok && old.at == ref.at {
+				q = append(q, ref)
+			}
+		}
+		clear(t.tombQueue[len(q):])
+		t.tombQueue = q
 	}
 	t.settle(c, t.now)
 	t.emit(c)
@@ -313,12 +319,12 @@ func (t *Tracker) evict() {
 	for _, c := range t.conns {
 		keys = append(keys, evictKey{c.lastSeen, c.Stream})
 	}
-	for _, f := range t.frozen {
+	for _, f := range t.frozen.all() {
 		keys = append(keys, evictKey{f.lastSeen, f.stream})
 	}
 	n := len(keys)/10 + 1
 	cut := nth(keys, n-1)
-	out := t.collect(func(lastSeen, stream int64) bool { return !cut.less(evictKey{lastSeen, stream}) })
+	out := t.collect(func(h frozenHead) bool { return !cut.less(evictKey{h.lastSeen, h.stream}) })
 	slices.SortFunc(out, func(a, b connRef) int {
 		return evictKey{a.lastSeen, a.stream}.compare(evictKey{b.lastSeen, b.stream})
 	})
@@ -385,7 +391,7 @@ func (t *Tracker) Flush(end time.Time) {
 	// Every connection goes: the tables are dropped now, so their memory
 	// is free while the connections are handed out, and a frozen one is
 	// thawed from its reference without a lookup.
-	t.conns, t.frozen = make(map[mapKey]*Conn), make(map[mapKey]frozenConn)
+	t.conns, t.frozen = make(map[mapKey]*Conn), newFrozenTable(0)
 	for i, r := range rest {
 		// Drop each reference as the connection goes, for the same reason.
 		rest[i] = connRef{}
@@ -405,6 +411,6 @@ func sortByStream(cs []connRef) {
 		if c := cmp.Compare(a.stream, b.stream); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.firstFrame, b.firstFrame)
+		return cmp.Compare(a.id, b.id) // records of one stream: in the order made
 	})
 }

@@ -23,10 +23,10 @@ import (
 // frozenHead is what the tracker reads of a frozen connection without
 // thawing it.
 type frozenHead struct {
-	lastSeen   int64 // unix nanoseconds
-	stream     int64
-	firstFrame int64
-	id         uint32
+	lastSeen int64 // unix nanoseconds
+	stream   int64
+	id       uint32
+	synced   bool // an endpoint reached a synchronized state (see Config.IdleTimeout)
 }
 
 // frozenConn is a frozen connection in the table.
@@ -36,12 +36,13 @@ type frozenConn struct {
 }
 
 func (c *Conn) head() frozenHead {
-	return frozenHead{lastSeen: c.lastSeen, stream: c.Stream, firstFrame: c.FirstFrame, id: c.id}
+	return frozenHead{lastSeen: c.lastSeen, stream: c.Stream, id: c.id, synced: c.synced}
 }
 
 // appendFrozen appends c's record to b. Everything but the 4-tuple (the
 // map key holds it) and the head is written.
 func (c *Conn) appendFrozen(b []byte) []byte {
+	b = varint.AppendI(b, c.FirstFrame)
 	b = varint.AppendBools(b, c.ClientDir != 0, c.RolesInferred, c.Midstream, c.QuotedOnly,
 		c.zeekFirst != 0, c.done, c.listener, c.evicted)
 	b = varint.AppendBools(b, c.baseKnown[0], c.baseKnown[1], c.doneAt != 0, c.finCand.set, c.finCand.by != 0)
@@ -51,10 +52,26 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 	b = varint.AppendI(b, c.End.Unix()-c.Start.Unix())
 	b = varint.AppendU(b, uint64(c.End.Nanosecond()))
 	b = varint.AppendI(b, c.MissedBytes)
+	b = varint.AppendI(b, int64(c.Part))
 	b = append(b, byte(c.ClosedBy))
+	b = varint.AppendU(b, uint64(c.FirstFlags))
 	a := &c.Anomalies
 	for _, v := range [...]int{a.InvalidEvents, a.IllegalFlags, a.OutOfWindowRST, a.BadSYNACK} {
 		b = varint.AppendI(b, int64(v))
+	}
+	var mask uint64
+	for k, n := range a.named {
+		if n != (namedAnomaly{}) {
+			mask |= 1 << k
+		}
+	}
+	b = varint.AppendU(b, mask)
+	for _, n := range a.named {
+		if n != (namedAnomaly{}) {
+			b = varint.AppendU32(b, n.count)
+			b = varint.AppendU32(b, n.first)
+			b = append(b, n.by)
+		}
 	}
 	b = varint.AppendU32(b, c.base[0])
 	b = varint.AppendU32(b, c.base[1])
@@ -74,7 +91,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 		b = varint.AppendI(b, tr.Frame-c.FirstFrame)
 		b = varint.AppendI(b, tr.at-at)
 		at = tr.at
-		b = append(b, byte(tr.Endpoint), byte(tr.From), byte(tr.To), byte(tr.cause), byte(tr.Evidence))
+		b = append(b, packTransition(tr.Endpoint, tr.Evidence, tr.cause), byte(tr.From)<<4|byte(tr.To))
 	}
 	return c.Zeek.AppendFrozen(b)
 }
@@ -82,7 +99,7 @@ func (c *Conn) appendFrozen(b []byte) []byte {
 func (e *Endpoint) appendFrozen(b []byte, c *Conn) []byte {
 	b = append(b, byte(e.State), byte(e.Evidence))
 	b = varint.AppendBools(b, e.SentSYN, e.SentFIN, e.SentRST, e.isnKnown, e.nxtKnown, e.ackKnown, e.winKnown)
-	b = varint.AppendBools(b, e.FINFrame != 0, e.finAt != 0, e.timeWait != 0)
+	b = varint.AppendBools(b, e.FINFrame != 0, e.finAt != 0, e.timeWait != 0, e.spoke, e.closeUnsure)
 	b = varint.AppendI(b, e.SinceFrame-c.FirstFrame)
 	b = varint.AppendI(b, e.since-c.lastSeen)
 	for _, v := range [...]int64{e.Packets, e.PayloadBytes, e.IPBytes, int64(e.SYNs), int64(e.FINs), int64(e.RSTs)} {
@@ -148,7 +165,8 @@ func readTrimmed(r *varint.Reader, s []uint32) {
 func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osGuess) error {
 	*c = Conn{Transitions: c.Transitions[:0], Key: key}
 	r := varint.NewReader(rec)
-	c.lastSeen, c.Stream, c.FirstFrame, c.id = h.lastSeen, h.stream, h.firstFrame, h.id
+	c.lastSeen, c.Stream, c.id, c.synced = h.lastSeen, h.stream, h.id, h.synced
+	c.FirstFrame = r.I()
 	var clientDir, zeekFirst bool
 	r.Bools(&clientDir, &c.RolesInferred, &c.Midstream, &c.QuotedOnly, &zeekFirst, &c.done, &c.listener, &c.evicted)
 	if clientDir {
@@ -164,10 +182,22 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 	c.Start = time.Unix(startSec, int64(r.U())).UTC()
 	c.End = time.Unix(startSec+r.I(), int64(r.U())).UTC()
 	c.MissedBytes = r.I()
+	c.Part = int32(r.I())
 	c.ClosedBy = int8(r.Byte())
+	c.FirstFlags = uint16(r.U())
 	a := &c.Anomalies
 	for _, v := range [...]*int{&a.InvalidEvents, &a.IllegalFlags, &a.OutOfWindowRST, &a.BadSYNACK} {
 		*v = int(r.I())
+	}
+	mask := r.U()
+	for k := range a.named {
+		if mask&(1<<k) != 0 {
+			a.named[k].count = r.U32()
+			a.named[k].first = r.U32()
+			a.named[k].by = r.Byte()
+		} else {
+			a.named[k] = namedAnomaly{}
+		}
 	}
 	c.base[0], c.base[1] = r.U32(), r.U32()
 	c.doneAt = readSet(r, hasDone, c.lastSeen)
@@ -198,8 +228,9 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 		tr := Transition{Frame: c.FirstFrame + r.I()}
 		tr.at = at + r.I()
 		at = tr.at
-		tr.Endpoint, tr.From, tr.To, tr.cause = Role(r.Byte()), tcpstate.State(r.Byte()), tcpstate.State(r.Byte()), cause(r.Byte())
-		tr.Evidence = tcpstate.Evidence(r.Byte())
+		tr.Endpoint, tr.Evidence, tr.cause = unpackTransition(r.Byte())
+		states := r.Byte()
+		tr.From, tr.To = tcpstate.State(states>>4), tcpstate.State(states&15)
 		c.Transitions = append(c.Transitions, tr)
 	}
 	c.Zeek.ReadFrozen(r)
@@ -217,7 +248,7 @@ func (e *Endpoint) readFrozen(r *varint.Reader, c *Conn, osAt func(int) *osGuess
 	e.Evidence = tcpstate.Evidence(r.Byte())
 	r.Bools(&e.SentSYN, &e.SentFIN, &e.SentRST, &e.isnKnown, &e.nxtKnown, &e.ackKnown, &e.winKnown)
 	var hasFINFrame, hasFinAt, hasTimeWait bool
-	r.Bools(&hasFINFrame, &hasFinAt, &hasTimeWait)
+	r.Bools(&hasFINFrame, &hasFinAt, &hasTimeWait, &e.spoke, &e.closeUnsure)
 	e.SinceFrame = c.FirstFrame + r.I()
 	e.since = c.lastSeen + r.I()
 	e.Packets, e.PayloadBytes, e.IPBytes = r.I(), r.I(), r.I()
@@ -281,4 +312,21 @@ func readSet(r *varint.Reader, set bool, base int64) int64 {
 		return 0
 	}
 	return base + r.I()
+}
+
+// A transition's endpoint, evidence and cause share one byte (1, 2 and 5
+// bits), its two states another (4 bits each); the constants below fail to
+// compile if they outgrow them.
+const (
+	_ = uint(16 - tcpstate.NumStates)
+	_ = uint(3 - tcpstate.Assumed)
+	_ = uint(32 - numCauses)
+)
+
+func packTransition(r Role, ev tcpstate.Evidence, why cause) byte {
+	return byte(r)<<7 | byte(ev)<<5 | byte(why)
+}
+
+func unpackTransition(b byte) (Role, tcpstate.Evidence, cause) {
+	return Role(b >> 7), tcpstate.Evidence(b >> 5 & 3), cause(b & 31)
 }

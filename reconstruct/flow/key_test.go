@@ -54,3 +54,29 @@ func TestCanonPacked(t *testing.T) {
 		}
 	}
 }
+
+// TestKey4RoundTrip: an IPv4 pair's short key expands to the same mapKey,
+// and only IPv4 pairs have one.
+func TestKey4RoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		a, b string
+		v4   bool
+	}{
+		{"10.0.0.1:40000", "192.0.2.7:80", true},
+		{"255.255.255.255:65535", "0.0.0.0:0", true},
+		{"[fd00::1]:40000", "[fd00::2]:443", false},
+		{"[::ffff:10.0.0.1]:1", "[fd00::2]:2", false},
+		{"10.0.0.1:1", "[fd00::2]:2", false},
+	} {
+		src, dst := netip.MustParseAddrPort(tc.a), netip.MustParseAddrPort(tc.b)
+		mk, _ := canonPacked(src, dst)
+		k, ok := short(&mk)
+		if ok != tc.v4 {
+			t.Errorf("%s %s: short key %v, want %v", tc.a, tc.b, ok, tc.v4)
+			continue
+		}
+		if ok && k.long() != mk {
+			t.Errorf("%s %s: %x expands to %x, want %x", tc.a, tc.b, k, k.long(), mk)
+		}
+	}
+}

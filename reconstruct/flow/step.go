@@ -15,6 +15,10 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 	rr := 1 - sr
 	s, r := &c.EP[sr], &c.EP[rr]
 	s.Packets++
+	if seg.PayloadLen > 0 || seg.Flags&(decode.FIN|decode.SYN) != 0 {
+		// Data cannot follow the endpoint's own earlier FIN.
+		s.spoke = true
+	}
 	s.PayloadBytes += int64(seg.PayloadLen)
 	s.IPBytes += int64(seg.IPLen)
 	if r.SentFIN && seg.PayloadLen > 0 {
@@ -32,8 +36,15 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 	hasACK := f&decode.ACK != 0
 	if !legalFlags(f) {
 		c.Anomalies.IllegalFlags++
+		c.note(illegalFlagsKind(f), seg.Frame, sr)
 		t.track(s, seg)
 		return
+	}
+	if seg.PayloadLen > 0 && f&decode.SYN == 0 && r.Packets > 0 && (s.State == tcpstate.SynSent || s.State == tcpstate.SynReceived) {
+		// Data from an endpoint still in its handshake while the capture
+		// holds its peer's direction (in a one-sided capture the
+		// inference below explains it as a handshake packet not seen).
+		c.note(AnomalyDataBeforeEstablished, seg.Frame, sr)
 	}
 	t.inferBefore(c, sr, seg)
 
@@ -51,6 +62,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvRST, seg)
 		} else {
 			c.Anomalies.OutOfWindowRST++
+			c.note(AnomalyRSTOutOfWindow, seg.Frame, sr)
 		}
 		return
 	}
@@ -80,6 +92,7 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		if hasACK {
 			if r.isnKnown && ack != r.isn.Add(1) {
 				c.Anomalies.BadSYNACK++
+				c.note(AnomalyBadSYNACK, seg.Frame, sr)
 			} else {
 				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvSYNACK, seg)
 				t.apply(c, rr, tcpstate.RoleRecv, tcpstate.EvSYNACK, seg)
@@ -100,6 +113,11 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 		t.gaps(c, dir, r, s, ack)
 	}
 	if hasACK {
+		if s.ackKnown && s.ackSent.LessThan(ack) {
+			// The peer sent new bytes in the capture's time: data, or a
+			// FIN the capture then shows or infers.
+			r.spoke = true
+		}
 		if !s.ackKnown || s.ackSent.LessThan(ack) {
 			s.ackSent, s.ackKnown = ack, true
 		}

@@ -1,5 +1,7 @@
 package flow
 
+import "encoding/binary"
+
 // recordStore keeps the frozen connections' records packed in large byte
 // chunks: the collector sees a few pointer-free objects instead of one per
 // connection, and the table's map of references holds no pointers at all,
@@ -16,9 +18,10 @@ type recordStore struct {
 	size   int      // bytes of all chunks held
 }
 
-// recRef locates one record.
+// recRef locates one record: its chunk and its offset there, where the
+// record's length comes first as a varint.
 type recRef struct {
-	chunk, off, n uint32
+	chunk, off uint32
 }
 
 // chunkSize is the size of a chunk; a larger record gets a chunk of its
@@ -29,18 +32,29 @@ func newRecordStore() recordStore { return recordStore{cur: -1} }
 
 // put copies rec into the store.
 func (s *recordStore) put(rec []byte) recRef {
-	if s.cur < 0 || len(s.chunks[s.cur])+len(rec) > cap(s.chunks[s.cur]) {
+	n := len(rec) + uvarintLen(uint64(len(rec)))
+	if s.cur < 0 || len(s.chunks[s.cur])+n > cap(s.chunks[s.cur]) {
 		if old := s.cur; old >= 0 && s.live[old] == 0 {
 			s.drop(old) // emptied while it was being filled
 		}
-		s.cur = s.newChunk(max(chunkSize, len(rec)))
+		s.cur = s.newChunk(max(chunkSize, n))
 	}
 	ch := s.chunks[s.cur]
-	ref := recRef{chunk: uint32(s.cur), off: uint32(len(ch)), n: uint32(len(rec))}
+	ref := recRef{chunk: uint32(s.cur), off: uint32(len(ch))}
+	ch = binary.AppendUvarint(ch, uint64(len(rec)))
 	s.chunks[s.cur] = append(ch, rec...)
-	s.live[s.cur] += len(rec)
-	s.used += len(rec)
+	s.live[s.cur] += n
+	s.used += n
 	return ref
+}
+
+// uvarintLen is the length of v as a uvarint.
+func uvarintLen(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
 }
 
 func (s *recordStore) newChunk(size int) int {
@@ -60,14 +74,18 @@ func (s *recordStore) newChunk(size int) int {
 // get returns the record ref names; it aliases the store until the next
 // put or compact.
 func (s *recordStore) get(ref recRef) []byte {
-	return s.chunks[ref.chunk][ref.off : ref.off+ref.n : ref.off+ref.n]
+	ch := s.chunks[ref.chunk][ref.off:]
+	n, k := binary.Uvarint(ch)
+	return ch[k : k+int(n) : k+int(n)]
 }
 
 // free releases the record ref names.
 func (s *recordStore) free(ref recRef) {
 	i := int(ref.chunk)
-	s.live[i] -= int(ref.n)
-	s.used -= int(ref.n)
+	n, k := binary.Uvarint(s.chunks[i][ref.off:])
+	size := k + int(n)
+	s.live[i] -= size
+	s.used -= size
 	if s.live[i] == 0 && i != s.cur {
 		s.drop(i)
 	}

@@ -37,7 +37,7 @@ func TestRecordStore(t *testing.T) {
 		if !bytes.Equal(s.get(k.ref), k.rec) {
 			t.Fatalf("record %v reads back wrong", k.ref)
 		}
-		used += len(k.rec)
+		used += len(k.rec) + uvarintLen(uint64(len(k.rec))) // with its length
 	}
 	if s.used != used {
 		t.Errorf("used %d, want %d", s.used, used)

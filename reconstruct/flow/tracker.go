@@ -21,14 +21,19 @@ type Config struct {
 	// Linger keeps a finished connection (both endpoints closed) in the
 	// table this long so late packets still join it. Default 30 s.
 	Linger time.Duration
-	// IdleTimeout hands out a connection with no packets for this long.
-	// Default 1 h.
+	// IdleTimeout hands out a connection with no packets for this long
+	// when neither endpoint reached a synchronized state (an unanswered,
+	// refused or abandoned attempt). A connection that completed its
+	// handshake is kept, frozen, however long it is quiet, so that one
+	// stream is never split on time, as Wireshark never splits one; the
+	// table stays bounded by MaxConns. Default 1 h.
 	IdleTimeout time.Duration
-	// TombstoneTTL is how long the 4-tuple of a finished connection
-	// remembers its stream number and base sequence numbers (a connection
-	// handed out open, idle or evicted, is remembered for IdleTimeout). A
-	// packet after that starts a new stream number where Wireshark would
-	// reuse the old one. Default 5 min.
+	// TombstoneTTL is how long the 4-tuple of a connection handed out
+	// (finished, an attempt handed out idle, or evicted) remembers its
+	// stream number and base sequence numbers, so that a later packet
+	// continues the stream in a new record (Conn.Part) numbered as
+	// Wireshark numbers it. Default (0): no time limit; the tombstones are
+	// bounded by MaxConns, the oldest forgotten first.
 	TombstoneTTL time.Duration
 	// MaxConns bounds the table, live and frozen connections together;
 	// when full the least recently active tenth is handed out early and
@@ -70,9 +75,6 @@ func (c *Config) setDefaults() {
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = DefaultIdleTimeout
 	}
-	if c.TombstoneTTL <= 0 {
-		c.TombstoneTTL = 5 * time.Minute
-	}
 	if c.ColdAfter == 0 {
 		c.ColdAfter = DefaultColdAfter
 	}
@@ -106,9 +108,10 @@ type Stats struct {
 
 type tomb struct {
 	stream    int64
+	part      int32 // the part of the stream handed out (Conn.Part)
 	base      [2]uint32
 	baseKnown [2]bool
-	at        int64 // unix nanoseconds of the connection's last packet
+	at        int64 // unix nanoseconds: when the connection was handed out
 }
 
 // timer is a TIME_WAIT deadline of one endpoint. It names its connection
@@ -135,30 +138,29 @@ type tombRef struct {
 
 // Tracker turns segments into connections.
 type Tracker struct {
-	cfg           Config
-	conns         map[mapKey]*Conn
-	frozen        map[mapKey]frozenConn // connections without packets for ColdAfter
-	records       recordStore           // the frozen connections' records
-	connsPeak     int                   // most live connections since conns was last rebuilt
-	pinned        bool                  // records are named from outside the table (Flush, evict): no compaction
-	tombs         map[mapKey]tomb
-	tombQueue     []tombRef   // tombstones of finished connections, by time
-	openTombQueue []tombRef   // tombstones of connections handed out open, by time
-	timeWaits     []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
-	lingering     []lingerRef // finished connections in doneAt order
-	free          []*Conn     // recycled connections (Config.Reuse)
-	listeners     map[netip.AddrPort]*Listener
-	nextStream    int64
-	nextID        uint32
-	lastCold      int64  // unix nanoseconds of the last freezing pass
-	coldCap       int    // live table size that triggers an early freezing pass
-	scratch       []byte // freezing buffer
-	emit          func(*Conn)
-	now           int64 // unix nanoseconds of the clock (math.MinInt64 before the first packet)
-	lastSweep     int64 // unix nanoseconds of the last idle sweep (math.MinInt64: none yet)
-	stats         Stats
-	osGuesses     []*osGuess                  // distinct OS guesses, by number
-	osIndex       map[osfp.Signature]*osGuess // a signature's guess (nil: none matched)
+	cfg        Config
+	conns      map[mapKey]*Conn
+	frozen     frozenTable // connections without packets for ColdAfter
+	records    recordStore // the frozen connections' records
+	connsPeak  int         // most live connections since conns was last rebuilt
+	pinned     bool        // records are named from outside the table (Flush, evict): no compaction
+	tombs      map[mapKey]tomb
+	tombQueue  []tombRef   // the tombstones, by time
+	timeWaits  []timer     // TIME_WAIT deadlines in time order (2*MSL is constant)
+	lingering  []lingerRef // finished connections in doneAt order
+	free       []*Conn     // recycled connections (Config.Reuse)
+	listeners  map[netip.AddrPort]*Listener
+	nextStream int64
+	nextID     uint32
+	lastCold   int64  // unix nanoseconds of the last freezing pass
+	coldCap    int    // live table size that triggers an early freezing pass
+	scratch    []byte // freezing buffer
+	emit       func(*Conn)
+	now        int64 // unix nanoseconds of the clock (math.MinInt64 before the first packet)
+	lastSweep  int64 // unix nanoseconds of the last idle sweep (math.MinInt64: none yet)
+	stats      Stats
+	osGuesses  []*osGuess                  // distinct OS guesses, by number
+	osIndex    map[osfp.Signature]*osGuess // a signature's guess (nil: none matched)
 }
 
 // NewTracker returns a tracker that calls emit for every connection once it
@@ -168,7 +170,7 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 	return &Tracker{
 		cfg:       cfg,
 		conns:     make(map[mapKey]*Conn),
-		frozen:    make(map[mapKey]frozenConn),
+		frozen:    newFrozenTable(0),
 		records:   newRecordStore(),
 		tombs:     make(map[mapKey]tomb),
 		listeners: make(map[netip.AddrPort]*Listener),
@@ -182,7 +184,7 @@ func NewTracker(cfg Config, emit func(*Conn)) *Tracker {
 func (t *Tracker) Stats() Stats { return t.stats }
 
 // Open returns the number of connections in the table, frozen or not.
-func (t *Tracker) Open() int { return len(t.conns) + len(t.frozen) }
+func (t *Tracker) Open() int { return len(t.conns) + t.frozen.len() }
 
 // Each calls fn for every connection in the table, in no particular
 // order, without changing it: a frozen connection is read into a scratch
@@ -191,11 +193,11 @@ func (t *Tracker) Each(fn func(c *Conn)) {
 	for _, c := range t.conns {
 		fn(c)
 	}
-	if len(t.frozen) == 0 {
+	if t.frozen.len() == 0 {
 		return
 	}
 	var scratch Conn
-	for mk, f := range t.frozen {
+	for mk, f := range t.frozen.all() {
 		if err := scratch.readFrozen(mk.unpacked(), f.frozenHead, t.records.get(f.rec), t.osByIndex); err != nil {
 			continue // only a bug corrupts a record; Each only reads
 		}
@@ -257,6 +259,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 			c = t.newConn(segKey(seg), dir, seg, stream)
 			if stream >= 0 && stream == tb.stream {
 				c.base, c.baseKnown = tb.base, tb.baseKnown
+				c.Part = max(tb.part, 1) + 1
 			}
 		} else {
 			c = t.newConn(segKey(seg), dir, seg, forced)
@@ -329,6 +332,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		End:         seg.Time,
 		ClosedBy:    -1,
 		QuotedOnly:  seg.Quoted,
+		FirstFlags:  seg.Flags,
 		zeekFirst:   dir,
 	}
 	c.Zeek.SetPorts(t.cfg.ZeekPorts)
@@ -400,6 +404,27 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 	if ep.State == to {
 		return
 	}
+	switch {
+	case to == tcpstate.SynSent, to == tcpstate.SynReceived, why == causeAckedSYNACK, why == causeUnseenHandshake:
+		// In the handshake neither endpoint can have closed.
+		c.EP[0].spoke, c.EP[1].spoke = true, true
+	}
+	if c.Midstream && !ep.closeUnsure {
+		// A connection picked up mid-stream cannot show a FIN sent before
+		// the capture: an endpoint that receives a FIN may have sent its
+		// own already (TIME_WAIT or CLOSING, not CLOSE_WAIT), one that
+		// sends a FIN may have received its peer's (LAST_ACK, not
+		// FIN_WAIT_1), unless the endpoint in question sent data or a FIN
+		// since the pickup. Its closing states are then only assumed.
+		switch {
+		case to == tcpstate.CloseWait && !ep.spoke,
+			to == tcpstate.FinWait1 && !c.EP[1-r].spoke:
+			ep.closeUnsure = true
+		}
+	}
+	if ep.closeUnsure {
+		ev = tcpstate.Assumed
+	}
 	ep.Evidence = ev
 	if c.Transitions == nil {
 		// Room for a handshake's worth of state changes; a full open and
@@ -410,6 +435,7 @@ func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segme
 		Frame: seg.Frame, at: UnixNanos(seg.Time), Endpoint: r, From: ep.State, To: to, cause: why, Evidence: ev,
 	})
 	ep.State = to
+	c.synced = c.synced || to.Synchronized()
 	ep.since = UnixNanos(seg.Time)
 	ep.SinceFrame = seg.Frame
 	if to == tcpstate.TimeWait {

@@ -249,6 +249,106 @@ func TestTombstoneKeepsStream(t *testing.T) {
 	if len(conns) != 2 || conns[0].Stream != 0 || conns[1].Stream != 0 {
 		t.Fatalf("want two records of stream 0, got %d", len(conns))
 	}
+	if conns[0].Part != 0 || conns[1].Part != 2 {
+		t.Errorf("parts %d, %d; want 0 then 2 (the continuation says so)", conns[0].Part, conns[1].Part)
+	}
+}
+
+// TestIdleNeverSplits: a connection that completed its handshake is one
+// record however long it is quiet (Wireshark never splits a stream on
+// time); an attempt that never synchronized is handed out at IdleTimeout.
+func TestIdleNeverSplits(t *testing.T) {
+	tests := []struct {
+		name    string
+		pkts    []pkt
+		records int
+		idle    int64 // Stats.IdleExpired
+		want    [2]tcpstate.State
+	}{
+		{"established, quiet 3 h, then data", with(handshake,
+			pkt{c2s: true, flags: A, seq: 1001, ack: 5001, payload: 10, at: time.Second},
+			pkt{flags: A, seq: 5001, ack: 1011, at: 2 * time.Second},
+			pkt{c2s: true, flags: A, seq: 1011, ack: 5001, payload: 10, at: 3 * time.Hour},
+			pkt{flags: A, seq: 5001, ack: 1021, at: 3*time.Hour + time.Millisecond}),
+			1, 0, [2]tcpstate.State{tcpstate.Established, tcpstate.Established}},
+		{"close-wait quiet 5 h, then the close", with(handshake,
+			pkt{c2s: true, flags: FA, seq: 1001, ack: 5001, at: time.Second},
+			pkt{flags: A, seq: 5001, ack: 1002, at: time.Second + time.Millisecond},
+			pkt{flags: FA, seq: 5001, ack: 1002, at: 5 * time.Hour},
+			pkt{c2s: true, flags: A, seq: 1002, ack: 5002, at: 5*time.Hour + time.Millisecond}),
+			1, 0, [2]tcpstate.State{tcpstate.Closed, tcpstate.Closed}}, // TIME_WAIT over by the end
+		{"an unanswered SYN is handed out idle", []pkt{
+			{c2s: true, flags: S, seq: 1000},
+			{c2s: true, flags: S, seq: 1000, at: time.Second}},
+			1, 1, [2]tcpstate.State{tcpstate.SynSent, tcpstate.StateNone}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out []*Conn
+			tr := NewTracker(Config{IdleTimeout: time.Hour}, func(c *Conn) { out = append(out, c) })
+			for i, p := range tt.pkts {
+				seg := decode.Segment{Frame: int64(i + 1), Time: t0.Add(p.at), Seq: p.seq, Ack: p.ack,
+					Flags: p.flags, PayloadLen: p.payload, HeaderLen: 20, IPLen: 40 + p.payload, Window: 64000, WScale: -1}
+				seg.Src, seg.Dst = srv, cli
+				if p.c2s {
+					seg.Src, seg.Dst = cli, srv
+				}
+				tr.Add(&seg)
+			}
+			tr.Flush(t0.Add(10 * time.Hour))
+			if len(out) != tt.records {
+				t.Fatalf("%d records, want %d", len(out), tt.records)
+			}
+			for _, c := range out {
+				if c.Stream != 0 || c.Part != 0 {
+					t.Errorf("record of stream %d part %d, want stream 0 whole", c.Stream, c.Part)
+				}
+			}
+			if got := tr.Stats().IdleExpired; got != tt.idle {
+				t.Errorf("%d idle hand-outs, want %d", got, tt.idle)
+			}
+			if got := states(out[len(out)-1]); got != tt.want {
+				t.Errorf("states %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestEvictedContinues: a connection handed out because the table was full
+// continues, on its next packet, in a record of the same stream that says
+// it is part 2.
+func TestEvictedContinues(t *testing.T) {
+	var out []*Conn
+	tr := NewTracker(Config{MaxConns: 2}, func(c *Conn) { out = append(out, c) })
+	add := func(frame int64, at time.Duration, src netip.AddrPort, flags uint16, seq, ack uint32, payload int) {
+		seg := decode.Segment{Frame: frame, Time: t0.Add(at), Src: src, Dst: srv, Flags: flags, Seq: seq, Ack: ack,
+			PayloadLen: payload, HeaderLen: 20, IPLen: 40 + payload, Window: 64000, WScale: -1}
+		if src == srv {
+			seg.Dst = cli
+		}
+		tr.Add(&seg)
+	}
+	add(1, 0, cli, S, 1000, 0, 0)
+	add(2, time.Millisecond, srv, SA, 5000, 1001, 0)
+	add(3, 2*time.Millisecond, cli, A, 1001, 5001, 0)
+	for i := range 3 { // three attempts from other ports fill the table
+		add(int64(4+i), time.Second+time.Duration(i)*time.Millisecond,
+			netip.AddrPortFrom(cli.Addr(), uint16(50000+i)), S, 7, 0, 0)
+	}
+	add(7, 2*time.Second, cli, A, 1001, 5001, 10)
+	tr.Flush(t0.Add(time.Minute))
+	var parts []int32
+	for _, c := range out {
+		if c.Stream == 0 {
+			parts = append(parts, c.Part)
+			if c.Part == 0 && !c.Evicted() {
+				t.Errorf("first part of stream 0 not marked evicted")
+			}
+		}
+	}
+	if len(parts) != 2 || parts[0] != 0 || parts[1] != 2 {
+		t.Fatalf("stream 0 records with parts %v, want [0 2]", parts)
+	}
 }
 
 func TestMaxConnsEvicts(t *testing.T) {

@@ -48,9 +48,12 @@ type Stream struct {
 	Stream         int64
 	Found          bool // the capture holds a TCP connection with that number
 	Client, Server netip.AddrPort
-	Chunks         []Chunk // in delivery order (see Finish)
-	Gaps           []Gap   // in delivery order
-	Bytes          [2]int64
+	// First is the sender of the stream's first segment: tshark's node 0
+	// (the client unless the capture starts with the server's packets).
+	First  netip.AddrPort
+	Chunks []Chunk // in delivery order (see Finish)
+	Gaps   []Gap   // in delivery order
+	Bytes  [2]int64
 }
 
 // Follower collects one stream. Feed it every segment with Segment and the
@@ -174,6 +177,9 @@ func (f *Follower) Segment(seg *decode.Segment, stream int64) {
 	f.out.Found = true
 	if seg.Quoted || seg.BadHeaderLen {
 		return
+	}
+	if !f.out.First.IsValid() {
+		f.out.First = addrPort(seg.Src)
 	}
 	s := f.side(seg.Src)
 	if _, ok := s.frames[seg.Time.UnixNano()]; !ok {

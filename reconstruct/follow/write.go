@@ -69,19 +69,24 @@ func (s *Stream) items() []item {
 	return out
 }
 
-// Text writes the stream in tshark's follow layout: node 0 is the client,
-// the server's lines are indented by a tab. A hole is shown as tshark
+// Text writes the stream in tshark's follow layout: node 0 is the sender of
+// the stream's first segment (the client, unless the capture starts with
+// the server's packets), node 1's lines are indented by a tab. A hole is shown as tshark
 // shows it, as if the sender had sent the text
 // "[N bytes missing in capture file]" and a NUL byte there (see Marker).
 func Text(w io.Writer, s *Stream, mode Mode) error {
 	bw := bufio.NewWriter(w)
-	fmt.Fprintf(bw, "\n%sFollow: tcp,%s\nFilter: tcp.stream eq %d\nNode 0: %s\nNode 1: %s\n", rule, mode, s.Stream, s.Client, s.Server)
+	node0, node1, second := s.Client, s.Server, flow.Server
+	if s.First.IsValid() && s.First == s.Server {
+		node0, node1, second = s.Server, s.Client, flow.Client
+	}
+	fmt.Fprintf(bw, "\n%sFollow: tcp,%s\nFilter: tcp.stream eq %d\nNode 0: %s\nNode 1: %s\n", rule, mode, s.Stream, node0, node1)
 	var hexOff [2]int64
 	for _, it := range s.items() {
 		dir, data := it.dir(), it.data()
 		switch mode {
 		case ASCII:
-			indent(bw, dir)
+			indent(bw, dir == second)
 			fmt.Fprintf(bw, "%d\n", len(data))
 			for _, b := range data {
 				if b != '\n' && (b < 0x20 || b >= 0x7f) {
@@ -91,10 +96,10 @@ func Text(w io.Writer, s *Stream, mode Mode) error {
 			}
 			bw.WriteByte('\n')
 		case Hex:
-			hexDump(bw, dir, hexOff[dir], data)
+			hexDump(bw, dir == second, hexOff[dir], data)
 			hexOff[dir] += int64(len(data))
 		case Raw:
-			indent(bw, dir)
+			indent(bw, dir == second)
 			bw.WriteString(hex.EncodeToString(data))
 			bw.WriteByte('\n')
 		}
@@ -134,18 +139,19 @@ func (it item) data() []byte {
 	return it.chunk.Data
 }
 
-func indent(w *bufio.Writer, d flow.Role) {
-	if d == flow.Server {
+// indent starts a line of node 1's data with a tab.
+func indent(w *bufio.Writer, node1 bool) {
+	if node1 {
 		w.WriteByte('\t')
 	}
 }
 
 // hexDump writes data 16 bytes a line as tshark does: offset, hex bytes
 // and printable text, each in two groups of 8.
-func hexDump(w *bufio.Writer, d flow.Role, off int64, data []byte) {
+func hexDump(w *bufio.Writer, node1 bool, off int64, data []byte) {
 	for i := 0; i < len(data); i += 16 {
 		line := data[i:min(i+16, len(data))]
-		indent(w, d)
+		indent(w, node1)
 		fmt.Fprintf(w, "%08X  ", off+int64(i))
 		for k := 0; k < 16; k++ {
 			switch {

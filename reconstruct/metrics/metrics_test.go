@@ -1,15 +1,18 @@
 package metrics
 
 import (
+	"fmt"
 	"io"
 	"net/http/httptest"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/tally"
@@ -77,16 +80,17 @@ wirestat_service_unanswered_syns{service="other"} 1
 wirestat_service_oldest_close_wait_seconds{service="10.0.0.2:80"} 90
 # HELP wirestat_findings Findings so far by kind (one per subject), as the report would state them if the capture ended now.
 # TYPE wirestat_findings gauge
-wirestat_findings{kind="half_closed"} 1
-wirestat_findings{kind="reset"} 0
-wirestat_findings{kind="scan"} 2
-wirestat_findings{kind="syn_flood"} 0
-wirestat_findings{kind="syn_rejected"} 0
-wirestat_findings{kind="syn_retransmitted"} 0
-wirestat_findings{kind="syn_unanswered"} 0
-wirestat_findings{kind="synack_unanswered"} 0
-wirestat_findings{kind="time_wait_accumulation"} 0
 `
+	// Every kind of the vocabulary, zeros included.
+	var kinds []string
+	for k := range findings.NumKinds {
+		kinds = append(kinds, findings.Kind(k).String())
+	}
+	slices.Sort(kinds)
+	seen := map[string]int{"half_closed": 1, "scan": 2}
+	for _, k := range kinds {
+		want += fmt.Sprintf("wirestat_findings{kind=%q} %d\n", k, seen[k])
+	}
 	names := []string{"wirestat_packets_total", "wirestat_received_packets_total", "wirestat_dropped_packets_total",
 		"wirestat_evicted_connections_total", "wirestat_open_connections", "wirestat_service_endpoints",
 		"wirestat_service_unanswered_syns", "wirestat_service_oldest_close_wait_seconds", "wirestat_findings"}

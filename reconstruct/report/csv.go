@@ -23,6 +23,7 @@ var csvHeader = []string{
 	"client_evidence", "server_evidence",
 	"community_id",
 	"tunnel",
+	"part",
 }
 
 // csvFindingsHeader names the columns of --findings-only, one row per
@@ -111,6 +112,10 @@ func (cw *csvWriter) Connection(c *result.Connection) error {
 	r[23] = c.Server.Evidence
 	r[24] = c.CommunityID
 	r[25] = csvTunnel(c.Tunnel)
+	r[26] = ""
+	if c.Part != 0 {
+		r[26] = strconv.FormatInt(int64(c.Part), 10)
+	}
 	return cw.row(r)
 }
 

@@ -195,6 +195,19 @@ func fixtureConnections() []result.Connection {
 			Filter:      "tcp.stream eq 5",
 			Zeek:        result.ZeekView{OrigIsClient: false, OrigBytes: 2800, RespBytes: 90, Duration: 3.9},
 		},
+		{
+			// Stream 4 again, after its first part was handed out (the
+			// table was full): a continuation record says so.
+			Stream:     4,
+			Part:       2,
+			Client:     result.Endpoint{Addr: "fd00::1", Port: 40000, State: "ESTABLISHED", Evidence: "assumed", Packets: 1, PayloadBytes: 100, IPBytes: 160},
+			Server:     result.Endpoint{Addr: "fd00::2", Port: 443, State: "ESTABLISHED", Evidence: "assumed", Packets: 1, IPBytes: 60},
+			FirstFrame: 70, LastFrame: 71,
+			Start: at("9s"), End: at("9.0001s"), Duration: 0.0001,
+			ZeekConnState: "OTH", History: "Da",
+			Filter: "tcp.stream eq 4",
+			Zeek:   result.ZeekView{OrigIsClient: true, OrigBytes: 100, Duration: 0.0001},
+		},
 	}
 }
 

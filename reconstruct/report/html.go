@@ -7,8 +7,10 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
@@ -138,6 +140,7 @@ type htmlPage struct {
 	Hidden        int64
 	RowsJSON      template.JS
 	Findings      int
+	Digest        []result.DigestEntry
 	Severities    []htmlSeverity
 	Plot          *htmlPlot
 	Counts        []htmlCount
@@ -165,7 +168,12 @@ func (h *htmlWriter) Close(r *result.Result) error {
 	if r.Capture.First != nil && r.Capture.Last != nil {
 		p.Plot = h.tl.plot(*r.Capture.First, *r.Capture.Last)
 	}
-	p.Severities = bySeverity(r.Findings)
+	p.Digest = digestOf(r.Findings)
+	limit := h.opt.TopN
+	if limit == 0 {
+		limit = DefaultTopN
+	}
+	p.Severities = bySeverity(r.Findings, limit)
 	listeners := slices.Clone(r.Listeners)
 	slices.SortStableFunc(listeners, func(a, b result.Listener) int { return int(b.Connections - a.Connections) })
 	if len(listeners) > htmlListeners {
@@ -190,10 +198,14 @@ func (h *htmlWriter) Close(r *result.Result) error {
 	return h.sink.write(buf.b)
 }
 
-// bySeverity groups findings, most severe first.
-func bySeverity(fs []result.Finding) []htmlSeverity {
+// bySeverity groups findings, most severe first and by impact within a
+// severity (findings.Rank), showing at most limit of them in all (no bound
+// when negative).
+func bySeverity(fs []result.Finding, limit int) []htmlSeverity {
 	var out []htmlSeverity
-	for _, name := range []string{"high", "medium", "low", "info"} {
+	shown := 0
+	fs = findings.Rank(fs)
+	for _, name := range severityOrder {
 		s := htmlSeverity{Name: name}
 		for _, f := range fs {
 			if f.Severity != name {
@@ -201,10 +213,15 @@ func bySeverity(fs []result.Finding) []htmlSeverity {
 			}
 			s.Count++
 			switch {
+			case limit >= 0 && shown >= limit:
+				s.More++
+				continue
 			case len(s.Full) < htmlFullFindings:
 				s.Full = append(s.Full, f)
+				shown++
 			case len(s.Short) < htmlShortFindings:
 				s.Short = append(s.Short, f)
+				shown++
 			default:
 				s.More++
 			}
@@ -256,6 +273,15 @@ var htmlTemplate = template.Must(template.New("report").Funcs(template.FuncMap{
 		return t.UTC().Format("2006-01-02 15:04:05.000000 MST")
 	},
 	"add": func(a, b int) int { return a + b },
+	"sevs": func(m map[string]int64) string {
+		var parts []string
+		for _, s := range severityOrder {
+			if n := m[s]; n > 0 {
+				parts = append(parts, strconv.FormatInt(n, 10)+" "+s)
+			}
+		}
+		return strings.Join(parts, ", ")
+	},
 	"join": func(xs []int64) string {
 		b := make([]byte, 0, 64)
 		for i, x := range xs {

@@ -1,7 +1,8 @@
 package report
 
-// htmlPageText is the html report's template. The block "digest" is empty:
-// a summary placed before the findings can be defined there.
+// htmlPageText is the html report's template. The block "digest" opens
+// the findings: per kind its subjects, their severities, the worst few
+// with their figures and how many were folded.
 const htmlPageText = `<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -31,7 +32,10 @@ code { font-size: 0.9em; background: #f6f6f6; padding: 0 0.2em; }
 {{.Conns}} connections, from {{ts .Capture.First}} to {{ts .Capture.Last}}{{if .Capture.At}}, states as of {{ts .Capture.At}}{{end}}.
 {{.Tool.Name}} {{.Tool.Version}}.</p>
 {{with .Capture.Warnings}}<h2>Warnings</h2><ul>{{range .}}<li>{{.}}</li>{{end}}</ul>{{end}}
-{{block "digest" .}}{{end}}
+{{block "digest" .}}{{if .Digest}}<h2 id="digest">Digest</h2>
+<table id="digest-table"><tr><th>Kind</th><th>Subjects</th><th>By severity</th><th>Worst</th><th>Folded</th></tr>
+{{range .Digest}}<tr data-kind="{{.Kind}}"><td>{{.Kind}}</td><td>{{.Subjects}}</td><td>{{sevs .BySeverity}}</td><td>{{range .Worst}}<span class="{{.Severity}}">[{{.Severity}}]</span> <code>{{.Subject}}</code>: {{.Figure}}<br>{{end}}</td><td>{{.Folded}}</td></tr>
+{{end}}</table>{{end}}{{end}}
 <h2 id="findings">Findings ({{.Findings}})</h2>
 {{if .Severities}}{{range .Severities}}<section class="severity" id="severity-{{.Name}}" data-count="{{.Count}}">
 <h3 class="{{.Name}}">{{.Name}}: {{.Count}}</h3>
@@ -43,7 +47,7 @@ filter: <code>{{.Filter}}</code>
 {{if .Short}}<details><summary>{{len .Short}} more {{.Name}} findings</summary><ul>
 {{range .Short}}<li><b>{{.Kind}}</b> <code>{{.Subject}}</code>: <code>{{.Filter}}</code></li>
 {{end}}</ul></details>{{end}}
-{{if .More}}<p>and {{.More}} more: use -F json for every finding.</p>{{end}}
+{{if .More}}<p>and {{.More}} more: use -F json or --top N for every finding.</p>{{end}}
 </section>
 {{end}}{{else}}<p>No findings.</p>{{end}}
 {{if not .FindingOnly}}

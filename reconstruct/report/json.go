@@ -117,6 +117,7 @@ func (jw *jsonWriter) Close(r *result.Result) error {
 		v    any
 	}{
 		{"listeners", listeners},
+		{"digest", digestOf(r.Findings)},
 		{"findings", normalizeFindings(r.Findings)},
 		{"summary", normalizeSummary(r.Summary)},
 		{"capture", normalizeCapture(r.Capture)},
@@ -182,6 +183,12 @@ func (jw *jsonlWriter) Connection(c *result.Connection) error {
 func (jw *jsonlWriter) Close(r *result.Result) error {
 	for i := range r.Connections {
 		if err := jw.Connection(&r.Connections[i]); err != nil {
+			return err
+		}
+	}
+	for _, e := range digestOf(r.Findings) {
+		e.Type = "digest"
+		if err := jw.line(&e); err != nil {
 			return err
 		}
 	}

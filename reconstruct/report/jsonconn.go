@@ -28,7 +28,15 @@ type jsonOut struct {
 	ok     bool
 }
 
+// rowIndent is a newline, the json writer's four-space prefix and room for
+// twelve levels of indentation: most newlines are one slice of it.
+const rowIndent = "\n    " + "                        "
+
 func (j *jsonOut) newline() {
+	if n := 1 + len(j.prefix) + 2*j.depth; j.prefix == "    " && n <= len(rowIndent) {
+		j.b = append(j.b, rowIndent[:n]...)
+		return
+	}
 	j.b = append(j.b, '\n')
 	j.b = append(j.b, j.prefix...)
 	for range j.depth {
@@ -93,8 +101,50 @@ func (j *jsonOut) time(t time.Time) {
 		return
 	}
 	j.b = append(j.b, '"')
-	j.b = t.AppendFormat(j.b, time.RFC3339Nano)
+	if t.Location() == time.UTC {
+		j.b = appendUTC(j.b, t)
+	} else {
+		j.b = t.AppendFormat(j.b, time.RFC3339Nano)
+	}
 	j.b = append(j.b, '"')
+}
+
+// appendUTC appends t (in UTC, year 0-9999) as time.RFC3339Nano does:
+// 2006-01-02T15:04:05.999999999Z, trailing zeros of the fraction dropped.
+func appendUTC(b []byte, t time.Time) []byte {
+	year, month, day := t.Date()
+	hour, min, sec := t.Clock()
+	b = appendDigits(b, year, 4)
+	b = append(b, '-')
+	b = appendDigits(b, int(month), 2)
+	b = append(b, '-')
+	b = appendDigits(b, day, 2)
+	b = append(b, 'T')
+	b = appendDigits(b, hour, 2)
+	b = append(b, ':')
+	b = appendDigits(b, min, 2)
+	b = append(b, ':')
+	b = appendDigits(b, sec, 2)
+	if ns := t.Nanosecond(); ns != 0 {
+		digits := 9
+		for ns%10 == 0 {
+			ns /= 10
+			digits--
+		}
+		b = append(b, '.')
+		b = appendDigits(b, ns, digits)
+	}
+	return append(b, 'Z')
+}
+
+// appendDigits appends v (non-negative) with exactly n digits.
+func appendDigits(b []byte, v, n int) []byte {
+	var buf [9]byte
+	for i := n - 1; i >= 0; i-- {
+		buf[i] = byte('0' + v%10)
+		v /= 10
+	}
+	return append(b, buf[:n]...)
 }
 
 // float formats as encoding/json does: %f-like between 1e-6 and 1e21,
@@ -250,6 +300,27 @@ func (j *jsonOut) connection(c *result.Connection) {
 	}
 	j.next("community_id")
 	j.str(c.CommunityID)
+	if c.Part != 0 {
+		j.next("part")
+		j.int(int64(c.Part))
+	}
+	if len(c.Anomalies) > 0 {
+		j.next("anomalies")
+		j.open('[')
+		for i := range c.Anomalies {
+			a := &c.Anomalies[i]
+			j.next("")
+			j.open('{')
+			j.next("name")
+			j.str(a.Name)
+			j.next("frame")
+			j.int(a.Frame)
+			j.next("count")
+			j.int(a.Count)
+			j.close('}')
+		}
+		j.close(']')
+	}
 	j.close('}')
 }
 

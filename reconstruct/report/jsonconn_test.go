@@ -69,6 +69,9 @@ func randomConnection(rng *rand.Rand) result.Connection {
 	if rng.IntN(2) == 0 {
 		c.Type = "connection"
 	}
+	for range rng.IntN(3) {
+		c.Anomalies = append(c.Anomalies, result.Anomaly{Name: pick("TCP_christmas", "bad_SYN_ack", "RST_out_of_window"), Frame: rng.Int64N(1e6), Count: rng.Int64N(100)})
+	}
 	if rng.IntN(3) > 0 {
 		s := pick("client", "server", "both")
 		c.ClosedBy = &s

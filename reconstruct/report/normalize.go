@@ -1,6 +1,7 @@
 package report
 
 import (
+	"github.com/wirestat/wirestat/reconstruct/findings"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -40,17 +41,28 @@ func nonNilCounts(m map[string]int64) map[string]int64 {
 }
 
 // connNormalizer copies connections for output, reusing one transitions
-// slice between calls; the copy is valid until the next call.
+// slice and the endpoints' Since times between calls; the copy is valid
+// until the next call.
 type connNormalizer struct {
 	trans []result.Transition
+	since [2]time.Time
+}
+
+// utcIn returns t in UTC, stored in *buf; nil for nil.
+func utcIn(t *time.Time, buf *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	*buf = t.UTC()
+	return buf
 }
 
 func (n *connNormalizer) normalize(dst, c *result.Connection) {
 	*dst = *c
 	dst.Start = c.Start.UTC()
 	dst.End = c.End.UTC()
-	dst.Client.Since = utcPtr(c.Client.Since)
-	dst.Server.Since = utcPtr(c.Server.Since)
+	dst.Client.Since = utcIn(c.Client.Since, &n.since[0])
+	dst.Server.Since = utcIn(c.Server.Since, &n.since[1])
 	if n.trans == nil {
 		n.trans = make([]result.Transition, 0, 16)
 	}
@@ -70,6 +82,11 @@ func normalizeFinding(f result.Finding) result.Finding {
 	f.First = f.First.UTC()
 	f.Last = f.Last.UTC()
 	return f
+}
+
+// digestOf is the findings' digest, never nil.
+func digestOf(fs []result.Finding) []result.DigestEntry {
+	return findings.Digest(fs, findings.DigestWorst)
 }
 
 func normalizeFindings(fs []result.Finding) []result.Finding {

@@ -267,7 +267,8 @@ func TestJSONLLines(t *testing.T) {
 		}
 		types = append(types, line.Type)
 	}
-	want := strings.Repeat("connection ", len(testConnections())) + "finding finding summary"
+	// One digest line per kind of finding (testResult has two kinds).
+	want := strings.Repeat("connection ", len(testConnections())) + "digest digest finding finding summary"
 	if got := strings.Join(types, " "); got != want {
 		t.Errorf("line types = %s\nwant %s", got, want)
 	}
@@ -369,7 +370,7 @@ func TestZeekOpenFallback(t *testing.T) {
 func TestZeekUIDDistinct(t *testing.T) {
 	seen := map[string]int64{}
 	for s := range int64(100000) {
-		uid := string(appendZeekUID(nil, s))
+		uid := string(appendZeekUID(nil, s, 0))
 		if prev, ok := seen[uid]; ok {
 			t.Fatalf("streams %d and %d share uid %s", prev, s, uid)
 		}
@@ -474,7 +475,11 @@ func TestTextFindingsLimited(t *testing.T) {
 			t.Errorf("lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "[low]") {
+	digest, list, ok := strings.Cut(out, "\nFindings\n")
+	if !ok || !strings.HasPrefix(digest, "Digest: 5 findings\n") || !strings.Contains(digest, "reset  5 subjects: 1 high, 1 medium, 2 low, 1 info; 2 folded") {
+		t.Errorf("the digest of all five findings does not come first:\n%s", out)
+	}
+	if strings.Contains(list, "[low]") {
 		t.Errorf("a low finding is printed past the limit:\n%s", out)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/findings"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
@@ -51,6 +52,7 @@ const listLimit = 8
 // endpointRow is one line of the Endpoints table.
 type endpointRow struct {
 	stream      int64
+	part        int32 // result.Connection.Part
 	first, last int64
 	since       int64 // Endpoint.Since in Unix nanoseconds, or noSince
 	local       string
@@ -65,6 +67,9 @@ type endpointRow struct {
 // byStream orders rows by stream, the client before the server.
 func byStream(a, b *endpointRow) int {
 	if c := cmp.Compare(a.stream, b.stream); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(a.part, b.part); c != 0 {
 		return c
 	}
 	switch {
@@ -160,6 +165,7 @@ func (tw *textWriter) add(c *result.Connection, ep *result.Endpoint, local, fore
 	row := endpointRow{
 		trans:   trans,
 		stream:  c.Stream,
+		part:    c.Part,
 		first:   c.FirstFrame,
 		last:    c.LastFrame,
 		since:   noSince,
@@ -211,6 +217,7 @@ func (tw *textWriter) Close(r *result.Result) error {
 	}
 	bw := bufio.NewWriter(tw.out)
 	if tw.opt.FindingsOnly {
+		writeDigest(bw, r.Findings, true)
 		writeFindings(bw, r.Findings, true, tw.limit)
 	} else {
 		start := tw.start
@@ -218,6 +225,7 @@ func (tw *textWriter) Close(r *result.Result) error {
 			start = r.Capture.First.UnixNano()
 		}
 		tw.writeHeader(bw, r)
+		writeDigest(bw, r.Findings, false)
 		tw.writeEndpoints(bw, start)
 		if tw.opt.Verbose {
 			tw.writeTransitions(bw, start)
@@ -338,7 +346,7 @@ func (tw *textWriter) writeEndpoints(bw *bufio.Writer, start int64) {
 		b = append(b, '-')
 		b = strconv.AppendInt(b, row.last, 10)
 		b = append(b, '\t')
-		b = strconv.AppendInt(b, row.stream, 10)
+		b = appendStream(b, row.stream, row.part)
 		b = append(b, '\n')
 		t.Write(b)
 	}
@@ -374,20 +382,24 @@ func (tw *textWriter) writeTransitions(bw *bufio.Writer, start int64) {
 		return
 	}
 	bw.WriteString("\nTransitions\n")
-	done := make(map[int64]bool, len(rows))
+	type streamPart struct {
+		stream int64
+		part   int32
+	}
+	done := make(map[streamPart]bool, len(rows))
 	b := make([]byte, 0, 128)
 	for i := range rows {
 		row := &rows[i]
-		if done[row.stream] {
+		if done[streamPart{row.stream, row.part}] {
 			continue
 		}
-		done[row.stream] = true
+		done[streamPart{row.stream, row.part}] = true
 		client, server := row.local, row.foreign
 		if row.server {
 			client, server = server, client
 		}
 		b = append(b[:0], "stream "...)
-		b = strconv.AppendInt(b, row.stream, 10)
+		b = appendStream(b, row.stream, row.part)
 		b = append(b, ": client "...)
 		b = append(b, client...)
 		b = append(b, ", server "...)
@@ -547,22 +559,66 @@ func appendList(b []byte, xs []int64) []byte {
 
 // writeFindings prints one block per finding. With always set it prints
 // "no findings" when there are none; otherwise it prints nothing then.
-// severityRank orders severities, most severe first.
-func severityRank(s string) int {
-	switch s {
-	case "high":
-		return 0
-	case "medium":
-		return 1
-	case "low":
-		return 2
+// writeDigest prints the digest of the findings (nothing when there are
+// none): one line per kind with its subjects by severity and how many were
+// folded, and under it its worst findings with their figures. blank adds
+// an empty line after it.
+func writeDigest(bw *bufio.Writer, fs []result.Finding, blank bool) {
+	if len(fs) == 0 {
+		return
 	}
-	return 3
+	dg := findings.Digest(fs, findings.DigestWorst)
+	width := 0
+	for _, e := range dg {
+		width = max(width, len(e.Kind))
+	}
+	b := make([]byte, 0, 256)
+	b = append(b, "Digest: "...)
+	b = plural(b, int64(len(fs)), "finding", "findings")
+	b = append(b, '\n')
+	for _, e := range dg {
+		b = append(b, "  "...)
+		b = append(b, e.Kind...)
+		b = append(b, strings.Repeat(" ", width-len(e.Kind)+2)...)
+		b = plural(b, e.Subjects, "subject", "subjects")
+		sep := ": "
+		for _, sev := range severityOrder {
+			if n := e.BySeverity[sev]; n > 0 {
+				b = append(b, sep...)
+				b = strconv.AppendInt(b, n, 10)
+				b = append(b, ' ')
+				b = append(b, sev...)
+				sep = ", "
+			}
+		}
+		if e.Folded > 0 {
+			b = append(b, "; "...)
+			b = strconv.AppendInt(b, e.Folded, 10)
+			b = append(b, " folded"...)
+		}
+		b = append(b, '\n')
+		for _, it := range e.Worst {
+			b = append(b, "    ["...)
+			b = append(b, it.Severity...)
+			b = append(b, "] "...)
+			b = append(b, it.Subject...)
+			b = append(b, ": "...)
+			b = append(b, it.Figure...)
+			b = append(b, '\n')
+		}
+	}
+	if blank {
+		b = append(b, '\n')
+	}
+	bw.Write(b)
 }
 
-// writeFindings prints the findings in their order; beyond limit (when
-// positive) it prints the most severe limit of them (larger counts first
-// within a severity) and says how many it left out.
+// severityOrder lists the severities most severe first.
+var severityOrder = [...]string{"high", "medium", "low", "info"}
+
+// writeFindings prints the findings most important first (by severity,
+// then impact: findings.Rank); beyond limit (when positive) it prints the
+// first limit of them and says how many it left out.
 func writeFindings(bw *bufio.Writer, fs []result.Finding, always bool, limit int) {
 	if len(fs) == 0 {
 		if always {
@@ -574,25 +630,10 @@ func writeFindings(bw *bufio.Writer, fs []result.Finding, always bool, limit int
 		bw.WriteString("\n")
 	}
 	bw.WriteString("Findings\n")
+	fs = findings.Rank(fs)
 	if limit > 0 && len(fs) > limit {
-		idx := make([]int, len(fs))
-		for i := range idx {
-			idx[i] = i
-		}
-		slices.SortStableFunc(idx, func(a, b int) int {
-			if c := cmp.Compare(severityRank(fs[a].Severity), severityRank(fs[b].Severity)); c != 0 {
-				return c
-			}
-			return cmp.Compare(fs[b].Count, fs[a].Count)
-		})
-		idx = idx[:limit]
-		slices.Sort(idx)
-		kept := make([]result.Finding, len(idx))
-		for i, j := range idx {
-			kept[i] = fs[j]
-		}
 		defer bw.WriteString("... " + strconv.Itoa(len(fs)-limit) + " more findings not shown, less severe (use -F json or --top N)\n")
-		fs = kept
+		fs = fs[:limit]
 	}
 	b := make([]byte, 0, 256)
 	for i := range fs {
@@ -721,3 +762,15 @@ func evidenceMark(evidence string) string {
 }
 
 const evidenceLegend = "* inferred from the peer's packets or acknowledgement numbers; ~ assumed (no evidence, e.g. a mid-stream pickup)\n"
+
+// appendStream appends a stream number, and "(part N)" for a record that
+// continues a stream handed out before it ended.
+func appendStream(b []byte, stream int64, part int32) []byte {
+	b = strconv.AppendInt(b, stream, 10)
+	if part != 0 {
+		b = append(b, " (part "...)
+		b = strconv.AppendInt(b, int64(part), 10)
+		b = append(b, ')')
+	}
+	return b
+}

@@ -87,7 +87,7 @@ func (zw *zeekWriter) Connection(c *result.Connection) error {
 	b := zw.buf[:0]
 	b = appendZeekTime(b, c.Start)
 	b = append(b, '\t')
-	b = appendZeekUID(b, c.Stream)
+	b = appendZeekUID(b, c.Stream, c.Part)
 	b = append(b, '\t')
 	b = appendZeekString(b, orig.Addr, "-")
 	b = append(b, '\t')
@@ -169,7 +169,7 @@ func (zw *zeekWriter) notice(f *result.Finding) error {
 	b := appendZeekTime(zw.buf[:0], n.ts)
 	b = append(b, '\t')
 	if n.stream >= 0 {
-		b = appendZeekUID(b, n.stream)
+		b = appendZeekUID(b, n.stream, 0)
 	} else {
 		b = append(b, '-')
 	}
@@ -226,11 +226,13 @@ func appendZeekTime(b []byte, t time.Time) []byte {
 }
 
 // appendZeekUID appends a connection uid shaped like Zeek's ("C" and 17
-// base62 digits). It is a bijective mix of the stream number, so it is
+// base62 digits). It is a bijective mix of the stream number and the
+// record's part (result.Connection.Part: a continuation is a new conn.log
+// row with its own uid, as Zeek's after an inactivity timeout), so it is
 // stable across runs and unique within a report, but unrelated to the uid
 // Zeek itself would assign.
-func appendZeekUID(b []byte, stream int64) []byte {
-	return appendUID(b, uint64(stream))
+func appendZeekUID(b []byte, stream int64, part int32) []byte {
+	return appendUID(b, uint64(stream)|uint64(uint16(part))<<48)
 }
 
 // appendZeekTunnels appends tunnel_parents: one uid per tunnel layer,

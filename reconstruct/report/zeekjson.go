@@ -40,7 +40,7 @@ func (zw *zeekJSONWriter) Connection(c *result.Connection) error {
 		b = append(b, ',')
 	}
 	b = append(b, `"uid":"`...)
-	b = appendZeekUID(b, c.Stream)
+	b = appendZeekUID(b, c.Stream, c.Part)
 	b = append(b, `",`...)
 	b = appendJSONField(b, "id.orig_h", orig.Addr)
 	b = append(b, `"id.orig_p":`...)
@@ -116,7 +116,7 @@ func (zw *zeekJSONWriter) Close(r *result.Result) error {
 		}
 		if n.stream >= 0 {
 			b = append(b, `"uid":"`...)
-			b = appendZeekUID(b, n.stream)
+			b = appendZeekUID(b, n.stream, 0)
 			b = append(b, `",`...)
 		}
 		b = append(b, `"proto":"tcp",`...)

@@ -127,11 +127,25 @@ type Connection struct {
 	// CommunityID is the Community ID v1 flow hash of the 4-tuple
 	// ("1:" + base64), the key Zeek, Suricata and Wireshark share.
 	CommunityID string `json:"community_id"`
+	// Part is absent for a whole stream and 2, 3, ... for a record that
+	// continues a stream handed out before it ended (flow.Conn.Part).
+	Part int32 `json:"part,omitempty"`
+	// Anomalies names what a correct pair of TCP stacks would not send,
+	// as Zeek names its weirds (TCP_christmas, bad_SYN_ack, ...), each with
+	// its first frame and count; absent when none.
+	Anomalies []Anomaly `json:"anomalies,omitempty"`
 
 	// Zeek's view, for the zeek writer: originator/responder as Zeek
 	// decides them (may differ from client/server after a flip) and
 	// Zeek's sequence-derived byte counts.
 	Zeek ZeekView `json:"-"`
+}
+
+// Anomaly is one kind of anomaly on a connection.
+type Anomaly struct {
+	Name  string `json:"name"`
+	Frame int64  `json:"frame"` // the first frame it occurred in
+	Count int64  `json:"count"`
 }
 
 // Tunnel is one encapsulation layer a connection's packets came through.
@@ -185,4 +199,31 @@ type Finding struct {
 type Summary struct {
 	ClientStates map[string]int64 `json:"client_states"`
 	ServerStates map[string]int64 `json:"server_states"`
+}
+
+// DigestEntry sums up the findings of one kind for the digest that opens
+// the findings in every report: how many subjects, how many at each
+// severity, the worst few with their figures and how many were folded
+// away (not among the worst).
+type DigestEntry struct {
+	Type       string           `json:"type,omitempty"` // "digest" in jsonl output only
+	Kind       string           `json:"kind"`
+	Subjects   int64            `json:"subjects"`
+	BySeverity map[string]int64 `json:"by_severity"`
+	Worst      []DigestItem     `json:"worst"`
+	Folded     int64            `json:"folded"`
+}
+
+// DigestItem is one of the worst findings of a kind.
+type DigestItem struct {
+	Subject  string `json:"subject"`
+	Severity string `json:"severity"`
+	Count    int64  `json:"count"`
+	// SubjectConnections and Share weigh Count against the subject's own
+	// connections (absent for kinds that are not weighed so).
+	SubjectConnections int64   `json:"subject_connections,omitempty"`
+	Share              float64 `json:"share,omitempty"`
+	// Figure is Count in words ("3 of 4,000 connections (0.1%)",
+	// "201 ports, 249 failed attempts").
+	Figure string `json:"figure"`
 }

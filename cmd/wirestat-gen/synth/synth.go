@@ -70,6 +70,38 @@ var mix = [NumKinds]int{
 	IdleOpen: 20, ScanProbe: 40,
 }
 
+// servicesMix is the mix of ProfileServices: failures are rare (about 1.5%
+// of the connections) and spread over the services.
+var servicesMix = [NumKinds]int{
+	ClientClose: 700, ServerClose: 200, CloseWaitServer: 2, CloseWaitClient: 1,
+	Reset: 5, Refused: 3, SYNUnanswered: 3, SYNACKUnanswered: 2, Midstream: 30,
+	IdleOpen: 20, ScanProbe: 30,
+}
+
+// churnMix is the mix of ProfileChurn: short-lived and failed connections
+// (refused, unanswered, reset, scan probes) make up about half of them.
+var churnMix = [NumKinds]int{
+	ClientClose: 300, ServerClose: 120, CloseWaitServer: 10, CloseWaitClient: 5,
+	Reset: 120, Refused: 150, SYNUnanswered: 60, SYNACKUnanswered: 30, Midstream: 20,
+	IdleOpen: 10, ScanProbe: 175,
+}
+
+// Profiles of Config.Profile.
+const (
+	// ProfileDefault: 200 server hosts on 12 ports, equally busy, with
+	// failures making up about a sixth of the connections.
+	ProfileDefault = ""
+	// ProfileServices: thousands of services (2000 hosts on 12 ports)
+	// whose popularity is skewed (a few take most connections, most see a
+	// handful), with thin failures (servicesMix) and the two scanners.
+	ProfileServices = "services"
+	// ProfileChurn: connections that churn (churnMix: about half refused,
+	// unanswered, reset or scan probes, the rest short) at 300 server
+	// hosts on 12 ports (3,600 services) of skewed popularity: the
+	// per-connection cost of tracking, findings and the report dominate.
+	ProfileChurn = "churn"
+)
+
 // Config describes one capture.
 type Config struct {
 	// Seed selects the capture; equal configs give equal bytes.
@@ -93,6 +125,9 @@ type Config struct {
 	Open int
 	// Start is the time of the first packet (default 2026-01-05 00:00 UTC).
 	Start time.Time
+	// Profile selects the traffic mix: ProfileDefault, ProfileServices or
+	// ProfileChurn.
+	Profile string
 }
 
 // Stats describes what Generate wrote.
@@ -115,6 +150,9 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 	}
 	if cfg.Format != "pcap" && cfg.Format != "pcapng" {
 		return Stats{}, fmt.Errorf("unknown format %q (want pcap or pcapng)", cfg.Format)
+	}
+	if cfg.Profile != ProfileDefault && cfg.Profile != ProfileServices && cfg.Profile != ProfileChurn {
+		return Stats{}, fmt.Errorf("unknown profile %q (want %q, %q or the default)", cfg.Profile, ProfileServices, ProfileChurn)
 	}
 	if cfg.Packets <= 0 && cfg.Open <= 0 {
 		return Stats{}, errors.New("packets must be positive")
@@ -190,6 +228,10 @@ type gen struct {
 	}
 	b builder
 
+	mix      *[NumKinds]int
+	services int // server hosts
+	skew     bool
+
 	rate     float64 // arrivals per second at shape 1
 	period   float64 // seconds of one day of the span curve
 	spanSecs float64
@@ -201,6 +243,7 @@ func newGen(cfg Config) *gen {
 		r:   rand.New(rand.NewPCG(cfg.Seed, 0x77697265737461)),
 		buf: make([]byte, 0, 2048),
 	}
+	g.setProfile(cfg.Profile)
 	pr := rand.New(rand.NewPCG(cfg.Seed, 1))
 	const alphabet = "etaoin shrdlu\r\ncmfwypvbgkqjxz0123456789{}\":,ETAOINSHRDLU"
 	g.payload = make([]byte, 64<<10+1500)
@@ -222,6 +265,7 @@ func newGen(cfg Config) *gen {
 	var life, pkts float64
 	const pilot = 4000
 	pg := &gen{r: rand.New(rand.NewPCG(cfg.Seed, 2))}
+	pg.setProfile(cfg.Profile)
 	for range pilot {
 		ps := pg.script(pg.pickKind(), false)
 		life += float64(ps[len(ps)-1].at) / 1e9
@@ -269,13 +313,24 @@ func v4(a, b, c, d byte) [16]byte {
 	return [16]byte{10: 0xff, 11: 0xff, 12: a, 13: b, 14: c, 15: d}
 }
 
+// setProfile picks the mix and the services of profile p.
+func (g *gen) setProfile(p string) {
+	g.mix, g.services = &mix, 200
+	if p == ProfileServices {
+		g.mix, g.services, g.skew = &servicesMix, 2000, true
+	}
+	if p == ProfileChurn {
+		g.mix, g.services, g.skew = &churnMix, 300, true
+	}
+}
+
 func (g *gen) pickKind() Kind {
 	total := 0
-	for _, w := range mix {
+	for _, w := range g.mix {
 		total += w
 	}
 	n := g.r.IntN(total)
-	for k, w := range mix {
+	for k, w := range g.mix {
 		if n < w {
 			return Kind(k)
 		}
@@ -419,11 +474,16 @@ func (g *gen) addresses(c *conn) {
 	if g.r.IntN(100) < 5 {
 		c.vlan = uint16(100 + g.r.IntN(100))
 	}
-	srv := g.r.IntN(200)
+	srv := g.r.IntN(g.services)
+	if g.skew {
+		// A cubed uniform draw: the lowest hosts take most connections.
+		u := g.r.Float64()
+		srv = int(u * u * u * float64(g.services))
+	}
 	cli := g.r.Uint32N(1 << 23)
 	if c.v6 {
 		c.ep[0].ip = [16]byte{0: 0xfd, 7: 1, 12: byte(cli >> 24), 13: byte(cli >> 16), 14: byte(cli >> 8), 15: byte(cli)}
-		c.ep[1].ip = [16]byte{0: 0xfd, 7: 2, 15: byte(srv)}
+		c.ep[1].ip = [16]byte{0: 0xfd, 7: 2, 14: byte(srv >> 8), 15: byte(srv)}
 	} else {
 		c.ep[0].ip = v4(10, byte(cli>>16), byte(cli>>8), byte(cli))
 		c.ep[1].ip = v4(10, 200, byte(srv>>8), byte(srv))

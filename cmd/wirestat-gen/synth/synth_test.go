@@ -1,15 +1,20 @@
 package synth_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"io"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/wirestat/wirestat/cmd/wirestat-gen/synth"
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/findings"
+	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
@@ -141,5 +146,71 @@ func TestOpen(t *testing.T) {
 	_, cnt := analyse(t, data)
 	if cnt.states["client ESTABLISHED"] != 5000 || cnt.states["server ESTABLISHED"] != 5000 {
 		t.Errorf("states %v, want 5000 ESTABLISHED on both sides", cnt.states)
+	}
+}
+
+// TestServicesProfileDigest reads a capture of thousands of services with
+// thin failures: the digest that opens the findings fits one screen, and
+// no finding of medium or higher severity is a single connection at a
+// busy service.
+func TestServicesProfileDigest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("generates and reads 300,000 packets")
+	}
+	pr, pw := io.Pipe()
+	go func() {
+		bw := bufio.NewWriterSize(pw, 1<<20)
+		_, err := synth.Generate(bw, synth.Config{Seed: 5, Packets: 300000, Profile: synth.ProfileServices})
+		if err == nil {
+			err = bw.Flush()
+		}
+		pw.CloseWithError(err)
+	}()
+	src := capture.NewReader("services", pr, capture.Options{})
+	defer src.Close()
+	r, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{"services"}}, &counter{states: map[string]int{}, connState: map[string]int{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Listeners) < 1000 {
+		t.Fatalf("%d listeners, want thousands of services", len(r.Listeners))
+	}
+	if len(r.Findings) < 100 {
+		t.Fatalf("%d findings, want the thin failures spread over many services", len(r.Findings))
+	}
+	var buf bytes.Buffer
+	w, err := report.ForFormat("text", &buf, report.Options{FindingsOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(r); err != nil {
+		t.Fatal(err)
+	}
+	digest, _, ok := strings.Cut(buf.String(), "\nFindings\n")
+	if !ok {
+		t.Fatalf("no findings section:\n%s", buf.String())
+	}
+	if n := strings.Count(digest, "\n"); n > 40 {
+		t.Errorf("the digest takes %d lines, more than a screen of 40:\n%s", n, digest)
+	}
+	for _, want := range []string{"scan ", "syn_rejected ", "half_closed ", "reset "} {
+		if !strings.Contains(digest, "\n  "+want) {
+			t.Errorf("the digest has no %s line:\n%s", want, digest)
+		}
+	}
+	const busy = 20
+	scans := 0
+	for _, f := range r.Findings {
+		if f.Kind == "scan" && f.Severity == "high" {
+			scans++
+		}
+		sev, _ := findings.ParseSeverity(f.Severity)
+		total, _ := f.Details["subject_connections"].(int64)
+		if sev >= findings.Medium && f.Count == 1 && total >= busy {
+			t.Errorf("%s %s is %s for 1 of %d connections", f.Kind, f.Subject, f.Severity, total)
+		}
+	}
+	if scans != 2 {
+		t.Errorf("%d high scan findings, want the profile's 2 scanners", scans)
 	}
 }

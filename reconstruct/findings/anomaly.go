@@ -1,0 +1,91 @@
+package findings
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+// anomalyAgg aggregates the connections on which one host sent segments a
+// correct TCP stack does not send (flow.AnomalyKind).
+type anomalyAgg struct {
+	group
+	byName [flow.NumAnomalyKinds]int64 // connections with each kind
+	peers  peerSet
+}
+
+func (col *Collector) addAnomalies(c *flow.Conn) {
+	if !c.HasAnomalies() {
+		return
+	}
+	var buf [flow.NumAnomalyKinds]flow.AnomalyRecord
+	recs := c.AppendAnomalies(buf[:0])
+	for _, r := range [2]flow.Role{flow.Client, flow.Server} {
+		var frames []int64
+		var kinds []flow.AnomalyKind
+		for _, a := range recs {
+			if (r == flow.Client && a.ByClient) || (r == flow.Server && a.ByServer) {
+				frames = append(frames, a.Frame)
+				kinds = append(kinds, a.Kind)
+			}
+		}
+		if len(kinds) == 0 {
+			continue
+		}
+		host := c.EP[r].Addr.Addr()
+		agg := col.anomalies[host]
+		if agg == nil {
+			agg = &anomalyAgg{}
+			col.anomalies[host] = agg
+		}
+		agg.addConn(&col.cfg, c, frames)
+		agg.peers.add(c.EP[1-r].Addr.Addr())
+		for _, k := range kinds {
+			agg.byName[k]++
+		}
+	}
+}
+
+// anomalyFindings reports the hosts that sent anomalous segments on at
+// least AnomalyMany connections, leaving out detected scanners (their
+// probes are the scan's).
+func (col *Collector) anomalyFindings(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
+	hosts := make([]netip.Addr, 0, len(col.anomalies))
+	for h, a := range col.anomalies {
+		if a.count >= col.cfg.AnomalyMany && !scanners[h] {
+			hosts = append(hosts, h)
+		}
+	}
+	slices.SortFunc(hosts, netip.Addr.Compare)
+	for _, h := range hosts {
+		a := col.anomalies[h]
+		names := map[string]int64{}
+		var parts []string
+		for k, n := range a.byName {
+			if n > 0 {
+				name := flow.AnomalyKind(k).String()
+				names[name] = n
+				parts = append(parts, fmt.Sprintf("%s on %d", name, n))
+			}
+		}
+		subj := hostString(h)
+		d := map[string]any{"connections": a.count, "by_name": names, "peers": a.peers.len()}
+		sum := fmt.Sprintf("%s sent segments no correct TCP stack sends on %s with %s (%s): a crafted-packet tool, a broken middlebox or stack, or reset injection",
+			subj, plural(a.count, "connection"), plural(int64(a.peers.len()), "peer"), strings.Join(parts, ", "))
+		sev := Low
+		if a.count >= col.cfg.ManyConnections {
+			sev = Medium
+		}
+		f := a.group.finding(&col.cfg, Anomaly, sev, subj, sum, "", d)
+		if len(f.Frames) > 0 {
+			// The evidence is the first anomalous segment of each kind on
+			// each connection: select exactly those frames.
+			f.Filter = strings.Replace(streamFilter(f.Frames, ""), "tcp.stream", "frame.number", 1)
+		}
+		emit(&a.group, f)
+	}
+}

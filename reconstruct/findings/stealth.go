@@ -1,0 +1,212 @@
+package findings
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+// probeType is the kind of a probe that opens no connection: the flags of
+// its first segment, as nmap's scan types set them.
+type probeType uint8
+
+const (
+	probeACK    probeType = iota // ACK alone: nmap -sA, -sW, the -PA ping
+	probeFIN                     // FIN alone: -sF
+	probeNull                    // no flag: -sN
+	probeXmas                    // FIN, PSH and URG: -sX
+	probeMaimon                  // FIN and ACK: -sM
+	numProbeTypes
+)
+
+var probeNames = [numProbeTypes]string{"ack", "fin", "null", "xmas", "maimon"}
+
+// probeOf returns the probe type of a connection that is one probe: its
+// first sender sent no SYN and no payload in at most four segments (a
+// probe and its retransmissions), and the other side sent nothing or only
+// resets. ok is false for anything else.
+func probeOf(c *flow.Conn) (p probeType, prober flow.Role, ok bool) {
+	prober = c.FirstSender()
+	s, r := &c.EP[prober], &c.EP[1-prober]
+	if s.SentSYN || s.PayloadBytes > 0 || s.Packets > 4 || s.SentRST ||
+		r.SentSYN || r.PayloadBytes > 0 || int64(r.RSTs) != r.Packets {
+		return 0, 0, false
+	}
+	switch c.FirstFlags & (decode.FIN | decode.SYN | decode.RST | decode.PSH | decode.ACK | decode.URG) {
+	case decode.ACK:
+		return probeACK, prober, true
+	case decode.FIN:
+		return probeFIN, prober, true
+	case 0:
+		return probeNull, prober, true
+	case decode.FIN | decode.PSH | decode.URG:
+		return probeXmas, prober, true
+	case decode.FIN | decode.ACK:
+		return probeMaimon, prober, true
+	}
+	return 0, 0, false
+}
+
+// maxProbeTargets bounds the distinct targets remembered per prober.
+const maxProbeTargets = 1 << 16
+
+// prober aggregates one source's probes that open no connection.
+type prober struct {
+	group
+	byType  [numProbeTypes]int64
+	reset   int64 // probes the target answered with a reset
+	targets map[target]struct{}
+	seen    time.Time
+}
+
+func (col *Collector) addProbe(c *flow.Conn) {
+	pt, role, ok := probeOf(c)
+	if !ok {
+		return
+	}
+	src := c.EP[role].Addr.Addr()
+	p := col.probers[src]
+	if p == nil {
+		p = &prober{targets: make(map[target]struct{})}
+		col.probers[src] = p
+	}
+	p.seen = col.captureEnd
+	dst := c.EP[1-role].Addr
+	if len(p.targets) < maxProbeTargets {
+		p.targets[target{dst.Addr(), dst.Port()}] = struct{}{}
+	}
+	p.addConn(&col.cfg, c, []int64{c.FirstFrame})
+	p.byType[pt]++
+	if c.EP[1-role].RSTs > 0 {
+		p.reset++
+	}
+}
+
+// settleProbers forgets the probers idle since cutoff that never probed
+// enough targets to be reported.
+func (col *Collector) settleProbers(cutoff time.Time) {
+	for a, p := range col.probers {
+		if v := col.stealthVerdict(p); p.seen.Before(cutoff) && !v.scan() {
+			delete(col.probers, a)
+		}
+	}
+}
+
+// stealthVerdict applies the fixed thresholds of the SYN scan detector to
+// a prober's distinct targets: AddressScanHosts hosts on one port, or
+// PortScanPorts ports of one host.
+func (col *Collector) stealthVerdict(p *prober) scanVerdict {
+	var v scanVerdict
+	if int64(len(p.targets)) < int64(min(col.cfg.AddressScanHosts, col.cfg.PortScanPorts)) {
+		return v
+	}
+	hostsOn := map[uint16]int{}
+	portsOf := map[netip.Addr]int{}
+	hosts := map[netip.Addr]bool{}
+	ports := map[uint16]bool{}
+	for t := range p.targets {
+		hostsOn[t.port]++
+		portsOf[t.host]++
+		hosts[t.host], ports[t.port] = true, true
+	}
+	for port, n := range hostsOn {
+		if n >= col.cfg.AddressScanHosts && (n > v.addrHosts || n == v.addrHosts && port < v.addrPort) {
+			v.addrScan, v.addrPort, v.addrHosts = true, port, n
+		}
+	}
+	for h, n := range portsOf {
+		if n >= col.cfg.PortScanPorts && (n > v.portPorts || n == v.portPorts && h.Less(v.portScanOn)) {
+			v.portScan, v.portScanOn, v.portPorts = true, h, n
+		}
+	}
+	v.hosts, v.ports = len(hosts), len(ports)
+	return v
+}
+
+// stealthFindings reports the probers that probed enough targets, as scan
+// findings with details.probe, and returns them.
+func (col *Collector) stealthFindings(emit func(*group, result.Finding)) map[netip.Addr]bool {
+	found := map[netip.Addr]bool{}
+	srcs := make([]netip.Addr, 0, len(col.probers))
+	for a := range col.probers {
+		srcs = append(srcs, a)
+	}
+	slices.SortFunc(srcs, netip.Addr.Compare)
+	for _, a := range srcs {
+		p := col.probers[a]
+		v := col.stealthVerdict(p)
+		if !v.scan() {
+			continue
+		}
+		found[a] = true
+		pattern := "horizontal"
+		switch {
+		case v.addrScan && v.portScan:
+			pattern = "block"
+		case v.portScan:
+			pattern = "vertical"
+		}
+		best := probeACK
+		types := map[string]int64{}
+		for t, n := range p.byType {
+			if n > 0 {
+				types[probeNames[t]] = n
+			}
+			if n > p.byType[best] {
+				best = probeType(t)
+			}
+		}
+		d := map[string]any{
+			"detector":       "threshold",
+			"pattern":        pattern,
+			"probe":          probeNames[best],
+			"probes":         types,
+			"targets":        v.hosts,
+			"ports":          v.ports,
+			"attempts":       p.count,
+			"reset":          p.reset,
+			"unanswered":     p.count - p.reset,
+			"window_seconds": durationOf(col.cfg.ScanWindow),
+		}
+		var what string
+		switch pattern {
+		case "vertical":
+			d["port_scan_host"], d["port_scan_ports"] = hostString(v.portScanOn), v.portPorts
+			what = fmt.Sprintf("probed %d ports of %s", v.portPorts, hostString(v.portScanOn))
+		case "horizontal":
+			d["address_scan_port"], d["address_scan_hosts"] = v.addrPort, v.addrHosts
+			what = fmt.Sprintf("probed %d hosts on port %d", v.addrHosts, v.addrPort)
+		default:
+			d["port_scan_host"], d["port_scan_ports"] = hostString(v.portScanOn), v.portPorts
+			d["address_scan_port"], d["address_scan_hosts"] = v.addrPort, v.addrHosts
+			what = fmt.Sprintf("probed %d ports across %d hosts", v.ports, v.hosts)
+		}
+		subj := hostString(a)
+		sum := fmt.Sprintf("%s %s (%s scan) with %s probes that open no connection (%s): %d answered with a reset, %d unanswered",
+			subj, what, pattern, probeWords[best], probeTool[best], p.reset, p.count-p.reset)
+		f := p.group.finding(&col.cfg, Scan, High, subj, sum, "", d)
+		if len(f.Streams) > 0 {
+			f.Filter = streamFilter(f.Streams, ipField(a, "src")+"=="+subj)
+		}
+		if p.streams.truncated {
+			f.Filter = ipField(a, "src") + "==" + subj + " && tcp.flags.syn==0"
+		}
+		emit(&p.group, f)
+	}
+	return found
+}
+
+var probeWords = [numProbeTypes]string{"ACK", "FIN", "NULL (no flag)", "Xmas (FIN, PSH, URG)", "Maimon (FIN, ACK)"}
+
+var probeTool = [numProbeTypes]string{
+	"an ACK scan, window scan or ACK ping sweep: nmap -sA, -sW, -PA",
+	"a FIN scan: nmap -sF",
+	"a NULL scan: nmap -sN",
+	"an Xmas scan: nmap -sX",
+	"a Maimon scan: nmap -sM",
+}
