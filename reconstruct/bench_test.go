@@ -153,22 +153,8 @@ func BenchmarkConnectionLife(b *testing.B) {
 	const n = 20_000
 	data := lifeCapture(b, n)
 	run := func() {
-		src := capture.NewReader("life", bytes.NewReader(data), capture.Options{})
-		w, err := report.ForFormat("json", io.Discard, report.Options{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		cw := &countingWriter{Writer: w}
-		r, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{"life"}}, cw)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if err := w.Close(r); err != nil {
-			b.Fatal(err)
-		}
-		src.Close()
-		if cw.n != n {
-			b.Fatalf("%d connections, want %d", cw.n, n)
+		if got := runJSON(b, data); got != n {
+			b.Fatalf("%d connections, want %d", got, n)
 		}
 	}
 	run()
@@ -183,6 +169,26 @@ func BenchmarkConnectionLife(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/conns, "ns/conn")
 	b.ReportMetric(float64(after.Mallocs-before.Mallocs)/conns, "allocs/conn")
 	b.ReportMetric(11*conns/b.Elapsed().Seconds(), "pkts/s")
+}
+
+// runJSON runs the pipeline over data with the JSON report written to
+// io.Discard and returns the number of connections written.
+func runJSON(b *testing.B, data []byte) int {
+	src := capture.NewReader("bench", bytes.NewReader(data), capture.Options{})
+	defer src.Close()
+	w, err := report.ForFormat("json", io.Discard, report.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cw := &countingWriter{Writer: w}
+	r, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{"bench"}}, cw)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := w.Close(r); err != nil {
+		b.Fatal(err)
+	}
+	return cw.n
 }
 
 // countingWriter counts the connections written.
@@ -232,21 +238,7 @@ func BenchmarkStages(b *testing.B) {
 		{"decode", func(b *testing.B, data []byte) { stageRun(b, data, true, false) }},
 		{"track", func(b *testing.B, data []byte) { stageRun(b, data, true, true) }},
 		{"analyse", func(b *testing.B, data []byte) { runPipeline(b, data) }},
-		{"json", func(b *testing.B, data []byte) {
-			src := capture.NewReader("bench", bytes.NewReader(data), capture.Options{})
-			w, err := report.ForFormat("json", io.Discard, report.Options{})
-			if err != nil {
-				b.Fatal(err)
-			}
-			r, err := reconstruct.Run(context.Background(), src, reconstruct.Config{Sources: []string{"bench"}}, w)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := w.Close(r); err != nil {
-				b.Fatal(err)
-			}
-			src.Close()
-		}},
+		{"json", func(b *testing.B, data []byte) { runJSON(b, data) }},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

@@ -81,15 +81,15 @@ wirestat_service_oldest_close_wait_seconds{service="10.0.0.2:80"} 90
 # HELP wirestat_findings Findings so far by kind (one per subject), as the report would state them if the capture ended now.
 # TYPE wirestat_findings gauge
 `
-	// Every kind of the vocabulary, zeros included.
+	// Every kind has a series, zeros included.
 	var kinds []string
 	for k := range findings.NumKinds {
 		kinds = append(kinds, findings.Kind(k).String())
 	}
 	slices.Sort(kinds)
-	seen := map[string]int{"half_closed": 1, "scan": 2}
 	for _, k := range kinds {
-		want += fmt.Sprintf("wirestat_findings{kind=%q} %d\n", k, seen[k])
+		n := map[string]int{"half_closed": 1, "scan": 2}[k]
+		want += fmt.Sprintf("wirestat_findings{kind=%q} %d\n", k, n)
 	}
 	names := []string{"wirestat_packets_total", "wirestat_received_packets_total", "wirestat_dropped_packets_total",
 		"wirestat_evicted_connections_total", "wirestat_open_connections", "wirestat_service_endpoints",
