@@ -59,6 +59,7 @@ func TestRotationReadsBackAsOne(t *testing.T) {
 		{"size in millions", pileup, "part", []string{"-C", "1"}, 1, true, 1},
 		{"time", scan, "part-%s", []string{"-G", "1"}, 2, true, 0},
 		{"time and size", scan, "part-%s-", []string{"-G", "1", "-C", "8k"}, 4, true, 0},
+		{"time limit ends the run", scan, "part-%s", []string{"-G", "1", "-W", "1"}, 1, false, 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := tc.in

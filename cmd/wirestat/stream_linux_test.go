@@ -103,7 +103,7 @@ func typed(kind string) func(map[string]any) bool {
 // summary, in which the CLOSE_WAIT's age is measured by the wall clock
 // and every loopback packet is received once.
 func TestLiveStreamBeforeSIGINT(t *testing.T) {
-	for _, mode := range []string{"pipe", "file"} {
+	for _, mode := range []string{"pipe", "file", "no state events"} {
 		t.Run(mode, func(t *testing.T) {
 			ns := netns(t)
 			bin := builtBinary(t)
@@ -116,8 +116,11 @@ func TestLiveStreamBeforeSIGINT(t *testing.T) {
 			port := ln.Addr().(*net.TCPAddr).Port
 			args := []string{"-i", "lo", "--interval", "200ms", "tcp", "port", strconv.Itoa(port)}
 			out := filepath.Join(t.TempDir(), "events.jsonl")
-			if mode == "file" {
+			switch mode {
+			case "file":
 				args = append([]string{"-F", "jsonl", "-o", out}, args...)
+			case "no state events":
+				args = append([]string{"--no-state-events"}, args...)
 			}
 			cmd := commandIn(ns, bin, args...)
 			var stderr bytes.Buffer
@@ -125,7 +128,7 @@ func TestLiveStreamBeforeSIGINT(t *testing.T) {
 			var got lines
 			stop := make(chan struct{})
 			var readers sync.WaitGroup
-			if mode == "pipe" {
+			if mode != "file" {
 				pipe, err := cmd.StdoutPipe()
 				if err != nil {
 					t.Fatal(err)
@@ -158,9 +161,11 @@ func TestLiveStreamBeforeSIGINT(t *testing.T) {
 			defer server.Close()
 			finAt := time.Now()
 
-			got.wait(t, "state line to CLOSE_WAIT", 5*time.Second, func(m map[string]any) bool {
-				return m["type"] == "state" && m["to"] == "CLOSE_WAIT" && m["endpoint"] == "server" && m["port"] == float64(port)
-			})
+			if mode != "no state events" {
+				got.wait(t, "state line to CLOSE_WAIT", 5*time.Second, func(m map[string]any) bool {
+					return m["type"] == "state" && m["to"] == "CLOSE_WAIT" && m["endpoint"] == "server" && m["port"] == float64(port)
+				})
+			}
 			got.wait(t, "half_closed raised", 5*time.Second, func(m map[string]any) bool {
 				return m["type"] == "finding_raised" && m["kind"] == "half_closed" && m["subject"] == "127.0.0.1:"+strconv.Itoa(port)
 			})
@@ -189,6 +194,9 @@ func TestLiveStreamBeforeSIGINT(t *testing.T) {
 			}
 			if got.find(typed("connection")) == nil {
 				t.Errorf("no connection line after SIGINT")
+			}
+			if st := got.find(typed("state")); mode == "no state events" && st != nil {
+				t.Errorf("--no-state-events, yet a state line: %v", st)
 			}
 			sum := got.find(typed("summary"))
 			if sum == nil {

@@ -87,7 +87,7 @@ func TestLiveViewInTmux(t *testing.T) {
 	})
 	defer server.Close()
 	svc := "127.0.0.1:" + port
-	text := m.waitPane("the CLOSE_WAIT appears", "connections open 1", " CLOSE_WAIT ", "ESTABLISHED -> CLOSE_WAIT (received FIN)", "[low] half_closed "+svc)
+	text := m.waitPane("the CLOSE_WAIT appears", "connections open 1", " CLOSE_WAIT ", "ESTABLISHED -> CLOSE_WAIT (received FIN)", "] half_closed "+svc)
 	for _, l := range strings.Split(text, "\n") {
 		if f := strings.Fields(l); len(f) == 6 && f[0] == svc && (f[1] != "1" || f[2] != "0") {
 			t.Errorf("service row %q: want 1 CLOSE_WAIT, 0 TIME_WAIT", l)
