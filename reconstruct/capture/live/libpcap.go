@@ -47,9 +47,11 @@ type Source struct {
 // kernel by pcap_setfilter. Sockets and QueueBlocks do not apply.
 //
 // libpcap drops loopback's outgoing copies in user space, after the kernel
-// counted them: on lo and "any" its received count has every loopback
+// counted them: on lo and "any" its own received count has every loopback
 // packet twice. (A kernel filter cannot help: libpcap applies "inbound"
 // and "outbound" again in user space, where on lo it rejects both copies.)
+// Counts therefore reports as received the frames handed out plus those
+// the kernel dropped, at most libpcap's count: each packet once.
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
 	h, err := activate(iface, opt)
@@ -165,11 +167,13 @@ func (s *Source) Now() time.Time { return time.Now() }
 // LinkType returns the link type of the frames this Source yields.
 func (s *Source) LinkType() uint16 { return s.linkType }
 
-// Counts returns libpcap's counters since Open; QueueDropped is always 0.
+// Counts returns the counters since Open: received is the frames handed
+// out plus the kernel's drops (libpcap's own count, which has loopback's
+// discarded outgoing copies too, bounds it); QueueDropped is always 0.
 // After Close it returns the final counts.
 func (s *Source) Counts() (Counts, error) {
 	r, d, err := s.Stats()
-	return Counts{Received: r, Dropped: d, KernelDropped: d}, err
+	return Counts{Received: min(r, s.Frames()+d), Dropped: d, KernelDropped: d}, err
 }
 
 // Stats returns libpcap's counts of frames received and dropped by the

@@ -155,7 +155,7 @@ func TestBurstCountedOnce(t *testing.T) {
 			if got != n || len(seen) != n || src.Frames() != n {
 				t.Errorf("read %d frames (%d distinct datagrams, Frames %d), want %d", got, len(seen), src.Frames(), n)
 			}
-			if c != (Counts{Received: n * loopbackCopies}) {
+			if c != (Counts{Received: n}) {
 				t.Errorf("Counts = %+v, want %d received and none dropped", c, n)
 			}
 		})
@@ -206,7 +206,7 @@ func TestKernelFilterRejects(t *testing.T) {
 	if got != match || len(seen) != match || strays != 0 {
 		t.Errorf("read %d frames, %d matching datagrams, %d others; want exactly the %d matching", got, len(seen), strays, match)
 	}
-	if c, err := src.Counts(); err != nil || c != (Counts{Received: match * loopbackCopies}) {
+	if c, err := src.Counts(); err != nil || c != (Counts{Received: match}) {
 		t.Errorf("Counts = %+v, %v; want %d received (the rejected never counted), none dropped", c, err, match)
 	}
 }
@@ -258,7 +258,7 @@ func TestReportLiveEqualsFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.Close()
-	if c, _ := src.Counts(); c.Dropped != 0 || c.Received != src.Frames()*loopbackCopies {
+	if c, _ := src.Counts(); c.Dropped != 0 || c.Received != src.Frames() {
 		t.Errorf("Counts = %+v after %d frames, want every frame received once and none dropped", c, src.Frames())
 	}
 	fsrc, err := capture.Open([]string{file}, capture.Options{})
