@@ -63,6 +63,10 @@ type Collector struct {
 	// probers aggregates the probes that open no connection (ACK, FIN,
 	// NULL, Xmas, Maimon) per source.
 	probers map[netip.Addr]*prober
+	// backscatter aggregates unsolicited SYN-ACKs per receiving host.
+	backscatter map[netip.Addr]*backscatterAgg
+	// logins aggregates short sessions per client and login service.
+	logins map[loginKey]*loginAgg
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -117,6 +121,8 @@ func NewCollector(cfg Config) *Collector {
 		spoke:           make(map[netip.AddrPort]struct{}),
 		anomalies:       make(map[netip.Addr]*anomalyAgg),
 		probers:         make(map[netip.Addr]*prober),
+		backscatter:     make(map[netip.Addr]*backscatterAgg),
+		logins:          make(map[loginKey]*loginAgg),
 		sides:           make(map[sideKey]*sideAgg),
 		pendingSides:    make(map[packedSide]sideCounts),
 		resets:          make(map[sideKey]*resetAgg),
@@ -295,6 +301,9 @@ func (col *Collector) Add(c *flow.Conn) {
 		col.addProbe(c)
 		return
 	}
+	if col.addBackscatter(c) {
+		return // the victim's resets answer SYN-ACKs it never asked for
+	}
 	o := handshakeOutcome(c)
 	if o == outCompleted && c.EP[flow.Server].Packets > 0 {
 		col.spoke[c.EP[flow.Server].Addr] = struct{}{}
@@ -308,6 +317,7 @@ func (col *Collector) Add(c *flow.Conn) {
 		}
 	}
 	col.addRetransmitted(c, o)
+	col.addLogin(c, o)
 	col.addFlood(c, o)
 	col.addHalfClosed(c)
 	col.addTimeWait(c)
@@ -379,6 +389,7 @@ func (col *Collector) settle(cutoff time.Time) {
 	}
 	window := col.cfg.FloodWindow.Nanoseconds()
 	col.settleProbers(cutoff)
+	col.settleLogins(cutoff)
 	for k, a := range col.floods {
 		a.settle(to, window)
 		if a.seen.Before(cutoff) && len(a.times) == 0 && a.best < col.cfg.FloodHalfOpen {
@@ -410,6 +421,8 @@ func (col *Collector) Findings() []result.Finding {
 	}
 	col.resetFindings(scanners, emit)
 	col.anomalyFindings(scanners, emit)
+	col.backscatterFindings(emit)
+	col.loginFindings(emit)
 	slices.SortStableFunc(all, func(a, b keyedFinding) int {
 		switch {
 		case a.frame != b.frame:

@@ -248,6 +248,36 @@
 // SYNs answered by a reset are a closed port (syn_rejected), never a
 // flood.
 //
+// A third detector covers probes that open no connection: a connection
+// whose first sender sent no SYN and no payload in at most four segments
+// and whose peer sent nothing or only resets is one probe, typed by its
+// first segment's flags: ack (ACK alone: nmap -sA, the window scan -sW,
+// which differs only in how nmap reads the resets, and the ACK ping -PA),
+// fin (-sF), null (-sN), xmas (FIN, PSH, URG: -sX), maimon (FIN, ACK:
+// -sM). A source whose probes reached AddressScanHosts hosts on one port
+// or PortScanPorts ports of one host is a scan (detector threshold,
+// details.probe the most used type, probes per type, reset and
+// unanswered counts); its targets' resets and CLOSE_WAITs are the probes'
+// answers and never reset or half_closed findings.
+//
+// backscatter (medium). Subject: a host that received at least
+// BackscatterMin (10) SYN-ACKs it never asked for: the connection opened
+// with the SYN-ACK and the host sent no SYN, no data and nothing but
+// resets. Someone floods those servers with SYNs forged with its address.
+// Evidence: the SYN-ACKs. Details: synacks, senders (distinct hosts, up to
+// 64), ports (distinct server ports), reset (SYN-ACKs the victim answered
+// with a reset, as a kernel does).
+//
+// password_guessing (medium; high at ManyConnections in one window).
+// Subject: a client host; details.peer the login service (FTP 21, SSH 22,
+// Telnet 23, RDP 3389, VNC 5900). Trigger: at least LoginAttempts (20)
+// sessions with it starting within LoginWindow (10 min), each with a
+// completed handshake, data both ways and shorter than LoginShort (30 s).
+// Health checks that connect without data, and long interactive
+// sessions, do not count. Evidence: the first frame of each session.
+// Details: peer, service, sessions, peak (most in one window), peak_start,
+// burst_seconds (first to last session of the peak), window_seconds.
+//
 // anomaly (low; medium at ManyConnections). Subject: the host that sent
 // segments a correct TCP stack does not send, named per connection as
 // flow.AnomalyKind (TCP_christmas, SYN_with_FIN, TCP_null_flags,

@@ -21,6 +21,8 @@ const (
 	Scan
 	SYNFlood
 	Anomaly
+	Backscatter
+	PasswordGuessing
 	numKinds
 )
 
@@ -38,6 +40,8 @@ var kindNames = [...]string{
 	Scan:                 "scan",
 	SYNFlood:             "syn_flood",
 	Anomaly:              "anomaly",
+	Backscatter:          "backscatter",
+	PasswordGuessing:     "password_guessing",
 }
 
 // String returns the contract's spelling (syn_unanswered, scan...) and never
