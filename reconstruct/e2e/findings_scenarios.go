@@ -87,6 +87,32 @@ func FindingScenarios() []Scenario {
 			Want:      closedByClient(5, portServer),
 			Run:       synFlood,
 		},
+		stealthScan("scan-ack", "-sA", "ACK scan"),
+		stealthScan("scan-window", "-sW", "window scan"),
+		stealthScan("scan-fin", "-sF", "FIN scan"),
+		stealthScan("scan-null", "-sN", "NULL scan"),
+		stealthScan("scan-xmas", "-sX", "Xmas scan"),
+		stealthScan("scan-maimon", "-sM", "Maimon scan"),
+		{
+			Name: "ack-sweep",
+			Doc: "nmap ACK ping sweep (-sn -PA80, no ARP ping) of 40 server addresses (10 drop the probe) " +
+				"while 10.213.0.3 makes 12 ordinary connections to the first 4",
+			Needs:     []string{"nmap"},
+			BufferKiB: burstBuffer,
+			ToolPorts: true,
+			WantAt:    benignConns(12, func(i int) netip.Addr { return nthHost(i % 4) }, portServer, "TIME_WAIT", "CLOSED"),
+			Run:       ackSweep,
+		},
+		{
+			Name: "password-guessing",
+			Doc: "25 short SSH-like sessions (banner, a line each way, close) from the client to port 22 within seconds, " +
+				"while 10.213.0.3 health-checks port 22 ten times without data and opens one ordinary session",
+			BufferKiB: burstBuffer,
+			Want:      connsInState(25, 22, "TIME_WAIT", "CLOSED"),
+			WantAt: append(benignConns(10, func(int) netip.Addr { return ServerAddr4 }, 22, "TIME_WAIT", "CLOSED"),
+				ConnAt{Conn: Conn{portClient + 100, 22, "TIME_WAIT", "CLOSED"}, ClientAddr: benignAddr4, ServerAddr: ServerAddr4}),
+			Run: passwordGuessing,
+		},
 		{
 			Name: "linger-resets",
 			Doc:  "10 connections the client aborts with SO_LINGER 0 after one exchange: RST instead of FIN",
@@ -255,6 +281,93 @@ func synFlood(e *Env) error {
 		e.ExecExit(e.Client, []int{1}, "hping3", "-q", "-S", "-p", strconv.Itoa(portServer), "-c", "150", "-i", "u2000",
 			"-a", a.String(), ServerAddr4.String())
 	}
+	return e.Err()
+}
+
+// stealthScan returns a scenario running nmap's scan type flag against
+// ports 1-100 of the server (22 and 80 listen, 90-100 drop every packet)
+// while 10.213.0.3 makes 10 ordinary connections to port 80.
+func stealthScan(name, flag, what string) Scenario {
+	return Scenario{
+		Name: name,
+		Doc: "nmap " + what + " (" + flag + ") of ports 1-100 of the server (22 and 80 listen, 90-100 are filtered, the rest closed) " +
+			"while 10.213.0.3 makes 10 ordinary connections to port 80",
+		Needs:     []string{"nmap"},
+		BufferKiB: burstBuffer,
+		ToolPorts: true,
+		WantAt:    benignConns(10, func(int) netip.Addr { return ServerAddr4 }, portServer, "TIME_WAIT", "CLOSED"),
+		Run: func(e *Env) error {
+			e.AddAddr(e.Client, benignAddr4)
+			web := e.Listen(portServer)
+			e.Listen(22)
+			e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "90:100", "-j", "DROP")
+			wait := e.Start(e.Client, "nmap", flag, "-Pn", "-n", "-p", "1-100", "--max-retries", "1", "-T4", ServerAddr4.String())
+			for i := range 10 {
+				benign(e, web, portClient+uint16(i), e.ServerAP(portServer))
+				e.Sleep(20 * time.Millisecond)
+			}
+			wait()
+			return e.Err()
+		},
+	}
+}
+
+// ackSweep: nmap's ACK ping finds hosts by the resets their kernels send
+// to an unexpected ACK; 10 of the 40 addresses drop it.
+func ackSweep(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	hosts := make([]netip.Addr, hostsCount)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	e.AddAddr(e.Server, hosts...)
+	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
+	rng := nthHost(30).String() + "-" + nthHost(39).String()
+	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", strconv.Itoa(portServer), "--tcp-flags", "SYN,ACK,FIN,RST", "ACK",
+		"-m", "iprange", "--dst-range", rng, "-j", "DROP")
+	last := nthHost(hostsCount - 1).As4()
+	wait := e.Start(e.Client, "nmap", "-sn", "-PA"+strconv.Itoa(portServer), "--disable-arp-ping", "-n", "--max-retries", "1", "-T4",
+		fmt.Sprintf("%s-%d", hostsBase4, last[3]))
+	for i := range 12 {
+		benign(e, web, portClient+uint16(i), netip.AddrPortFrom(nthHost(i%4), portServer))
+		e.Sleep(20 * time.Millisecond)
+	}
+	wait()
+	return e.Err()
+}
+
+// passwordGuessing: one client logs in to port 22 again and again, each
+// session a banner, a line each way and a close; beside it a health check
+// that only connects, and one long session.
+func passwordGuessing(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	l := e.Listen(22)
+	server := e.ServerAP(22)
+	for i := range 25 {
+		c := e.Dial(portClient+uint16(i), 22)
+		s := e.Accept(l)
+		e.Send(s, "SSH-2.0-OpenSSH_9.2\r\n")
+		e.Recv(c, 21)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	for i := range 10 {
+		c := e.DialFrom(netip.AddrPortFrom(benignAddr4, portClient+uint16(i)), server)
+		s := e.Accept(l)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	c := e.DialFrom(netip.AddrPortFrom(benignAddr4, portClient+100), server)
+	s := e.Accept(l)
+	e.Exchange(c, s)
+	e.Sleep(time.Second)
+	e.Exchange(c, s)
+	e.Close(c)
+	e.RecvEOF(s)
+	e.Close(s)
 	return e.Err()
 }
 

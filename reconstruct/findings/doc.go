@@ -257,8 +257,9 @@
 // -sM). A source whose probes reached AddressScanHosts hosts on one port
 // or PortScanPorts ports of one host is a scan (detector threshold,
 // details.probe the most used type, probes per type, reset and
-// unanswered counts); its targets' resets and CLOSE_WAITs are the probes'
-// answers and never reset or half_closed findings.
+// unanswered counts; evidence: each probe's first segment, the filter
+// frame.number in {…}); its targets' resets and CLOSE_WAITs are the
+// probes' answers and never reset or half_closed findings.
 //
 // backscatter (medium). Subject: a host that received at least
 // BackscatterMin (10) SYN-ACKs it never asked for: the connection opened
@@ -274,7 +275,7 @@
 // sessions with it starting within LoginWindow (10 min), each with a
 // completed handshake, data both ways and shorter than LoginShort (30 s).
 // Health checks that connect without data, and long interactive
-// sessions, do not count. Evidence: the first frame of each session.
+// sessions, do not count. Evidence: the client's SYNs.
 // Details: peer, service, sessions, peak (most in one window), peak_start,
 // burst_seconds (first to last session of the peak), window_seconds.
 //

@@ -55,7 +55,9 @@ func (col *Collector) addLogin(c *flow.Conn, o outcome) {
 		col.logins[k] = a
 	}
 	a.seen = col.captureEnd
-	a.addConn(&col.cfg, c, []int64{c.FirstFrame})
+	fr := synFrames(col.scratch[:0], c, flow.Client)
+	col.scratch = fr
+	a.addConn(&col.cfg, c, fr)
 	at := c.Start.UnixNano()
 	// Sessions reach the collector as they finish, nearly in start order:
 	// keep the starts sorted and those within a window of the latest.

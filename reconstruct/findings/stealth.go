@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
@@ -190,10 +191,11 @@ func (col *Collector) stealthFindings(emit func(*group, result.Finding)) map[net
 		sum := fmt.Sprintf("%s %s (%s scan) with %s probes that open no connection (%s): %d answered with a reset, %d unanswered",
 			subj, what, pattern, probeWords[best], probeTool[best], p.reset, p.count-p.reset)
 		f := p.group.finding(&col.cfg, Scan, High, subj, sum, "", d)
-		if len(f.Streams) > 0 {
-			f.Filter = streamFilter(f.Streams, ipField(a, "src")+"=="+subj)
+		// The evidence is each probe's first segment: select exactly those.
+		if len(f.Frames) > 0 {
+			f.Filter = strings.Replace(streamFilter(f.Frames, ""), "tcp.stream", "frame.number", 1)
 		}
-		if p.streams.truncated {
+		if p.frames.truncated {
 			f.Filter = ipField(a, "src") + "==" + subj + " && tcp.flags.syn==0"
 		}
 		emit(&p.group, f)
