@@ -114,6 +114,25 @@ func FindingScenarios() []Scenario {
 			Run: passwordGuessing,
 		},
 		{
+			Name: "backscatter",
+			Doc: "hping3 in the server namespace sends 40 SYNs to 5 server addresses forged with 10.213.0.60, an address of the client " +
+				"namespace: the SYN-ACKs reach it unasked and its kernel resets them; 10.213.0.1 makes 5 ordinary connections beside it",
+			Needs:     []string{"hping3"},
+			BufferKiB: burstBuffer,
+			ToolPorts: true,
+			WantAt:    ordinaryConns(5, nthHost(0)),
+			Run:       backscatter,
+		},
+		{
+			Name: "reset-injection",
+			Doc: "hping3 forges 10 resets from the server's address and port with a sequence number far outside the window " +
+				"into an established connection, which carries on and closes normally",
+			Needs:     []string{"hping3"},
+			ToolPorts: true,
+			Want:      closedByClient(1, portServer),
+			Run:       resetInjection,
+		},
+		{
 			Name: "linger-resets",
 			Doc:  "10 connections the client aborts with SO_LINGER 0 after one exchange: RST instead of FIN",
 			Want: connsInState(10, portServer, "CLOSED", "CLOSED"),
@@ -364,6 +383,67 @@ func passwordGuessing(e *Env) error {
 	s := e.Accept(l)
 	e.Exchange(c, s)
 	e.Sleep(time.Second)
+	e.Exchange(c, s)
+	e.Close(c)
+	e.RecvEOF(s)
+	e.Close(s)
+	return e.Err()
+}
+
+// victimAddr4 is the address of the client namespace whose name a SYN
+// flood forges in the backscatter scenario.
+var victimAddr4 = netip.MustParseAddr("10.213.0.60")
+
+// ordinaryConns returns n connections from the client's own address to
+// server:portServer, closed by the client.
+func ordinaryConns(n int, server netip.Addr) []ConnAt {
+	cs := make([]ConnAt, n)
+	for i := range cs {
+		cs[i] = ConnAt{Conn: Conn{portClient + uint16(i), portServer, "TIME_WAIT", "CLOSED"}, ClientAddr: ClientAddr4, ServerAddr: server}
+	}
+	return cs
+}
+
+// backscatter: SYNs forged with the victim's address reach the servers
+// over the server namespace's loopback, so the capture on the veth holds
+// only the SYN-ACKs the servers send the victim, and its resets.
+func backscatter(e *Env) error {
+	e.AddAddr(e.Client, victimAddr4)
+	hosts := make([]netip.Addr, 5)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	e.AddAddr(e.Server, hosts...)
+	for _, k := range []string{"net.ipv4.conf.all.rp_filter", "net.ipv4.conf.lo.rp_filter", "net.ipv4.conf.default.rp_filter"} {
+		e.Sysctl(e.Server, k, "0")
+	}
+	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
+	for i := range 5 {
+		c := e.DialFrom(netip.AddrPortFrom(ClientAddr4, portClient+uint16(i)), netip.AddrPortFrom(hosts[0], portServer))
+		s := e.Accept(web)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	for _, h := range hosts {
+		e.ExecExit(e.Server, []int{1}, "hping3", "-q", "-S", "-p", strconv.Itoa(portServer), "-c", "8", "-i", "u10000",
+			"-a", victimAddr4.String(), h.String())
+	}
+	e.Sleep(200 * time.Millisecond)
+	return e.Err()
+}
+
+// resetInjection: a blind attacker on the server's side forges resets
+// with a sequence number the client's window does not hold; the client's
+// kernel drops them and the connection goes on.
+func resetInjection(e *Env) error {
+	l := e.Listen(portServer)
+	c := e.Dial(portClient, portServer)
+	s := e.Accept(l)
+	e.Exchange(c, s)
+	e.ExecExit(e.Server, []int{1}, "hping3", "-q", "-R", "-k", "-s", strconv.Itoa(portServer), "-p", strconv.Itoa(portClient),
+		"-M", "1", "-c", "10", "-i", "u20000", ClientAddr4.String())
 	e.Exchange(c, s)
 	e.Close(c)
 	e.RecvEOF(s)

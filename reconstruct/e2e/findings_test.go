@@ -118,6 +118,18 @@ var findingsWant = map[string][]wantFinding{
 		Kind: "password_guessing", Subject: "10.213.0.1", Severity: "medium", Count: 25,
 		Details: map[string]any{"peer": "10.213.0.2:22", "service": "SSH", "sessions": 25, "peak": 25},
 	}},
+	// 40 SYN-ACKs from 5 servers, each reset by the victim's kernel; the
+	// 5 ordinary connections to the first server are quiet.
+	"backscatter": {{
+		Kind: "backscatter", Subject: "10.213.0.60", Severity: "medium", Count: 40,
+		Details: map[string]any{"synacks": 40, "senders": 5, "ports": 1, "reset": 40},
+	}},
+	// 10 forged resets outside the window; the connection is not reported
+	// as reset.
+	"reset-injection": {{
+		Kind: "reset_injection", Subject: "10.213.0.1", Severity: "medium", Count: 1,
+		Details: map[string]any{"resets": 10, "connections": 1, "peers": 1},
+	}},
 	"linger-resets": {{
 		Kind: "reset", Subject: "10.213.0.1", Severity: "low", Count: 10,
 		Details: map[string]any{"side": "client", "peer": "10.213.0.2:80", "count": 10, "by_state": map[string]int64{"ESTABLISHED": 10}},

@@ -24,6 +24,9 @@ func (col *Collector) addAnomalies(c *flow.Conn) {
 	}
 	var buf [flow.NumAnomalyKinds]flow.AnomalyRecord
 	recs := c.AppendAnomalies(buf[:0])
+	for _, a := range recs {
+		col.addInjection(c, a)
+	}
 	for _, r := range [2]flow.Role{flow.Client, flow.Server} {
 		var frames []int64
 		var kinds []flow.AnomalyKind

@@ -87,3 +87,39 @@ func TestPasswordGuessing(t *testing.T) {
 		}
 	}
 }
+
+// TestResetInjection: resets outside the window aimed at one established
+// connection are blind reset injection; the connection survives them. One
+// stray out-of-window reset is not reported.
+func TestResetInjection(t *testing.T) {
+	for _, tc := range []struct {
+		rsts int
+		want int
+	}{{1, 0}, {20, 1}} {
+		t.Run(fmt.Sprint(tc.rsts), func(t *testing.T) {
+			s := newSim(t, Config{})
+			c := s.newConn("10.0.0.1", "10.0.0.2:179")
+			c.handshake(0)
+			c.data(10*ms, true, 100)
+			for i := range tc.rsts {
+				// Forged from the server, far outside the client's window.
+				s.send(20*ms+time.Duration(i)*ms, c.srv, c.cli, decode.RST, c.sseq+uint32(i+1)<<24, 0, 0)
+			}
+			c.data(time.Second, false, 100) // the connection carries on
+			fs := s.finish(2 * time.Second)
+			got := ofKind(fs, ResetInjection)
+			if len(got) != tc.want {
+				t.Fatalf("want %d reset_injection findings, got %v", tc.want, kinds(fs))
+			}
+			if tc.want == 1 {
+				f := got[0]
+				if f.Subject != "10.0.0.1" || f.Severity != "medium" || f.Details["resets"] != int64(tc.rsts) || f.Details["connections"] != int64(1) {
+					t.Errorf("got %+v", f)
+				}
+			}
+			if len(ofKind(fs, Reset)) != 0 {
+				t.Errorf("the unaccepted resets aborted nothing: %v", kinds(fs))
+			}
+		})
+	}
+}

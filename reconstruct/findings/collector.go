@@ -67,6 +67,8 @@ type Collector struct {
 	backscatter map[netip.Addr]*backscatterAgg
 	// logins aggregates short sessions per client and login service.
 	logins map[loginKey]*loginAgg
+	// injections aggregates out-of-window resets per receiving host.
+	injections map[netip.Addr]*injectionAgg
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -123,6 +125,7 @@ func NewCollector(cfg Config) *Collector {
 		probers:         make(map[netip.Addr]*prober),
 		backscatter:     make(map[netip.Addr]*backscatterAgg),
 		logins:          make(map[loginKey]*loginAgg),
+		injections:      make(map[netip.Addr]*injectionAgg),
 		sides:           make(map[sideKey]*sideAgg),
 		pendingSides:    make(map[packedSide]sideCounts),
 		resets:          make(map[sideKey]*resetAgg),
@@ -423,6 +426,7 @@ func (col *Collector) Findings() []result.Finding {
 	col.anomalyFindings(scanners, emit)
 	col.backscatterFindings(emit)
 	col.loginFindings(emit)
+	col.injectionFindings(emit)
 	slices.SortStableFunc(all, func(a, b keyedFinding) int {
 		switch {
 		case a.frame != b.frame:

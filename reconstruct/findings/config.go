@@ -112,6 +112,10 @@ type Config struct {
 	// handshake) make an anomaly finding. Default 10.
 	AnomalyMany int64
 
+	// ResetInjectionMin is how many resets outside the window one host
+	// must receive for a reset_injection finding. Default 5.
+	ResetInjectionMin int64
+
 	// BackscatterMin is how many SYN-ACKs one host must receive without
 	// having sent a SYN for a backscatter finding. Default 10.
 	BackscatterMin int64
@@ -202,6 +206,7 @@ func (c *Config) setDefaults() {
 	setFloat(&c.ScanMinFailureRatio, 0.8)
 	setInt64(&c.AnomalyMany, 10)
 	setInt64(&c.BackscatterMin, 10)
+	setInt64(&c.ResetInjectionMin, 5)
 	setInt64(&c.LoginAttempts, 20)
 	setDur(&c.LoginWindow, 10*time.Minute)
 	setDur(&c.LoginShort, 30*time.Second)

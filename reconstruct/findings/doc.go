@@ -269,6 +269,14 @@
 // 64), ports (distinct server ports), reset (SYN-ACKs the victim answered
 // with a reset, as a kernel does).
 //
+// reset_injection (medium; high at ManyConnections resets). Subject: a
+// host that received at least ResetInjectionMin (5) resets whose sequence
+// number its window did not hold (so they tore nothing down): a blind
+// attacker forging its peers' addresses guessing at sequence numbers.
+// Evidence: the resets (the first flow.MaxFlagFrames per connection; the
+// filter selects all). Details: resets, connections, peers (addresses the
+// resets claimed, up to 64).
+//
 // password_guessing (medium; high at ManyConnections in one window).
 // Subject: a client host; details.peer the login service (FTP 21, SSH 22,
 // Telnet 23, RDP 3389, VNC 5900). Trigger: at least LoginAttempts (20)

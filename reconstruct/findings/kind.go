@@ -23,6 +23,7 @@ const (
 	Anomaly
 	Backscatter
 	PasswordGuessing
+	ResetInjection
 	numKinds
 )
 
@@ -42,6 +43,7 @@ var kindNames = [...]string{
 	Anomaly:              "anomaly",
 	Backscatter:          "backscatter",
 	PasswordGuessing:     "password_guessing",
+	ResetInjection:       "reset_injection",
 }
 
 // String returns the contract's spelling (syn_unanswered, scan...) and never
