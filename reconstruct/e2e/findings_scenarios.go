@@ -133,6 +133,14 @@ func FindingScenarios() []Scenario {
 			Run:       resetInjection,
 		},
 		{
+			Name: "benign-neighbours",
+			Doc: "traffic that must raise no finding: a crawler (10.213.0.3) fetching from 30 hosts, 15 health checks of port 22 " +
+				"without data, 3 idle connections kept alive by TCP keep-alive probes, and a NAT address with 40 short HTTPS sessions",
+			BufferKiB: burstBuffer,
+			WantAt:    benignNeighbourConns(),
+			Run:       benignNeighbours,
+		},
+		{
 			Name: "linger-resets",
 			Doc:  "10 connections the client aborts with SO_LINGER 0 after one exchange: RST instead of FIN",
 			Want: connsInState(10, portServer, "CLOSED", "CLOSED"),
@@ -387,6 +395,66 @@ func passwordGuessing(e *Env) error {
 	e.Close(c)
 	e.RecvEOF(s)
 	e.Close(s)
+	return e.Err()
+}
+
+// benignNeighbourConns are the designed connections of benignNeighbours.
+func benignNeighbourConns() []ConnAt {
+	cs := benignConns(30, nthHost, portServer, "TIME_WAIT", "CLOSED")
+	at := func(cport, sport uint16, client, server string) ConnAt {
+		return ConnAt{Conn: Conn{cport, sport, client, server}, ClientAddr: ClientAddr4, ServerAddr: ServerAddr4}
+	}
+	for i := range 15 {
+		cs = append(cs, at(portClient+uint16(i), 22, "TIME_WAIT", "CLOSED"))
+	}
+	for i := range 3 {
+		cs = append(cs, at(portClient+100+uint16(i), portServer, "ESTABLISHED", "ESTABLISHED"))
+	}
+	for i := range 40 {
+		cs = append(cs, at(portClient+200+uint16(i), 443, "TIME_WAIT", "CLOSED"))
+	}
+	return cs
+}
+
+// benignNeighbours: ordinary traffic the detectors must leave alone.
+func benignNeighbours(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	hosts := make([]netip.Addr, 30)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	e.AddAddr(e.Server, hosts...)
+	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
+	for i, h := range hosts { // the crawler
+		benign(e, web, portClient+uint16(i), netip.AddrPortFrom(h, portServer))
+	}
+	ssh := e.Listen(22)
+	for i := range 15 { // health checks: connect, close
+		c := e.Dial(portClient+uint16(i), 22)
+		s := e.Accept(ssh)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+		e.Sleep(10 * time.Millisecond)
+	}
+	for i := range 3 { // idle connections kept alive
+		c := e.Dial(portClient+100+uint16(i), portServer)
+		s := e.Accept(web)
+		e.Exchange(c, s)
+		if c != nil && s != nil {
+			e.fail(c.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Second, Interval: time.Second, Count: 5}))
+		}
+	}
+	https := e.Listen(443)
+	for i := range 40 { // a NAT's many clients behind one address
+		c := e.Dial(portClient+200+uint16(i), 443)
+		s := e.Accept(https)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	e.Sleep(3500 * time.Millisecond) // keep-alive probes go out
 	return e.Err()
 }
 

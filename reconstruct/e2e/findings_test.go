@@ -130,6 +130,9 @@ var findingsWant = map[string][]wantFinding{
 		Kind: "reset_injection", Subject: "10.213.0.1", Severity: "medium", Count: 1,
 		Details: map[string]any{"resets": 10, "connections": 1, "peers": 1},
 	}},
+	// No finding at all: not the crawler, the health checks, the
+	// keep-alive probes (ACKs answered by ACKs) nor the NAT address.
+	"benign-neighbours": {},
 	"linger-resets": {{
 		Kind: "reset", Subject: "10.213.0.1", Severity: "low", Count: 10,
 		Details: map[string]any{"side": "client", "peer": "10.213.0.2:80", "count": 10, "by_state": map[string]int64{"ESTABLISHED": 10}},
