@@ -255,7 +255,9 @@
 // which differs only in how nmap reads the resets, and the ACK ping -PA),
 // fin (-sF), null (-sN), xmas (FIN, PSH, URG: -sX), maimon (FIN, ACK:
 // -sM). A source whose probes reached AddressScanHosts hosts on one port
-// or PortScanPorts ports of one host is a scan (detector threshold,
+// or PortScanPorts ports of one host, some of them answered with a reset
+// (probes nothing answered may be a one-direction capture's keep-alives),
+// is a scan (detector threshold,
 // details.probe the most used type, probes per type, reset and
 // unanswered counts; evidence: each probe's first segment, the filter
 // frame.number in {…}); its targets' resets and CLOSE_WAITs are the

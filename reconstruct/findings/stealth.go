@@ -103,7 +103,10 @@ func (col *Collector) settleProbers(cutoff time.Time) {
 // PortScanPorts ports of one host.
 func (col *Collector) stealthVerdict(p *prober) scanVerdict {
 	var v scanVerdict
-	if int64(len(p.targets)) < int64(min(col.cfg.AddressScanHosts, col.cfg.PortScanPorts)) {
+	// Some target must have answered: probes that nothing answered at
+	// all may be a one-direction capture's idle connections (keep-alives
+	// whose answers the capture does not hold).
+	if p.reset == 0 || int64(len(p.targets)) < int64(min(col.cfg.AddressScanHosts, col.cfg.PortScanPorts)) {
 		return v
 	}
 	hostsOn := map[uint16]int{}
