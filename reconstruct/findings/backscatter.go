@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/flow"
@@ -34,16 +35,24 @@ func unsolicitedSYNACK(c *flow.Conn) (victim flow.Role, ok bool) {
 	return victim, true
 }
 
-func (col *Collector) addBackscatter(c *flow.Conn) bool {
+// backscatterDetector finds hosts receiving SYN-ACKs they never asked for.
+type backscatterDetector struct {
+	col     *Collector
+	victims map[netip.Addr]*backscatterAgg
+}
+
+// add claims the unsolicited SYN-ACKs: the victim's resets answer them.
+func (bd *backscatterDetector) add(c *flow.Conn, _ outcome) bool {
 	vr, ok := unsolicitedSYNACK(c)
 	if !ok {
 		return false
 	}
+	col := bd.col
 	v := c.EP[vr].Addr.Addr()
-	a := col.backscatter[v]
+	a := bd.victims[v]
 	if a == nil {
 		a = &backscatterAgg{ports: make(map[uint16]struct{})}
-		col.backscatter[v] = a
+		bd.victims[v] = a
 	}
 	fr := synFrames(col.scratch[:0], c, 1-vr)
 	col.scratch = fr
@@ -58,18 +67,22 @@ func (col *Collector) addBackscatter(c *flow.Conn) bool {
 	return true
 }
 
-// backscatterFindings reports hosts that received at least BackscatterMin
+// settle keeps everything: victims are few (one per forged address).
+func (bd *backscatterDetector) settle(time.Time) {}
+
+// report emits the hosts that received at least BackscatterMin
 // unsolicited SYN-ACKs.
-func (col *Collector) backscatterFindings(emit func(*group, result.Finding)) {
-	hosts := make([]netip.Addr, 0, len(col.backscatter))
-	for h, a := range col.backscatter {
+func (bd *backscatterDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+	col := bd.col
+	hosts := make([]netip.Addr, 0, len(bd.victims))
+	for h, a := range bd.victims {
 		if a.count >= col.cfg.BackscatterMin {
 			hosts = append(hosts, h)
 		}
 	}
 	slices.SortFunc(hosts, netip.Addr.Compare)
 	for _, h := range hosts {
-		a := col.backscatter[h]
+		a := bd.victims[h]
 		subj := hostString(h)
 		d := map[string]any{
 			"synacks": a.count,

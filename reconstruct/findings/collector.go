@@ -57,18 +57,8 @@ type Collector struct {
 	// a completed handshake: their direction is in the capture. Bounded
 	// like the tracker's listeners.
 	spoke map[netip.AddrPort]struct{}
-	// anomalies aggregates, per sending host, the connections with
-	// anomalous segments.
-	anomalies map[netip.Addr]*anomalyAgg
-	// probers aggregates the probes that open no connection (ACK, FIN,
-	// NULL, Xmas, Maimon) per source.
-	probers map[netip.Addr]*prober
-	// backscatter aggregates unsolicited SYN-ACKs per receiving host.
-	backscatter map[netip.Addr]*backscatterAgg
-	// logins aggregates short sessions per client and login service.
-	logins map[loginKey]*loginAgg
-	// injections aggregates out-of-window resets per receiving host.
-	injections map[netip.Addr]*injectionAgg
+	// detectors are the finding kinds kept apart (detector.go).
+	detectors []detector
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -112,7 +102,7 @@ type keyedFinding struct {
 // defaults).
 func NewCollector(cfg Config) *Collector {
 	cfg.setDefaults()
-	return &Collector{
+	col := &Collector{
 		cfg:             cfg,
 		trw:             newTRWParams(&cfg),
 		attempts:        make(map[failKey]*serverAttempts),
@@ -121,11 +111,6 @@ func NewCollector(cfg Config) *Collector {
 		youngHalfClosed: make(map[sideKey]*halfClosedAgg),
 		blindHalfClosed: make(map[sideKey]*halfClosedAgg),
 		spoke:           make(map[netip.AddrPort]struct{}),
-		anomalies:       make(map[netip.Addr]*anomalyAgg),
-		probers:         make(map[netip.Addr]*prober),
-		backscatter:     make(map[netip.Addr]*backscatterAgg),
-		logins:          make(map[loginKey]*loginAgg),
-		injections:      make(map[netip.Addr]*injectionAgg),
 		sides:           make(map[sideKey]*sideAgg),
 		pendingSides:    make(map[packedSide]sideCounts),
 		resets:          make(map[sideKey]*resetAgg),
@@ -133,6 +118,8 @@ func NewCollector(cfg Config) *Collector {
 		floods:          make(map[netip.AddrPort]*floodAgg),
 		pastScanners:    make(map[netip.Addr]bool),
 	}
+	col.detectors = newDetectors(col)
+	return col
 }
 
 // group is what every aggregate shares: counts, evidence and time span.
@@ -296,18 +283,16 @@ func (col *Collector) Add(c *flow.Conn) {
 		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
 		col.nextSweep = col.captureEnd.Add(col.cfg.Horizon / 8)
 	}
-	col.addAnomalies(c)
-	if _, _, probe := probeOf(c); probe {
-		// A probe that opens no connection: its target's reset or
-		// CLOSE_WAIT is the probe's answer, not an aborted or leaked
-		// connection.
-		col.addProbe(c)
+	o := handshakeOutcome(c)
+	claimed := false
+	for _, d := range col.detectors {
+		claimed = d.add(c, o) || claimed
+	}
+	if claimed {
+		// A probe, or backscatter: the target's reset or CLOSE_WAIT is
+		// the answer to it, not an aborted, refused or leaked connection.
 		return
 	}
-	if col.addBackscatter(c) {
-		return // the victim's resets answer SYN-ACKs it never asked for
-	}
-	o := handshakeOutcome(c)
 	if o == outCompleted && c.EP[flow.Server].Packets > 0 {
 		col.spoke[c.EP[flow.Server].Addr] = struct{}{}
 	}
@@ -320,7 +305,6 @@ func (col *Collector) Add(c *flow.Conn) {
 		}
 	}
 	col.addRetransmitted(c, o)
-	col.addLogin(c, o)
 	col.addFlood(c, o)
 	col.addHalfClosed(c)
 	col.addTimeWait(c)
@@ -391,8 +375,9 @@ func (col *Collector) settle(cutoff time.Time) {
 		}
 	}
 	window := col.cfg.FloodWindow.Nanoseconds()
-	col.settleProbers(cutoff)
-	col.settleLogins(cutoff)
+	for _, d := range col.detectors {
+		d.settle(cutoff)
+	}
 	for k, a := range col.floods {
 		a.settle(to, window)
 		if a.seen.Before(cutoff) && len(a.times) == 0 && a.best < col.cfg.FloodHalfOpen {
@@ -409,8 +394,11 @@ func (col *Collector) Findings() []result.Finding {
 		all = append(all, keyedFinding{g.sortKey(), f})
 	}
 	scanners := col.scanFindings(emit)
-	for a := range col.stealthFindings(emit) {
+	for a := range col.pastScanners {
 		scanners[a] = true
+	}
+	for _, d := range col.detectors {
+		d.report(scanners, emit)
 	}
 	flooded := col.floodFindings(emit)
 	col.attemptFindings(scanners, flooded, emit)
@@ -419,14 +407,7 @@ func (col *Collector) Findings() []result.Finding {
 	col.youngHalfClosedFindings(col.youngHalfClosed, false, emit)
 	col.youngHalfClosedFindings(col.blindHalfClosed, true, emit)
 	col.timeWaitFindings(emit)
-	for a := range col.pastScanners {
-		scanners[a] = true
-	}
 	col.resetFindings(scanners, emit)
-	col.anomalyFindings(scanners, emit)
-	col.backscatterFindings(emit)
-	col.loginFindings(emit)
-	col.injectionFindings(emit)
 	slices.SortStableFunc(all, func(a, b keyedFinding) int {
 		switch {
 		case a.frame != b.frame:

@@ -11,6 +11,12 @@
 // bytes per recent half-open handshake or TIME_WAIT endpoint for the
 // time-window sweeps). All times are capture time.
 //
+// The kinds added after the first nine (the scans whose probes open no
+// connection, backscatter, anomaly, reset_injection, password_guessing)
+// are detectors (detector.go): each keeps its own aggregates in a file of
+// its own and is listed in newDetectors; a connection one of them claims
+// (a probe, an unsolicited SYN-ACK) is left out of the other aggregates.
+//
 // # Memory
 //
 // The collector's state follows the busiest Config.Horizon (2 h) of

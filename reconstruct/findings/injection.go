@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -18,19 +19,36 @@ type injectionAgg struct {
 	peers peerSet // the addresses the resets claimed to come from
 }
 
-func (col *Collector) addInjection(c *flow.Conn, a flow.AnomalyRecord) {
-	if a.Kind != flow.AnomalyRSTOutOfWindow {
-		return
+// injectionDetector finds hosts receiving resets outside their window.
+type injectionDetector struct {
+	col     *Collector
+	victims map[netip.Addr]*injectionAgg
+}
+
+func (id *injectionDetector) add(c *flow.Conn, _ outcome) bool {
+	if !c.HasAnomalies() {
+		return false
 	}
+	var buf [flow.NumAnomalyKinds]flow.AnomalyRecord
+	for _, a := range c.AppendAnomalies(buf[:0]) {
+		if a.Kind == flow.AnomalyRSTOutOfWindow {
+			id.addResets(c, a)
+		}
+	}
+	return false
+}
+
+func (id *injectionDetector) addResets(c *flow.Conn, a flow.AnomalyRecord) {
+	col := id.col
 	for _, sender := range [2]flow.Role{flow.Client, flow.Server} {
 		if (sender == flow.Client && !a.ByClient) || (sender == flow.Server && !a.ByServer) {
 			continue
 		}
 		victim := c.EP[1-sender].Addr.Addr()
-		agg := col.injections[victim]
+		agg := id.victims[victim]
 		if agg == nil {
 			agg = &injectionAgg{}
-			col.injections[victim] = agg
+			id.victims[victim] = agg
 		}
 		fr := rstFrames(col.scratch[:0], c, sender)
 		col.scratch = fr
@@ -44,18 +62,22 @@ func (col *Collector) addInjection(c *flow.Conn, a flow.AnomalyRecord) {
 	}
 }
 
-// injectionFindings reports hosts that received at least ResetInjectionMin
-// resets outside the window.
-func (col *Collector) injectionFindings(emit func(*group, result.Finding)) {
-	hosts := make([]netip.Addr, 0, len(col.injections))
-	for h, a := range col.injections {
+// settle keeps everything: victims of injection are few.
+func (id *injectionDetector) settle(time.Time) {}
+
+// report emits the hosts that received at least ResetInjectionMin resets
+// outside the window.
+func (id *injectionDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+	col := id.col
+	hosts := make([]netip.Addr, 0, len(id.victims))
+	for h, a := range id.victims {
 		if a.rsts >= col.cfg.ResetInjectionMin {
 			hosts = append(hosts, h)
 		}
 	}
 	slices.SortFunc(hosts, netip.Addr.Compare)
 	for _, h := range hosts {
-		a := col.injections[h]
+		a := id.victims[h]
 		subj := hostString(h)
 		d := map[string]any{"resets": a.rsts, "connections": a.count, "peers": a.peers.len()}
 		sum := fmt.Sprintf("%s received %d resets outside the window on %s from %s: blind reset injection (someone forging the peer's address guesses at the sequence numbers to tear the connection down)",

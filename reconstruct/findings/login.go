@@ -44,15 +44,22 @@ func (col *Collector) loginSession(c *flow.Conn, o outcome) bool {
 		c.End.Sub(c.Start) <= col.cfg.LoginShort
 }
 
-func (col *Collector) addLogin(c *flow.Conn, o outcome) {
+// loginDetector finds bursts of short sessions with login services.
+type loginDetector struct {
+	col    *Collector
+	logins map[loginKey]*loginAgg
+}
+
+func (ld *loginDetector) add(c *flow.Conn, o outcome) bool {
+	col := ld.col
 	if !col.loginSession(c, o) {
-		return
+		return false
 	}
 	k := loginKey{c.EP[flow.Client].Addr.Addr(), c.EP[flow.Server].Addr}
-	a := col.logins[k]
+	a := ld.logins[k]
 	if a == nil {
 		a = &loginAgg{}
-		col.logins[k] = a
+		ld.logins[k] = a
 	}
 	a.seen = col.captureEnd
 	fr := synFrames(col.scratch[:0], c, flow.Client)
@@ -73,23 +80,25 @@ func (col *Collector) addLogin(c *flow.Conn, o outcome) {
 	if n := len(a.times); n > a.best {
 		a.best, a.start, a.end = n, a.times[0], a.times[n-1]
 	}
+	return false
 }
 
-// settleLogins forgets the pairs idle since cutoff that never reached the
+// settle forgets the pairs idle since cutoff that never reached the
 // threshold.
-func (col *Collector) settleLogins(cutoff time.Time) {
-	for k, a := range col.logins {
-		if a.seen.Before(cutoff) && int64(a.best) < col.cfg.LoginAttempts {
-			delete(col.logins, k)
+func (ld *loginDetector) settle(cutoff time.Time) {
+	for k, a := range ld.logins {
+		if a.seen.Before(cutoff) && int64(a.best) < ld.col.cfg.LoginAttempts {
+			delete(ld.logins, k)
 		}
 	}
 }
 
-// loginFindings reports clients with at least LoginAttempts short sessions
+// report emits the clients with at least LoginAttempts short sessions
 // with one login service within LoginWindow.
-func (col *Collector) loginFindings(emit func(*group, result.Finding)) {
-	keys := make([]loginKey, 0, len(col.logins))
-	for k, a := range col.logins {
+func (ld *loginDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+	col := ld.col
+	keys := make([]loginKey, 0, len(ld.logins))
+	for k, a := range ld.logins {
 		if int64(a.best) >= col.cfg.LoginAttempts {
 			keys = append(keys, k)
 		}
@@ -101,7 +110,7 @@ func (col *Collector) loginFindings(emit func(*group, result.Finding)) {
 		return a.server.Compare(b.server)
 	})
 	for _, k := range keys {
-		a := col.logins[k]
+		a := ld.logins[k]
 		subj := hostString(k.src)
 		svc := loginPorts[k.server.Port()]
 		span := max(time.Duration(a.end-a.start), time.Millisecond)
