@@ -532,3 +532,21 @@ func TestDigestOpensTheFindings(t *testing.T) {
 		t.Errorf("html: --top 5 does not bound the findings")
 	}
 }
+
+// TestStreamViewNamesAnomalies: --stream lists a connection's anomalies.
+func TestStreamViewNamesAnomalies(t *testing.T) {
+	c := testConnections()[0]
+	c.Anomalies = []result.Anomaly{{Name: "TCP_xmas_flags", Frame: 7, Count: 2}}
+	var b strings.Builder
+	if err := WriteStream(&b, &c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "anomaly TCP_xmas_flags: 2, first in frame 7") {
+		t.Errorf("no anomaly line:\n%s", b.String())
+	}
+	c.Anomalies = nil
+	b.Reset()
+	if err := WriteStream(&b, &c, nil); err != nil || strings.Contains(b.String(), "anomaly") {
+		t.Errorf("a clean connection names an anomaly (%v):\n%s", err, b.String())
+	}
+}
