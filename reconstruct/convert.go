@@ -106,11 +106,11 @@ func connection(c *flow.Conn, names *addrNames) result.Connection {
 		}
 	}
 	switch c.ClosedBy {
-	case int8(flow.Client):
+	case flow.ClosedByClient:
 		rc.ClosedBy = &closedByClient
-	case int8(flow.Server):
+	case flow.ClosedByServer:
 		rc.ClosedBy = &closedByServer
-	case 2:
+	case flow.ClosedByBoth:
 		rc.ClosedBy = &closedByBoth
 	}
 	for i, t := range c.Transitions {

@@ -87,6 +87,59 @@ func FindingScenarios() []Scenario {
 			Want:      closedByClient(5, portServer),
 			Run:       synFlood,
 		},
+		stealthScan("scan-ack", "-sA", "ACK scan"),
+		stealthScan("scan-window", "-sW", "window scan"),
+		stealthScan("scan-fin", "-sF", "FIN scan"),
+		stealthScan("scan-null", "-sN", "NULL scan"),
+		stealthScan("scan-xmas", "-sX", "Xmas scan"),
+		stealthScan("scan-maimon", "-sM", "Maimon scan"),
+		{
+			Name: "ack-sweep",
+			Doc: "nmap ACK ping sweep (-sn -PA80, no ARP ping) of 40 server addresses (10 drop the probe) " +
+				"while 10.213.0.3 makes 12 ordinary connections to the first 4",
+			Needs:     []string{"nmap"},
+			BufferKiB: burstBuffer,
+			ToolPorts: true,
+			WantAt:    benignConns(12, func(i int) netip.Addr { return nthHost(i % 4) }, portServer, "TIME_WAIT", "CLOSED"),
+			Run:       ackSweep,
+		},
+		{
+			Name: "password-guessing",
+			Doc: "25 short SSH-like sessions (banner, a line each way, close) from the client to port 22 within seconds, " +
+				"while 10.213.0.3 health-checks port 22 ten times without data and opens one ordinary session",
+			BufferKiB: burstBuffer,
+			Want:      connsInState(25, 22, "TIME_WAIT", "CLOSED"),
+			WantAt: append(benignConns(10, func(int) netip.Addr { return ServerAddr4 }, 22, "TIME_WAIT", "CLOSED"),
+				ConnAt{Conn: Conn{portClient + 100, 22, "TIME_WAIT", "CLOSED"}, ClientAddr: benignAddr4, ServerAddr: ServerAddr4}),
+			Run: passwordGuessing,
+		},
+		{
+			Name: "backscatter",
+			Doc: "hping3 in the server namespace sends 40 SYNs to 5 server addresses forged with 10.213.0.60, an address of the client " +
+				"namespace: the SYN-ACKs reach it unasked and its kernel resets them; 10.213.0.1 makes 5 ordinary connections beside it",
+			Needs:     []string{"hping3"},
+			BufferKiB: burstBuffer,
+			ToolPorts: true,
+			WantAt:    ordinaryConns(5, nthHost(0)),
+			Run:       backscatter,
+		},
+		{
+			Name: "reset-injection",
+			Doc: "hping3 forges 10 resets from the server's address and port with a sequence number far outside the window " +
+				"into an established connection, which carries on and closes normally",
+			Needs:     []string{"hping3"},
+			ToolPorts: true,
+			Want:      closedByClient(1, portServer),
+			Run:       resetInjection,
+		},
+		{
+			Name: "benign-neighbours",
+			Doc: "traffic that must raise no finding: a crawler (10.213.0.3) fetching from 30 hosts, 15 health checks of port 22 " +
+				"without data, 3 idle connections kept alive by TCP keep-alive probes, and a NAT address with 40 short HTTPS sessions",
+			BufferKiB: burstBuffer,
+			WantAt:    benignNeighbourConns(),
+			Run:       benignNeighbours,
+		},
 		{
 			Name: "linger-resets",
 			Doc:  "10 connections the client aborts with SO_LINGER 0 after one exchange: RST instead of FIN",
@@ -255,6 +308,214 @@ func synFlood(e *Env) error {
 		e.ExecExit(e.Client, []int{1}, "hping3", "-q", "-S", "-p", strconv.Itoa(portServer), "-c", "150", "-i", "u2000",
 			"-a", a.String(), ServerAddr4.String())
 	}
+	return e.Err()
+}
+
+// stealthScan returns a scenario running nmap's scan type flag against
+// ports 1-100 of the server (22 and 80 listen, 90-100 drop every packet)
+// while 10.213.0.3 makes 10 ordinary connections to port 80.
+func stealthScan(name, flag, what string) Scenario {
+	return Scenario{
+		Name: name,
+		Doc: "nmap " + what + " (" + flag + ") of ports 1-100 of the server (22 and 80 listen, 90-100 are filtered, the rest closed) " +
+			"while 10.213.0.3 makes 10 ordinary connections to port 80",
+		Needs:     []string{"nmap"},
+		BufferKiB: burstBuffer,
+		ToolPorts: true,
+		WantAt:    benignConns(10, func(int) netip.Addr { return ServerAddr4 }, portServer, "TIME_WAIT", "CLOSED"),
+		Run: func(e *Env) error {
+			e.AddAddr(e.Client, benignAddr4)
+			web := e.Listen(portServer)
+			e.Listen(22)
+			e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "90:100", "-j", "DROP")
+			wait := e.Start(e.Client, "nmap", flag, "-Pn", "-n", "-p", "1-100", "--max-retries", "1", "-T4", ServerAddr4.String())
+			for i := range 10 {
+				benign(e, web, portClient+uint16(i), e.ServerAP(portServer))
+				e.Sleep(20 * time.Millisecond)
+			}
+			wait()
+			return e.Err()
+		},
+	}
+}
+
+// ackSweep: nmap's ACK ping finds hosts by the resets their kernels send
+// to an unexpected ACK; 10 of the 40 addresses drop it.
+func ackSweep(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	hosts := make([]netip.Addr, hostsCount)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	e.AddAddr(e.Server, hosts...)
+	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
+	rng := nthHost(30).String() + "-" + nthHost(39).String()
+	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", strconv.Itoa(portServer), "--tcp-flags", "SYN,ACK,FIN,RST", "ACK",
+		"-m", "iprange", "--dst-range", rng, "-j", "DROP")
+	last := nthHost(hostsCount - 1).As4()
+	wait := e.Start(e.Client, "nmap", "-sn", "-PA"+strconv.Itoa(portServer), "--disable-arp-ping", "-n", "--max-retries", "1", "-T4",
+		fmt.Sprintf("%s-%d", hostsBase4, last[3]))
+	for i := range 12 {
+		benign(e, web, portClient+uint16(i), netip.AddrPortFrom(nthHost(i%4), portServer))
+		e.Sleep(20 * time.Millisecond)
+	}
+	wait()
+	return e.Err()
+}
+
+// passwordGuessing: one client logs in to port 22 again and again, each
+// session a banner, a line each way and a close; beside it a health check
+// that only connects, and one long session.
+func passwordGuessing(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	l := e.Listen(22)
+	server := e.ServerAP(22)
+	for i := range 25 {
+		c := e.Dial(portClient+uint16(i), 22)
+		s := e.Accept(l)
+		e.Send(s, "SSH-2.0-OpenSSH_9.2\r\n")
+		e.Recv(c, 21)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	for i := range 10 {
+		c := e.DialFrom(netip.AddrPortFrom(benignAddr4, portClient+uint16(i)), server)
+		s := e.Accept(l)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	c := e.DialFrom(netip.AddrPortFrom(benignAddr4, portClient+100), server)
+	s := e.Accept(l)
+	e.Exchange(c, s)
+	e.Sleep(time.Second)
+	e.Exchange(c, s)
+	e.Close(c)
+	e.RecvEOF(s)
+	e.Close(s)
+	return e.Err()
+}
+
+// benignNeighbourConns are the designed connections of benignNeighbours.
+func benignNeighbourConns() []ConnAt {
+	cs := benignConns(30, nthHost, portServer, "TIME_WAIT", "CLOSED")
+	at := func(cport, sport uint16, client, server string) ConnAt {
+		return ConnAt{Conn: Conn{cport, sport, client, server}, ClientAddr: ClientAddr4, ServerAddr: ServerAddr4}
+	}
+	for i := range 15 {
+		cs = append(cs, at(portClient+uint16(i), 22, "TIME_WAIT", "CLOSED"))
+	}
+	for i := range 3 {
+		cs = append(cs, at(portClient+100+uint16(i), portServer, "ESTABLISHED", "ESTABLISHED"))
+	}
+	for i := range 40 {
+		cs = append(cs, at(portClient+200+uint16(i), 443, "TIME_WAIT", "CLOSED"))
+	}
+	return cs
+}
+
+// benignNeighbours: ordinary traffic the detectors must leave alone.
+func benignNeighbours(e *Env) error {
+	e.AddAddr(e.Client, benignAddr4)
+	hosts := make([]netip.Addr, 30)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	e.AddAddr(e.Server, hosts...)
+	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
+	for i, h := range hosts { // the crawler
+		benign(e, web, portClient+uint16(i), netip.AddrPortFrom(h, portServer))
+	}
+	ssh := e.Listen(22)
+	for i := range 15 { // health checks: connect, close
+		c := e.Dial(portClient+uint16(i), 22)
+		s := e.Accept(ssh)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+		e.Sleep(10 * time.Millisecond)
+	}
+	for i := range 3 { // idle connections kept alive
+		c := e.Dial(portClient+100+uint16(i), portServer)
+		s := e.Accept(web)
+		e.Exchange(c, s)
+		if c != nil && s != nil {
+			e.fail(c.SetKeepAliveConfig(net.KeepAliveConfig{Enable: true, Idle: time.Second, Interval: time.Second, Count: 5}))
+		}
+	}
+	https := e.Listen(443)
+	for i := range 40 { // a NAT's many clients behind one address
+		c := e.Dial(portClient+200+uint16(i), 443)
+		s := e.Accept(https)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	e.Sleep(3500 * time.Millisecond) // keep-alive probes go out
+	return e.Err()
+}
+
+// victimAddr4 is the address of the client namespace whose name a SYN
+// flood forges in the backscatter scenario.
+var victimAddr4 = netip.MustParseAddr("10.213.0.60")
+
+// ordinaryConns returns n connections from the client's own address to
+// server:portServer, closed by the client.
+func ordinaryConns(n int, server netip.Addr) []ConnAt {
+	cs := make([]ConnAt, n)
+	for i := range cs {
+		cs[i] = ConnAt{Conn: Conn{portClient + uint16(i), portServer, "TIME_WAIT", "CLOSED"}, ClientAddr: ClientAddr4, ServerAddr: server}
+	}
+	return cs
+}
+
+// backscatter: SYNs forged with the victim's address reach the servers
+// over the server namespace's loopback, so the capture on the veth holds
+// only the SYN-ACKs the servers send the victim, and its resets.
+func backscatter(e *Env) error {
+	e.AddAddr(e.Client, victimAddr4)
+	hosts := make([]netip.Addr, 5)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	e.AddAddr(e.Server, hosts...)
+	for _, k := range []string{"net.ipv4.conf.all.rp_filter", "net.ipv4.conf.lo.rp_filter", "net.ipv4.conf.default.rp_filter"} {
+		e.Sysctl(e.Server, k, "0")
+	}
+	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
+	for i := range 5 {
+		c := e.DialFrom(netip.AddrPortFrom(ClientAddr4, portClient+uint16(i)), netip.AddrPortFrom(hosts[0], portServer))
+		s := e.Accept(web)
+		e.Exchange(c, s)
+		e.Close(c)
+		e.RecvEOF(s)
+		e.Close(s)
+	}
+	for _, h := range hosts {
+		e.ExecExit(e.Server, []int{1}, "hping3", "-q", "-S", "-p", strconv.Itoa(portServer), "-c", "8", "-i", "u10000",
+			"-a", victimAddr4.String(), h.String())
+	}
+	e.Sleep(200 * time.Millisecond)
+	return e.Err()
+}
+
+// resetInjection: a blind attacker on the server's side forges resets
+// with a sequence number the client's window does not hold; the client's
+// kernel drops them and the connection goes on.
+func resetInjection(e *Env) error {
+	l := e.Listen(portServer)
+	c := e.Dial(portClient, portServer)
+	s := e.Accept(l)
+	e.Exchange(c, s)
+	e.ExecExit(e.Server, []int{1}, "hping3", "-q", "-R", "-k", "-s", strconv.Itoa(portServer), "-p", strconv.Itoa(portClient),
+		"-M", "1", "-c", "10", "-i", "u20000", ClientAddr4.String())
+	e.Exchange(c, s)
+	e.Close(c)
+	e.RecvEOF(s)
+	e.Close(s)
 	return e.Err()
 }
 

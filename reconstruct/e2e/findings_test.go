@@ -92,10 +92,77 @@ var findingsWant = map[string][]wantFinding{
 			"established_at_end": 0, "time_wait_seconds": 120,
 		},
 	}},
+	// Probes that open no connection: the kernel answers an unexpected
+	// ACK (and FIN+ACK) with a reset on open and closed ports alike (89 of
+	// 100), FIN, NULL and Xmas probes only on closed ones (87); the 11
+	// filtered ports answer nothing and nmap retries them once. One scan
+	// finding each, typed by details.probe, and nothing about the targets
+	// or the benign client.
+	"scan-ack":    stealthWant("ack", 89),
+	"scan-window": stealthWant("ack", 89),
+	"scan-fin":    stealthWant("fin", 87),
+	"scan-null":   stealthWant("null", 87),
+	"scan-xmas":   stealthWant("xmas", 87),
+	"scan-maimon": stealthWant("maimon", 89),
+	// 30 of the 40 hosts answer the ACK ping with a reset.
+	"ack-sweep": {{
+		Kind: "scan", Subject: "10.213.0.1", Severity: "high",
+		Details: map[string]any{
+			"probe": "ack", "pattern": "horizontal", "detector": "threshold", "targets": 40, "ports": 1,
+			"address_scan_port": 80, "address_scan_hosts": 40, "reset": 30,
+		},
+		check: probesAnswered(30, 10),
+	}},
+	// The health checks (no data) and the one ordinary session are quiet.
+	"password-guessing": {{
+		Kind: "password_guessing", Subject: "10.213.0.1", Severity: "medium", Count: 25,
+		Details: map[string]any{"peer": "10.213.0.2:22", "service": "SSH", "sessions": 25, "peak": 25},
+	}},
+	// 40 SYN-ACKs from 5 servers, each reset by the victim's kernel; the
+	// 5 ordinary connections to the first server are quiet.
+	"backscatter": {{
+		Kind: "backscatter", Subject: "10.213.0.60", Severity: "medium", Count: 40,
+		Details: map[string]any{"synacks": 40, "senders": 5, "ports": 1, "reset": 40},
+	}},
+	// 10 forged resets outside the window; the connection is not reported
+	// as reset.
+	"reset-injection": {{
+		Kind: "reset_injection", Subject: "10.213.0.1", Severity: "medium", Count: 1,
+		Details: map[string]any{"resets": 10, "connections": 1, "peers": 1},
+	}},
+	// No finding at all: not the crawler, the health checks, the
+	// keep-alive probes (ACKs answered by ACKs) nor the NAT address.
+	"benign-neighbours": {},
 	"linger-resets": {{
 		Kind: "reset", Subject: "10.213.0.1", Severity: "low", Count: 10,
 		Details: map[string]any{"side": "client", "peer": "10.213.0.2:80", "count": 10, "by_state": map[string]int64{"ESTABLISHED": 10}},
 	}},
+}
+
+// stealthWant is the one finding of a stealth scan of ports 1-100 whose
+// probes the kernel answers with reset resets.
+func stealthWant(probe string, reset int64) []wantFinding {
+	return []wantFinding{{
+		Kind: "scan", Subject: "10.213.0.1", Severity: "high",
+		Details: map[string]any{
+			"probe": probe, "pattern": "vertical", "detector": "threshold", "targets": 1, "ports": 100,
+			"port_scan_host": "10.213.0.2", "port_scan_ports": 100, "reset": reset,
+		},
+		check: probesAnswered(reset, 100-reset),
+	}}
+}
+
+// probesAnswered checks a stealth scan's counts: reset probes answered,
+// each of the silent targets probed at least once more, and Count all the
+// probes.
+func probesAnswered(reset, silent int64) func(*testing.T, result.Finding) {
+	return func(t *testing.T, f result.Finding) {
+		t.Helper()
+		un, _ := f.Details["unanswered"].(int64)
+		if un < silent || f.Count != reset+un {
+			t.Errorf("scan %s: %d probes, %d unanswered, want at least %d unanswered and %d answered", f.Subject, f.Count, un, silent, reset)
+		}
+	}
 }
 
 // scanAttempts checks a scan's attempt counts: at least one attempt per

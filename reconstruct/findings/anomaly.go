@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -18,10 +19,18 @@ type anomalyAgg struct {
 	peers  peerSet
 }
 
-func (col *Collector) addAnomalies(c *flow.Conn) {
+// anomalyDetector finds hosts sending anomalous segments on many
+// connections.
+type anomalyDetector struct {
+	col   *Collector
+	hosts map[netip.Addr]*anomalyAgg
+}
+
+func (ad *anomalyDetector) add(c *flow.Conn, _ outcome) bool {
 	if !c.HasAnomalies() {
-		return
+		return false
 	}
+	col := ad.col
 	var buf [flow.NumAnomalyKinds]flow.AnomalyRecord
 	recs := c.AppendAnomalies(buf[:0])
 	for _, r := range [2]flow.Role{flow.Client, flow.Server} {
@@ -37,10 +46,10 @@ func (col *Collector) addAnomalies(c *flow.Conn) {
 			continue
 		}
 		host := c.EP[r].Addr.Addr()
-		agg := col.anomalies[host]
+		agg := ad.hosts[host]
 		if agg == nil {
 			agg = &anomalyAgg{}
-			col.anomalies[host] = agg
+			ad.hosts[host] = agg
 		}
 		agg.addConn(&col.cfg, c, frames)
 		agg.peers.add(c.EP[1-r].Addr.Addr())
@@ -48,21 +57,26 @@ func (col *Collector) addAnomalies(c *flow.Conn) {
 			agg.byName[k]++
 		}
 	}
+	return false
 }
 
-// anomalyFindings reports the hosts that sent anomalous segments on at
-// least AnomalyMany connections, leaving out detected scanners (their
-// probes are the scan's).
-func (col *Collector) anomalyFindings(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
-	hosts := make([]netip.Addr, 0, len(col.anomalies))
-	for h, a := range col.anomalies {
+// settle keeps everything: hosts sending anomalies are few.
+func (ad *anomalyDetector) settle(time.Time) {}
+
+// report emits the hosts that sent anomalous segments on at least
+// AnomalyMany connections, leaving out detected scanners (their probes are
+// the scan's).
+func (ad *anomalyDetector) report(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
+	col := ad.col
+	hosts := make([]netip.Addr, 0, len(ad.hosts))
+	for h, a := range ad.hosts {
 		if a.count >= col.cfg.AnomalyMany && !scanners[h] {
 			hosts = append(hosts, h)
 		}
 	}
 	slices.SortFunc(hosts, netip.Addr.Compare)
 	for _, h := range hosts {
-		a := col.anomalies[h]
+		a := ad.hosts[h]
 		names := map[string]int64{}
 		var parts []string
 		for k, n := range a.byName {

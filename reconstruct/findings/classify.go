@@ -146,7 +146,8 @@ func retransmitSpan(c *flow.Conn, r flow.Role) time.Duration {
 // reset and the state it was in before, ok false when none did.
 func resetBy(c *flow.Conn) (r flow.Role, from tcpstate.State, frame int64, ok bool) {
 	for i := range c.Transitions {
-		if t := &c.Transitions[i]; t.Cause() == "sent RST" {
+		t := &c.Transitions[i]
+		if role, ev, ok := t.Event(); ok && role == tcpstate.RoleSent && ev == tcpstate.EvRST {
 			return t.Endpoint, t.From, t.Frame, true
 		}
 	}

@@ -61,12 +61,8 @@ type Collector struct {
 	// a completed handshake: their direction is in the capture. Bounded
 	// like the tracker's listeners.
 	spoke map[netip.AddrPort]struct{}
-	// anomalies aggregates, per sending host, the connections with
-	// anomalous segments.
-	anomalies map[netip.Addr]*anomalyAgg
-	// probers aggregates the probes that open no connection (ACK, FIN,
-	// NULL, Xmas, Maimon) per source.
-	probers map[netip.Addr]*prober
+	// detectors are the finding kinds kept apart (detector.go).
+	detectors []detector
 }
 
 // ObserveUntil tells the collector that the capture ends at t (the last
@@ -110,7 +106,7 @@ type keyedFinding struct {
 // defaults).
 func NewCollector(cfg Config) *Collector {
 	cfg.setDefaults()
-	return &Collector{
+	col := &Collector{
 		cfg:               cfg,
 		trw:               newTRWParams(&cfg),
 		attempts:          make(map[failKey]*serverAttempts),
@@ -120,8 +116,6 @@ func NewCollector(cfg Config) *Collector {
 		blindHalfClosed:   make(map[sideKey]*halfClosedAgg),
 		assumedHalfClosed: make(map[sideKey]*halfClosedAgg),
 		spoke:             make(map[netip.AddrPort]struct{}),
-		anomalies:         make(map[netip.Addr]*anomalyAgg),
-		probers:           make(map[netip.Addr]*prober),
 		sides:             make(map[sideKey]*sideAgg),
 		pendingSides:      make(map[packedSide]sideCounts),
 		resets:            make(map[sideKey]*resetAgg),
@@ -129,6 +123,8 @@ func NewCollector(cfg Config) *Collector {
 		floods:            make(map[netip.AddrPort]*floodAgg),
 		pastScanners:      make(map[netip.Addr]bool),
 	}
+	col.detectors = newDetectors(col)
+	return col
 }
 
 // group is what every aggregate shares: counts, evidence and time span.
@@ -292,15 +288,16 @@ func (col *Collector) Add(c *flow.Conn) {
 		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
 		col.nextSweep = col.captureEnd.Add(col.cfg.Horizon / 8)
 	}
-	col.addAnomalies(c)
-	if _, _, probe := probeOf(c); probe {
-		// A probe that opens no connection: its target's reset or
-		// CLOSE_WAIT is the probe's answer, not an aborted or leaked
-		// connection.
-		col.addProbe(c)
+	o := handshakeOutcome(c)
+	claimed := false
+	for _, d := range col.detectors {
+		claimed = d.add(c, o) || claimed
+	}
+	if claimed {
+		// A probe, or backscatter: the target's reset or CLOSE_WAIT is
+		// the answer to it, not an aborted, refused or leaked connection.
 		return
 	}
-	o := handshakeOutcome(c)
 	if o == outCompleted && c.EP[flow.Server].Packets > 0 {
 		col.spoke[c.EP[flow.Server].Addr] = struct{}{}
 	}
@@ -394,7 +391,9 @@ func (col *Collector) settle(cutoff time.Time) {
 		}
 	}
 	window := col.cfg.FloodWindow.Nanoseconds()
-	col.settleProbers(cutoff)
+	for _, d := range col.detectors {
+		d.settle(cutoff)
+	}
 	for k, a := range col.floods {
 		a.settle(to, window)
 		if a.seen.Before(cutoff) && len(a.times) == 0 && a.best < col.cfg.FloodHalfOpen {
@@ -411,8 +410,11 @@ func (col *Collector) Findings() []result.Finding {
 		all = append(all, keyedFinding{g.sortKey(), f})
 	}
 	scanners := col.scanFindings(emit)
-	for a := range col.stealthFindings(emit) {
+	for a := range col.pastScanners {
 		scanners[a] = true
+	}
+	for _, d := range col.detectors {
+		d.report(scanners, emit)
 	}
 	flooded := col.floodFindings(emit)
 	col.attemptFindings(scanners, flooded, emit)
@@ -422,11 +424,7 @@ func (col *Collector) Findings() []result.Finding {
 	col.youngHalfClosedFindings(col.blindHalfClosed, halfClosedBlind, emit)
 	col.youngHalfClosedFindings(col.assumedHalfClosed, halfClosedAssumed, emit)
 	col.timeWaitFindings(emit)
-	for a := range col.pastScanners {
-		scanners[a] = true
-	}
 	col.resetFindings(scanners, emit)
-	col.anomalyFindings(scanners, emit)
 	slices.SortStableFunc(all, func(a, b keyedFinding) int {
 		switch {
 		case a.frame != b.frame:

@@ -112,6 +112,23 @@ type Config struct {
 	// handshake) make an anomaly finding. Default 10.
 	AnomalyMany int64
 
+	// ResetInjectionMin is how many resets outside the window one host
+	// must receive for a reset_injection finding. Default 5.
+	ResetInjectionMin int64
+
+	// BackscatterMin is how many SYN-ACKs one host must receive without
+	// having sent a SYN for a backscatter finding. Default 10.
+	BackscatterMin int64
+
+	// LoginAttempts, LoginWindow and LoginShort: at least LoginAttempts
+	// sessions from one client with one login service (FTP, SSH, Telnet,
+	// RDP, VNC) within LoginWindow, each completed, carrying data both
+	// ways and shorter than LoginShort, are password guessing. Defaults
+	// 20, 10 min, 30 s.
+	LoginAttempts int64
+	LoginWindow   time.Duration
+	LoginShort    time.Duration
+
 	// FloodWindow is the sliding window of the SYN flood detector.
 	// Default 10 s.
 	FloodWindow time.Duration
@@ -188,6 +205,11 @@ func (c *Config) setDefaults() {
 	setInt(&c.PortScanPorts, 15)
 	setFloat(&c.ScanMinFailureRatio, 0.8)
 	setInt64(&c.AnomalyMany, 10)
+	setInt64(&c.BackscatterMin, 10)
+	setInt64(&c.ResetInjectionMin, 5)
+	setInt64(&c.LoginAttempts, 20)
+	setDur(&c.LoginWindow, 10*time.Minute)
+	setDur(&c.LoginShort, 30*time.Second)
 	setDur(&c.FloodWindow, 10*time.Second)
 	setInt(&c.FloodHalfOpen, 100)
 	setInt(&c.MaxFloodSources, 65536)

@@ -103,6 +103,11 @@ func digestItem(f result.Finding) result.DigestItem {
 	}
 	switch f.Kind {
 	case Scan.String():
+		if probe := str(d["probe"]); probe != "" {
+			it.Figure = fmt.Sprintf("%s %s probes, %s: %s, %s", group3(f.Count), probe, str(d["pattern"]),
+				counted(int64(number(d["targets"])), "host"), counted(int64(number(d["ports"])), "port"))
+			break
+		}
 		it.Figure = fmt.Sprintf("%s of %s failed, %s: %s, %s",
 			group3(f.Count), counted(int64(number(d["attempts"])), "attempt"), str(d["pattern"]),
 			counted(int64(number(d["targets"])), "host"), counted(int64(number(d["ports"])), "port"))
@@ -112,6 +117,13 @@ func digestItem(f result.Finding) result.DigestItem {
 	case TimeWaitAccumulation.String():
 		it.Figure = fmt.Sprintf("peak %s in TIME_WAIT at once, %s at the end, of %s",
 			group3(int64(number(d["time_wait_peak"]))), group3(int64(number(d["time_wait_at_end"]))), counted(int64(number(d["connections"])), "connection"))
+	case Backscatter.String():
+		it.Figure = fmt.Sprintf("%s unasked from %s", counted(f.Count, "SYN-ACK"), counted(int64(number(d["senders"])), "host"))
+	case PasswordGuessing.String():
+		it.Figure = fmt.Sprintf("%s with %s, %s within %g s", counted(f.Count, "short session"), str(d["peer"]),
+			group3(int64(number(d["peak"]))), number(d["burst_seconds"]))
+	case ResetInjection.String():
+		it.Figure = fmt.Sprintf("%s outside the window on %s", counted(int64(number(d["resets"])), "reset"), counted(f.Count, "connection"))
 	default:
 		it.Figure = counted(f.Count, "connection")
 	}

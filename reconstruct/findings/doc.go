@@ -11,6 +11,12 @@
 // bytes per recent half-open handshake or TIME_WAIT endpoint for the
 // time-window sweeps). All times are capture time.
 //
+// The kinds added after the first nine (the scans whose probes open no
+// connection, backscatter, anomaly, reset_injection, password_guessing)
+// are detectors (detector.go): each keeps its own aggregates in a file of
+// its own and is listed in newDetectors; a connection one of them claims
+// (a probe, an unsolicited SYN-ACK) is left out of the other aggregates.
+//
 // # Memory
 //
 // The collector's state follows the busiest Config.Horizon (2 h) of
@@ -247,6 +253,47 @@
 // from spoofed sources, SYN-ACKs never completed one filling the backlog.
 // SYNs answered by a reset are a closed port (syn_rejected), never a
 // flood.
+//
+// A third detector covers probes that open no connection: a connection
+// whose first sender sent no SYN and no payload in at most four segments
+// and whose peer sent nothing or only resets is one probe, typed by its
+// first segment's flags: ack (ACK alone: nmap -sA, the window scan -sW,
+// which differs only in how nmap reads the resets, and the ACK ping -PA),
+// fin (-sF), null (-sN), xmas (FIN, PSH, URG: -sX), maimon (FIN, ACK:
+// -sM). A source whose probes reached AddressScanHosts hosts on one port
+// or PortScanPorts ports of one host, some of them answered with a reset
+// (probes nothing answered may be a one-direction capture's keep-alives),
+// is a scan (detector threshold,
+// details.probe the most used type, probes per type, reset and
+// unanswered counts; evidence: each probe's first segment, the filter
+// frame.number in {…}); its targets' resets and CLOSE_WAITs are the
+// probes' answers and never reset or half_closed findings.
+//
+// backscatter (medium). Subject: a host that received at least
+// BackscatterMin (10) SYN-ACKs it never asked for: the connection opened
+// with the SYN-ACK and the host sent no SYN, no data and nothing but
+// resets. Someone floods those servers with SYNs forged with its address.
+// Evidence: the SYN-ACKs. Details: synacks, senders (distinct hosts, up to
+// 64), ports (distinct server ports), reset (SYN-ACKs the victim answered
+// with a reset, as a kernel does).
+//
+// reset_injection (medium; high at ManyConnections resets). Subject: a
+// host that received at least ResetInjectionMin (5) resets whose sequence
+// number its window did not hold (so they tore nothing down): a blind
+// attacker forging its peers' addresses guessing at sequence numbers.
+// Evidence: the resets (the first flow.MaxFlagFrames per connection; the
+// filter selects all). Details: resets, connections, peers (addresses the
+// resets claimed, up to 64).
+//
+// password_guessing (medium; high at ManyConnections in one window).
+// Subject: a client host; details.peer the login service (FTP 21, SSH 22,
+// Telnet 23, RDP 3389, VNC 5900). Trigger: at least LoginAttempts (20)
+// sessions with it starting within LoginWindow (10 min), each with a
+// completed handshake, data both ways and shorter than LoginShort (30 s).
+// Health checks that connect without data, and long interactive
+// sessions, do not count. Evidence: the client's SYNs.
+// Details: peer, service, sessions, peak (most in one window), peak_start,
+// burst_seconds (first to last session of the peak), window_seconds.
 //
 // anomaly (low; medium at ManyConnections). Subject: the host that sent
 // segments a correct TCP stack does not send, named per connection as

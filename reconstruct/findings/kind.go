@@ -21,6 +21,9 @@ const (
 	Scan
 	SYNFlood
 	Anomaly
+	Backscatter
+	PasswordGuessing
+	ResetInjection
 	numKinds
 )
 
@@ -38,6 +41,9 @@ var kindNames = [...]string{
 	Scan:                 "scan",
 	SYNFlood:             "syn_flood",
 	Anomaly:              "anomaly",
+	Backscatter:          "backscatter",
+	PasswordGuessing:     "password_guessing",
+	ResetInjection:       "reset_injection",
 }
 
 // String returns the contract's spelling (syn_unanswered, scan...) and never

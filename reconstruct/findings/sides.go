@@ -221,7 +221,7 @@ type sideCounts struct {
 // keeps.
 func count(c *flow.Conn, r flow.Role, conns, activeClose, established *int64) {
 	*conns++
-	if c.ClosedBy == int8(r) || c.ClosedBy == 2 {
+	if c.ClosedBy.Is(r) {
 		*activeClose++
 	}
 	if c.EP[r].State == tcpstate.Established {

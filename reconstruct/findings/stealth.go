@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
@@ -64,16 +65,24 @@ type prober struct {
 	seen    time.Time
 }
 
-func (col *Collector) addProbe(c *flow.Conn) {
+// stealthDetector finds scans whose probes open no connection.
+type stealthDetector struct {
+	col     *Collector
+	probers map[netip.Addr]*prober
+}
+
+// add claims the probes: their targets' answers are no other finding.
+func (sd *stealthDetector) add(c *flow.Conn, _ outcome) bool {
 	pt, role, ok := probeOf(c)
 	if !ok {
-		return
+		return false
 	}
+	col := sd.col
 	src := c.EP[role].Addr.Addr()
-	p := col.probers[src]
+	p := sd.probers[src]
 	if p == nil {
 		p = &prober{targets: make(map[target]struct{})}
-		col.probers[src] = p
+		sd.probers[src] = p
 	}
 	p.seen = col.captureEnd
 	dst := c.EP[1-role].Addr
@@ -85,14 +94,15 @@ func (col *Collector) addProbe(c *flow.Conn) {
 	if c.EP[1-role].RSTs > 0 {
 		p.reset++
 	}
+	return true
 }
 
-// settleProbers forgets the probers idle since cutoff that never probed
-// enough targets to be reported.
-func (col *Collector) settleProbers(cutoff time.Time) {
-	for a, p := range col.probers {
-		if v := col.stealthVerdict(p); p.seen.Before(cutoff) && !v.scan() {
-			delete(col.probers, a)
+// settle forgets the probers idle since cutoff that never probed enough
+// targets to be reported.
+func (sd *stealthDetector) settle(cutoff time.Time) {
+	for a, p := range sd.probers {
+		if v := sd.col.stealthVerdict(p); p.seen.Before(cutoff) && !v.scan() {
+			delete(sd.probers, a)
 		}
 	}
 }
@@ -102,7 +112,10 @@ func (col *Collector) settleProbers(cutoff time.Time) {
 // PortScanPorts ports of one host.
 func (col *Collector) stealthVerdict(p *prober) scanVerdict {
 	var v scanVerdict
-	if int64(len(p.targets)) < int64(min(col.cfg.AddressScanHosts, col.cfg.PortScanPorts)) {
+	// Some target must have answered: probes that nothing answered at
+	// all may be a one-direction capture's idle connections (keep-alives
+	// whose answers the capture does not hold).
+	if p.reset == 0 || int64(len(p.targets)) < int64(min(col.cfg.AddressScanHosts, col.cfg.PortScanPorts)) {
 		return v
 	}
 	hostsOn := map[uint16]int{}
@@ -128,22 +141,22 @@ func (col *Collector) stealthVerdict(p *prober) scanVerdict {
 	return v
 }
 
-// stealthFindings reports the probers that probed enough targets, as scan
-// findings with details.probe, and returns them.
-func (col *Collector) stealthFindings(emit func(*group, result.Finding)) map[netip.Addr]bool {
-	found := map[netip.Addr]bool{}
-	srcs := make([]netip.Addr, 0, len(col.probers))
-	for a := range col.probers {
+// report emits the probers that probed enough targets as scan findings
+// with details.probe, and adds them to scanners.
+func (sd *stealthDetector) report(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
+	col := sd.col
+	srcs := make([]netip.Addr, 0, len(sd.probers))
+	for a := range sd.probers {
 		srcs = append(srcs, a)
 	}
 	slices.SortFunc(srcs, netip.Addr.Compare)
 	for _, a := range srcs {
-		p := col.probers[a]
+		p := sd.probers[a]
 		v := col.stealthVerdict(p)
 		if !v.scan() {
 			continue
 		}
-		found[a] = true
+		scanners[a] = true
 		pattern := "horizontal"
 		switch {
 		case v.addrScan && v.portScan:
@@ -190,15 +203,15 @@ func (col *Collector) stealthFindings(emit func(*group, result.Finding)) map[net
 		sum := fmt.Sprintf("%s %s (%s scan) with %s probes that open no connection (%s): %d answered with a reset, %d unanswered",
 			subj, what, pattern, probeWords[best], probeTool[best], p.reset, p.count-p.reset)
 		f := p.group.finding(&col.cfg, Scan, High, subj, sum, "", d)
-		if len(f.Streams) > 0 {
-			f.Filter = streamFilter(f.Streams, ipField(a, "src")+"=="+subj)
+		// The evidence is each probe's first segment: select exactly those.
+		if len(f.Frames) > 0 {
+			f.Filter = strings.Replace(streamFilter(f.Frames, ""), "tcp.stream", "frame.number", 1)
 		}
-		if p.streams.truncated {
+		if p.frames.truncated {
 			f.Filter = ipField(a, "src") + "==" + subj + " && tcp.flags.syn==0"
 		}
 		emit(&p.group, f)
 	}
-	return found
 }
 
 var probeWords = [numProbeTypes]string{"ACK", "FIN", "NULL (no flag)", "Xmas (FIN, PSH, URG)", "Maimon (FIN, ACK)"}

@@ -74,3 +74,19 @@ func TestFewProbesAreNoScan(t *testing.T) {
 		t.Errorf("findings for 5 stray ACKs: %v", kinds(fs))
 	}
 }
+
+// TestUnansweredACKsAreNoScan: pure ACKs to many hosts that nothing
+// answers (a one-direction capture of a client's idle keep-alives) are no
+// ACK sweep.
+func TestUnansweredACKsAreNoScan(t *testing.T) {
+	s := newSim(t, Config{})
+	for i := range 40 {
+		c := s.newConn("10.0.0.66", fmt.Sprintf("10.0.1.%d:443", i+1))
+		s.send(time.Duration(i)*ms, c.cli, c.srv, decode.ACK, c.cseq, c.sseq, 0)
+	}
+	for _, f := range s.finish(time.Second) {
+		if f.Kind == "scan" {
+			t.Errorf("unanswered keep-alives reported as a scan: %s", f.Summary)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 )
 
 func TestIllegalFlagsKind(t *testing.T) {
@@ -79,5 +80,45 @@ func TestAnomaliesNamed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCloserAndTransitionEvent(t *testing.T) {
+	for _, tc := range []struct {
+		c            Closer
+		name         string
+		client, serv bool
+	}{
+		{ClosedByNone, "none", false, false},
+		{ClosedByClient, "client", true, false},
+		{ClosedByServer, "server", false, true},
+		{ClosedByBoth, "both", true, true},
+		{Closer(9), "Closer(9)", false, false},
+	} {
+		if tc.c.String() != tc.name || tc.c.Is(Client) != tc.client || tc.c.Is(Server) != tc.serv {
+			t.Errorf("%d: %s client %v server %v", tc.c, tc.c, tc.c.Is(Client), tc.c.Is(Server))
+		}
+	}
+	conns := play(t, Config{}, time.Second,
+		pkt{c2s: true, flags: S, seq: 100}, pkt{flags: RA, ack: 101, at: time.Millisecond})
+	var sent, recv int
+	for _, tr := range conns[0].Transitions {
+		r, e, ok := tr.Event()
+		if !ok {
+			t.Errorf("%s: not a machine event", tr.Cause())
+			continue
+		}
+		if want := eventCause(r, e).String(); tr.Cause() != want {
+			t.Errorf("Event %v %v is %q, cause %q", r, e, want, tr.Cause())
+		}
+		if e == tcpstate.EvRST && r == tcpstate.RoleSent {
+			sent++
+		}
+		if e == tcpstate.EvRST && r == tcpstate.RoleRecv {
+			recv++
+		}
+	}
+	if sent != 1 || recv != 1 || conns[0].ClosedBy != ClosedByServer {
+		t.Errorf("sent RST %d, received RST %d, closed by %s", sent, recv, conns[0].ClosedBy)
 	}
 }

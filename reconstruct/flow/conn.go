@@ -3,6 +3,7 @@ package flow
 import (
 	"math"
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
@@ -217,6 +218,39 @@ func (c *Conn) sinceStart(t time.Time) uint32 {
 	return uint32(min(max(t.Sub(c.Start)/time.Microsecond, 0), math.MaxUint32))
 }
 
+// Closer names who closed a connection first: the sender of its first FIN
+// or RST.
+type Closer int8
+
+// The closers. The values of the client and the server are their Roles.
+const (
+	ClosedByNone   Closer = -1 // nobody sent FIN or RST
+	ClosedByClient Closer = Closer(Client)
+	ClosedByServer Closer = Closer(Server)
+	ClosedByBoth   Closer = 2 // both sent FIN before receiving the other's
+)
+
+// closerOf is the Closer of role r.
+func closerOf(r Role) Closer { return Closer(r) }
+
+// Is reports whether role r closed first, alone or simultaneously.
+func (c Closer) Is(r Role) bool { return c == closerOf(r) || c == ClosedByBoth }
+
+// String returns client, server, both or none, as the report's closed_by.
+func (c Closer) String() string {
+	switch c {
+	case ClosedByClient:
+		return "client"
+	case ClosedByServer:
+		return "server"
+	case ClosedByBoth:
+		return "both"
+	case ClosedByNone:
+		return "none"
+	}
+	return "Closer(" + strconv.Itoa(int(c)) + ")"
+}
+
 // Transition is one state change of one endpoint (24 bytes).
 type Transition struct {
 	Frame    int64
@@ -233,6 +267,17 @@ func (t *Transition) Time() time.Time { return fromNanos(t.at) }
 
 // Cause returns what moved the endpoint, e.g. "received FIN".
 func (t *Transition) Cause() string { return t.cause.String() }
+
+// Event returns the state machine's role and event that moved the
+// endpoint (tcpstate.RoleSent, tcpstate.EvRST for "sent RST"); ok is
+// false for the passive observer's own causes (a mid-stream pickup, a
+// deduction from missing packets).
+func (t *Transition) Event() (r tcpstate.Role, e tcpstate.Event, ok bool) {
+	if t.cause >= cause(2*tcpstate.NumEvents) {
+		return 0, 0, false
+	}
+	return tcpstate.Role(int(t.cause) / tcpstate.NumEvents), tcpstate.Event(int(t.cause) % tcpstate.NumEvents), true
+}
 
 // cause names what moved an endpoint: one of the machine's (role, event)
 // pairs, or a passive-observer rule below them.
@@ -314,9 +359,8 @@ type Conn struct {
 	// MissedBytes counts sequence space acknowledged by one side but never
 	// seen from the other (capture loss), as Zeek's missed_bytes.
 	MissedBytes int64
-	// ClosedBy is the role that sent the first FIN or RST, -1 when none,
-	// 2 when both closed simultaneously.
-	ClosedBy int8
+	// ClosedBy says who sent the first FIN or RST.
+	ClosedBy Closer
 	// Part is 0 for a whole stream. A connection the tracker had to hand
 	// out before its stream ended (the table was full, a live capture's
 	// IdleTimeout, packets after the linger) continues in a new record of

@@ -183,7 +183,7 @@ func (c *Conn) readFrozen(key Key, h frozenHead, rec []byte, osAt func(int) *osG
 	c.End = time.Unix(startSec+r.I(), int64(r.U())).UTC()
 	c.MissedBytes = r.I()
 	c.Part = int32(r.I())
-	c.ClosedBy = int8(r.Byte())
+	c.ClosedBy = Closer(int8(r.Byte()))
 	c.FirstFlags = uint16(r.U())
 	a := &c.Anomalies
 	for _, v := range [...]*int{&a.InvalidEvents, &a.IllegalFlags, &a.OutOfWindowRST, &a.BadSYNACK} {

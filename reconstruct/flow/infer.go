@@ -155,8 +155,8 @@ func (t *Tracker) commitFIN(c *Conn) {
 	}
 	seg := &decode.Segment{Frame: k.frame, Time: fromNanos(k.at)}
 	f.SentFIN, f.finSeq, f.finAt, f.FINFrame = true, k.seq, k.at, k.frame
-	if c.ClosedBy < 0 {
-		c.ClosedBy = int8(fr)
+	if c.ClosedBy == ClosedByNone {
+		c.ClosedBy = closerOf(fr)
 	}
 	closedSecond := f.State == tcpstate.CloseWait
 	t.applyAs(c, fr, tcpstate.RoleSent, tcpstate.EvFIN, seg, tcpstate.Inferred, causeUnseenFIN)

@@ -54,8 +54,8 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			s.rstFrame[s.RSTs] = c.frameOffset(seg.Frame)
 		}
 		s.RSTs++
-		if c.ClosedBy < 0 {
-			c.ClosedBy = int8(sr)
+		if c.ClosedBy == ClosedByNone {
+			c.ClosedBy = closerOf(sr)
 		}
 		if t.acceptableRST(c, sr, seg) {
 			t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvRST, seg)
@@ -144,10 +144,10 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 			s.finSeq = fs
 			s.finAt = UnixNanos(seg.Time)
 			s.FINFrame = seg.Frame
-			if c.ClosedBy < 0 {
-				c.ClosedBy = int8(sr)
-			} else if r.SentFIN && !r.finSeq.LessThan(ack) && c.ClosedBy == int8(rr) {
-				c.ClosedBy = 2
+			if c.ClosedBy == ClosedByNone {
+				c.ClosedBy = closerOf(sr)
+			} else if r.SentFIN && !r.finSeq.LessThan(ack) && c.ClosedBy == closerOf(rr) {
+				c.ClosedBy = ClosedByBoth
 			}
 			if r.SentFIN && s.State == tcpstate.CloseWait && hasACK && !r.finSeq.LessThan(ack) {
 				// Simultaneous close: this FIN does not acknowledge the

@@ -330,7 +330,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		LastFrame:   seg.Frame,
 		Start:       seg.Time,
 		End:         seg.Time,
-		ClosedBy:    -1,
+		ClosedBy:    ClosedByNone,
 		QuotedOnly:  seg.Quoted,
 		FirstFlags:  seg.Flags,
 		zeekFirst:   dir,

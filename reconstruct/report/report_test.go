@@ -494,3 +494,59 @@ func summarise(conns []result.Connection) result.Summary {
 	}
 	return sum
 }
+
+// TestDigestOpensTheFindings: json carries the digest just before the
+// findings, html shows it before them, and --top bounds the html findings
+// but never the digest.
+func TestDigestOpensTheFindings(t *testing.T) {
+	r := testResult()
+	r.Findings = nil
+	for i := range 30 {
+		sev := "info"
+		if i == 7 {
+			sev = "high"
+		}
+		r.Findings = append(r.Findings, result.Finding{Kind: "syn_rejected", Severity: sev, Subject: "10.0.0." + strconv.Itoa(i) + ":81", Summary: "s", Count: 1})
+	}
+	js := string(render(t, "json", Options{}, nil, r))
+	d, f := strings.Index(js, `"digest": [`), strings.Index(js, `"findings": [`)
+	if d < 0 || f < d {
+		t.Fatalf("json: digest at %d, findings at %d", d, f)
+	}
+	var doc struct {
+		Digest []result.DigestEntry `json:"digest"`
+	}
+	if err := json.Unmarshal([]byte(js), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Digest) != 1 || doc.Digest[0].Subjects != 30 || doc.Digest[0].Folded != 27 ||
+		doc.Digest[0].Worst[0].Subject != "10.0.0.7:81" || doc.Digest[0].BySeverity["info"] != 29 {
+		t.Errorf("digest %+v", doc.Digest)
+	}
+	page := string(render(t, "html", Options{TopN: 5}, nil, r))
+	dg, fi := strings.Index(page, `id="digest-table"`), strings.Index(page, `id="findings"`)
+	if dg < 0 || fi < dg || !strings.Contains(page, "<td>30</td>") {
+		t.Errorf("html: digest at %d, findings at %d", dg, fi)
+	}
+	if !strings.Contains(page, "and 25 more") {
+		t.Errorf("html: --top 5 does not bound the findings")
+	}
+}
+
+// TestStreamViewNamesAnomalies: --stream lists a connection's anomalies.
+func TestStreamViewNamesAnomalies(t *testing.T) {
+	c := testConnections()[0]
+	c.Anomalies = []result.Anomaly{{Name: "TCP_xmas_flags", Frame: 7, Count: 2}}
+	var b strings.Builder
+	if err := WriteStream(&b, &c, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "anomaly TCP_xmas_flags: 2, first in frame 7") {
+		t.Errorf("no anomaly line:\n%s", b.String())
+	}
+	c.Anomalies = nil
+	b.Reset()
+	if err := WriteStream(&b, &c, nil); err != nil || strings.Contains(b.String(), "anomaly") {
+		t.Errorf("a clean connection names an anomaly (%v):\n%s", err, b.String())
+	}
+}

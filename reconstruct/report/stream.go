@@ -13,7 +13,7 @@ import (
 )
 
 // WriteStream writes one connection whole, for --stream: its endpoints,
-// counters and Zeek view, then a timeline with one row per frame that
+// counters and Zeek view, its anomalies, then a timeline with one row per frame that
 // changed a state or is evidence of a finding (the client's and the
 // server's changes in their own columns, with their causes, and the
 // findings the frame is evidence of), then the connection's findings.
@@ -39,6 +39,9 @@ func WriteStream(w io.Writer, c *result.Connection, fs []result.Finding) error {
 		e    *result.Endpoint
 	}{{"client", &c.Client}, {"server", &c.Server}} {
 		p("  %s %s: %s, %d packets, %d payload bytes%s\n", ep.role, hostPort(ep.e.Addr, ep.e.Port), ep.e.State, ep.e.Packets, ep.e.PayloadBytes, sent(ep.e))
+	}
+	for _, a := range c.Anomalies {
+		p("  anomaly %s: %d, first in frame %d\n", a.Name, a.Count, a.Frame)
 	}
 
 	evidence := map[int64][]string{}

@@ -1,0 +1,91 @@
+package findings
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
+)
+
+// injectionAgg aggregates the resets outside the window that one host
+// received: guesses at its connections' sequence numbers by a blind
+// attacker forging its peers' addresses.
+type injectionAgg struct {
+	group
+	rsts  int64   // out-of-window resets received
+	peers peerSet // the addresses the resets claimed to come from
+}
+
+// injectionDetector finds hosts receiving resets outside their window.
+type injectionDetector struct {
+	col     *Collector
+	victims map[netip.Addr]*injectionAgg
+}
+
+func (id *injectionDetector) add(c *flow.Conn, _ outcome) bool {
+	if !c.HasAnomalies() {
+		return false
+	}
+	var buf [flow.NumAnomalyKinds]flow.AnomalyRecord
+	for _, a := range c.AppendAnomalies(buf[:0]) {
+		if a.Kind == flow.AnomalyRSTOutOfWindow {
+			id.addResets(c, a)
+		}
+	}
+	return false
+}
+
+func (id *injectionDetector) addResets(c *flow.Conn, a flow.AnomalyRecord) {
+	col := id.col
+	for _, sender := range [2]flow.Role{flow.Client, flow.Server} {
+		if (sender == flow.Client && !a.ByClient) || (sender == flow.Server && !a.ByServer) {
+			continue
+		}
+		victim := c.EP[1-sender].Addr.Addr()
+		agg := id.victims[victim]
+		if agg == nil {
+			agg = &injectionAgg{}
+			id.victims[victim] = agg
+		}
+		fr := rstFrames(col.scratch[:0], c, sender)
+		col.scratch = fr
+		agg.addConn(&col.cfg, c, fr)
+		if int(a.Count) > len(fr) {
+			// Only the first flow.MaxFlagFrames resets' frames are known.
+			agg.frames.truncated = true
+		}
+		agg.rsts += a.Count
+		agg.peers.add(c.EP[sender].Addr.Addr())
+	}
+}
+
+// settle keeps everything: victims of injection are few.
+func (id *injectionDetector) settle(time.Time) {}
+
+// report emits the hosts that received at least ResetInjectionMin resets
+// outside the window.
+func (id *injectionDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+	col := id.col
+	hosts := make([]netip.Addr, 0, len(id.victims))
+	for h, a := range id.victims {
+		if a.rsts >= col.cfg.ResetInjectionMin {
+			hosts = append(hosts, h)
+		}
+	}
+	slices.SortFunc(hosts, netip.Addr.Compare)
+	for _, h := range hosts {
+		a := id.victims[h]
+		subj := hostString(h)
+		d := map[string]any{"resets": a.rsts, "connections": a.count, "peers": a.peers.len()}
+		sum := fmt.Sprintf("%s received %d resets outside the window on %s from %s: blind reset injection (someone forging the peer's address guesses at the sequence numbers to tear the connection down)",
+			subj, a.rsts, plural(a.count, "connection"), plural(int64(a.peers.len()), "peer address"))
+		sev := Medium
+		if a.rsts >= col.cfg.ManyConnections {
+			sev = High
+		}
+		emit(&a.group, a.group.finding(&col.cfg, ResetInjection, sev, subj, sum, fltRST, d))
+	}
+}
