@@ -83,7 +83,9 @@ type Config struct {
 	// files. With it, the capture ends at the clock's time, not at the
 	// last packet: the connections still open are handed out as of then
 	// and the ages in the findings (how long a CLOSE_WAIT has waited)
-	// include the quiet time after the last packet.
+	// include the quiet time after the last packet. Run then reads the
+	// source to its io.EOF even once ctx is done: a live source ends
+	// itself, after handing over what the kernel still held.
 	Clock capture.Clock
 	// OnTick, when set with Clock, is called every TickEvery (default 1 s)
 	// of the clock, or less often when a call takes more than a fifth of
@@ -427,7 +429,7 @@ const maxPanics = 100
 
 func (p *pipeline) readLoop(ctx context.Context, src capture.Source) error {
 	cfg := &p.cfg
-	for ctx.Err() == nil {
+	for ctx.Err() == nil || cfg.Clock != nil {
 		if cfg.Count > 0 && p.r.Capture.Packets >= cfg.Count {
 			return nil
 		}

@@ -33,6 +33,26 @@ const (
 	ringBlocks = 16
 )
 
+// retireTimeout is how soon the kernel hands over a block that is not
+// full: the read timeout, at most 100 ms, at least 1 ms.
+func retireTimeout(opt Options) time.Duration {
+	return time.Duration(max(1, min(opt.ReadTimeout, 100*time.Millisecond).Milliseconds())) * time.Millisecond
+}
+
+// draining reports whether ctx is done, and when the drain that follows
+// ends (see Source.drain).
+func (s *Source) draining() (end time.Time, ok bool) {
+	if s.ctx.Err() == nil {
+		return time.Time{}, false
+	}
+	n := s.drainEnd.Load()
+	if n == 0 {
+		s.drainEnd.CompareAndSwap(0, time.Now().Add(s.drain).UnixNano())
+		n = s.drainEnd.Load()
+	}
+	return time.Unix(0, n), true
+}
+
 // napTime is how often a reading goroutine looks at a block that poll
 // cannot wait for (see readRing).
 const napTime = time.Millisecond
@@ -90,6 +110,13 @@ type Source struct {
 	frames       atomic.Int64
 	queueDropped atomic.Int64
 
+	// drain is how long the capture goes on reading once ctx is done: a
+	// block the kernel has not retired yet (it holds the packets of the
+	// last moments) is handed over within its timeout. drainEnd is when
+	// that time ends (unix nanoseconds, 0 before ctx is done).
+	drain    time.Duration
+	drainEnd atomic.Int64
+
 	statsMu                 sync.Mutex
 	received, kernelDropped int64
 	readErr                 error // a reading goroutine's failure, returned by Next
@@ -128,6 +155,7 @@ type block struct {
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
 	s := &Source{ctx: ctx, iface: iface, timeout: opt.ReadTimeout, quit: make(chan struct{})}
+	s.drain = retireTimeout(opt) + 50*time.Millisecond
 	if opt.Wake {
 		s.wake = time.NewTimer(opt.ReadTimeout)
 	}
@@ -251,11 +279,10 @@ func openRing(sockType, index int, prog []unix.SockFilter, opt Options) (r *ring
 		return nil, fmt.Errorf("select TPACKET_V3: %w", err)
 	}
 	blockSize, blocks := ringGeometry(opt.BufferSize)
-	tov := max(1, min(opt.ReadTimeout, 100*time.Millisecond).Milliseconds())
 	req := unix.TpacketReq3{
 		Block_size: uint32(blockSize), Block_nr: uint32(blocks),
 		Frame_size: uint32(blockSize), Frame_nr: uint32(blocks),
-		Retire_blk_tov: uint32(tov), // a block that is not full reaches wirestat this soon
+		Retire_blk_tov: uint32(retireTimeout(opt).Milliseconds()), // a block that is not full reaches wirestat this soon
 	}
 	if err := unix.SetsockoptTpacketReq3(fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &req); err != nil {
 		return nil, fmt.Errorf("set up a %d x %d KiB ring (-B): %w", blocks, blockSize>>10, err)
@@ -370,13 +397,25 @@ func (s *Source) readRing(r *ring) {
 	wait := int(s.timeout.Milliseconds())
 	nap := time.NewTimer(napTime)
 	defer nap.Stop()
+	// Once ctx is done the goroutine goes on for the drain, so that the
+	// packets of the last moments still reach Next; done is then nil.
+	done := s.ctx.Done()
 	for {
 		select {
 		case <-s.quit:
 			return
-		case <-s.ctx.Done():
-			return
+		case <-done:
+			done = nil
 		default:
+		}
+		if end, ok := s.draining(); ok {
+			left := time.Until(end)
+			if left <= 0 {
+				return
+			}
+			done = nil
+			wait = int(max(1, min(left, s.timeout).Milliseconds()))
+			nap.Reset(min(left, napTime))
 		}
 		i := r.next
 		if r.handed[i].Load() {
@@ -385,8 +424,8 @@ func (s *Source) readRing(r *ring) {
 			case <-r.released:
 			case <-s.quit:
 				return
-			case <-s.ctx.Done():
-				return
+			case <-done:
+			case <-nap.C:
 			}
 			continue
 		}
@@ -401,8 +440,7 @@ func (s *Source) readRing(r *ring) {
 				case <-nap.C:
 				case <-s.quit:
 					return
-				case <-s.ctx.Done():
-					return
+				case <-done:
 				}
 				continue
 			}
@@ -450,9 +488,6 @@ func (s *Source) Next() (capture.Packet, error) {
 		return capture.Packet{}, ErrClosed
 	}
 	for {
-		if s.ctx.Err() != nil {
-			return capture.Packet{}, io.EOF
-		}
 		if s.left > 0 {
 			if p, ok := s.frame(); ok {
 				return p, nil
@@ -464,12 +499,28 @@ func (s *Source) Next() (capture.Packet, error) {
 			s.cur.r.release(s.cur.i)
 		}
 		var wake <-chan time.Time
-		if s.wake != nil {
+		done := s.ctx.Done()
+		if end, ok := s.draining(); ok {
+			// Stopping: the blocks still coming until the drain ends.
+			left := time.Until(end)
+			if left <= 0 {
+				return capture.Packet{}, io.EOF
+			}
+			done = nil
+			if s.wake == nil {
+				s.wake = time.NewTimer(left)
+			}
+			s.wake.Reset(left)
+			wake = s.wake.C
+		} else if s.wake != nil {
 			s.wake.Reset(s.timeout)
 			wake = s.wake.C
 		}
 		select {
 		case <-wake:
+			if done == nil {
+				return capture.Packet{}, io.EOF
+			}
 			return capture.Packet{}, capture.ErrNoPacket
 		case b := <-s.queue:
 			if b.r == nil {
@@ -479,8 +530,8 @@ func (s *Source) Next() (capture.Packet, error) {
 				return capture.Packet{}, fmt.Errorf("read live capture on %q: %w", s.iface, err)
 			}
 			s.take(b)
-		case <-s.ctx.Done():
-			return capture.Packet{}, io.EOF
+		case <-done:
+			// Stopping: the next round drains.
 		case <-s.quit:
 			return capture.Packet{}, ErrClosed
 		}

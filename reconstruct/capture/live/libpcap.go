@@ -32,6 +32,11 @@ type Source struct {
 
 	frames atomic.Int64
 
+	// Once ctx is done, Next goes on reading what libpcap has buffered
+	// (the packets of the last moments) for at most drain, until drainEnd.
+	drain    time.Duration
+	drainEnd time.Time
+
 	statsMu           sync.Mutex
 	received, dropped int64
 }
@@ -64,7 +69,7 @@ func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 			return nil, fmt.Errorf("open live capture on %q: filter %q: %w", iface, opt.Filter, &filterError{err})
 		}
 	}
-	return &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType())), wake: opt.Wake}, nil
+	return &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType())), wake: opt.Wake, drain: opt.ReadTimeout + 50*time.Millisecond}, nil
 }
 
 // activate opens a libpcap handle with the options' snaplen, promiscuous
@@ -115,12 +120,19 @@ func linkTypeOf(dlt int) uint16 {
 }
 
 // Next returns the next frame. It waits for one, checking the context
-// every ReadTimeout, and returns io.EOF once the context is cancelled.
+// every ReadTimeout, and returns io.EOF once the context is cancelled and
+// what libpcap had buffered is read (at most ReadTimeout more).
 // Packet.File holds the interface name.
 func (s *Source) Next() (capture.Packet, error) {
 	for {
-		if s.ctx.Err() != nil {
-			return capture.Packet{}, io.EOF
+		stopping := s.ctx.Err() != nil
+		if stopping {
+			if s.drainEnd.IsZero() {
+				s.drainEnd = time.Now().Add(s.drain)
+			}
+			if time.Now().After(s.drainEnd) {
+				return capture.Packet{}, io.EOF
+			}
 		}
 		s.mu.RLock()
 		if s.closed {
@@ -131,6 +143,9 @@ func (s *Source) Next() (capture.Packet, error) {
 		s.mu.RUnlock()
 		switch {
 		case errors.Is(err, pcap.NextErrorTimeoutExpired):
+			if stopping {
+				return capture.Packet{}, io.EOF // nothing more was buffered
+			}
 			if s.wake {
 				return capture.Packet{}, capture.ErrNoPacket
 			}
