@@ -96,13 +96,7 @@ func (col *Collector) halfClosedFindings(emit func(*group, result.Finding)) {
 		}
 		sum := fmt.Sprintf("%s is in CLOSE_WAIT%s on %s: the %s sent FIN (it waits in %s) up to %s before the end of the capture, and the application here has not called close(), the signature of a socket leak; %s",
 			key.describe(), atEndOfCapture(a.atEnd, a.count), plural(a.count, "connection"), peer, dominantState(&a.closerStates), fmtSecs(secs(col.end().Sub(a.firstFIN))), flowed)
-		im := impact{
-			n:     a.count,
-			total: max(a.count, col.established(key)),
-			peers: a.peers.len(),
-			span:  a.last.Sub(a.first),
-			many:  col.cfg.HalfClosedMany,
-		}
+		im := col.sideImpact(key, &a.group, a.peers.len(), col.cfg.HalfClosedMany)
 		sev := col.cfg.severityOf(HalfClosed, im)
 		emit(&a.group, a.group.finding(&col.cfg, HalfClosed, sev, key.subject(), sum, fltFIN, withImpact(d, im)))
 	}
@@ -429,13 +423,7 @@ func (col *Collector) resetFindings(scanners map[netip.Addr]bool, emit func(*gro
 		})
 		sum := fmt.Sprintf("%s aborted %s with a reset after the handshake (%s)",
 			key.describe(), plural(a.count, "established connection"), resetWhy(&a.byState))
-		im := impact{
-			n:     a.count,
-			total: max(a.count, col.established(key)),
-			peers: a.peers.len(),
-			span:  a.last.Sub(a.first),
-			many:  col.cfg.ManyConnections,
-		}
+		im := col.sideImpact(key, &a.group, a.peers.len(), col.cfg.ManyConnections)
 		sev := col.cfg.severityOf(Reset, im)
 		emit(&a.group, a.group.finding(&col.cfg, Reset, sev, key.subject(), sum, fltRST, withImpact(d, im)))
 	}
@@ -496,4 +484,16 @@ func sortedSides[V any](m map[sideKey]V, keep func(V) bool) []sideKey {
 		return a.peer.Compare(b.peer)
 	})
 	return keys
+}
+
+// sideImpact is the impact of the connections of side key that group g
+// holds, among all the side's established connections.
+func (col *Collector) sideImpact(key sideKey, g *group, peers int, many int64) impact {
+	return impact{
+		n:     g.count,
+		total: max(g.count, col.established(key)),
+		peers: peers,
+		span:  g.last.Sub(g.first),
+		many:  many,
+	}
 }
