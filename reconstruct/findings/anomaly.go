@@ -3,7 +3,6 @@ package findings
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -68,14 +67,11 @@ func (ad *anomalyDetector) settle(time.Time) {}
 // the scan's).
 func (ad *anomalyDetector) report(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
 	col := ad.col
-	hosts := make([]netip.Addr, 0, len(ad.hosts))
-	for h, a := range ad.hosts {
-		if a.count >= col.cfg.AnomalyMany && !scanners[h] {
-			hosts = append(hosts, h)
-		}
-	}
-	slices.SortFunc(hosts, netip.Addr.Compare)
+	hosts := sortedHosts(ad.hosts, func(a *anomalyAgg) bool { return a.count >= col.cfg.AnomalyMany })
 	for _, h := range hosts {
+		if scanners[h] {
+			continue
+		}
 		a := ad.hosts[h]
 		names := map[string]int64{}
 		var parts []string

@@ -3,7 +3,6 @@ package findings
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
@@ -74,14 +73,7 @@ func (bd *backscatterDetector) settle(time.Time) {}
 // unsolicited SYN-ACKs.
 func (bd *backscatterDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
 	col := bd.col
-	hosts := make([]netip.Addr, 0, len(bd.victims))
-	for h, a := range bd.victims {
-		if a.count >= col.cfg.BackscatterMin {
-			hosts = append(hosts, h)
-		}
-	}
-	slices.SortFunc(hosts, netip.Addr.Compare)
-	for _, h := range hosts {
+	for _, h := range sortedHosts(bd.victims, func(a *backscatterAgg) bool { return a.count >= col.cfg.BackscatterMin }) {
 		a := bd.victims[h]
 		subj := hostString(h)
 		d := map[string]any{

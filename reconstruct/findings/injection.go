@@ -3,7 +3,6 @@ package findings
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/flow"
@@ -69,14 +68,7 @@ func (id *injectionDetector) settle(time.Time) {}
 // outside the window.
 func (id *injectionDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
 	col := id.col
-	hosts := make([]netip.Addr, 0, len(id.victims))
-	for h, a := range id.victims {
-		if a.rsts >= col.cfg.ResetInjectionMin {
-			hosts = append(hosts, h)
-		}
-	}
-	slices.SortFunc(hosts, netip.Addr.Compare)
-	for _, h := range hosts {
+	for _, h := range sortedHosts(id.victims, func(a *injectionAgg) bool { return a.rsts >= col.cfg.ResetInjectionMin }) {
 		a := id.victims[h]
 		subj := hostString(h)
 		d := map[string]any{"resets": a.rsts, "connections": a.count, "peers": a.peers.len()}

@@ -120,6 +120,19 @@ func fmtSecs(s float64) string {
 	return fmt.Sprintf("%g s", round3(s))
 }
 
+// sortedHosts returns a map's host keys in order, those whose value passes
+// keep (all when keep is nil).
+func sortedHosts[V any](m map[netip.Addr]V, keep func(V) bool) []netip.Addr {
+	keys := make([]netip.Addr, 0, len(m))
+	for k, v := range m {
+		if keep == nil || keep(v) {
+			keys = append(keys, k)
+		}
+	}
+	slices.SortFunc(keys, netip.Addr.Compare)
+	return keys
+}
+
 // sortedAddrPorts returns a map's host:port keys in order.
 func sortedAddrPorts[V any](m map[netip.AddrPort]V) []netip.AddrPort {
 	keys := make([]netip.AddrPort, 0, len(m))

@@ -181,13 +181,8 @@ func (col *Collector) judge(s *source) scanVerdict {
 
 	// Walk 2 (our extension for vertical scans): per destination host, the
 	// first contact with each distinct port.
-	hosts := make([]netip.Addr, 0, len(byHost))
-	for h := range byHost {
-		hosts = append(hosts, h)
-	}
-	slices.SortFunc(hosts, netip.Addr.Compare)
 	window := col.cfg.ScanWindow.Nanoseconds()
-	for _, h := range hosts {
+	for _, h := range sortedHosts(byHost, nil) {
 		evs := byHost[h]
 		w := newWalk()
 		for _, e := range evs {
@@ -249,15 +244,8 @@ func windowCount(evs []timed, window int64, need int, ratio float64) (bool, int)
 // and returns the set of them (sources settled earlier were reported by
 // retireSource).
 func (col *Collector) scanFindings(emit func(*group, result.Finding)) map[netip.Addr]bool {
-	srcs := make([]netip.Addr, 0, len(col.sources))
-	for a, s := range col.sources {
-		if s.failed != nil {
-			srcs = append(srcs, a)
-		}
-	}
-	slices.SortFunc(srcs, netip.Addr.Compare)
 	scanners := make(map[netip.Addr]bool)
-	for _, a := range srcs {
+	for _, a := range sortedHosts(col.sources, func(s *source) bool { return s.failed != nil }) {
 		s := col.sources[a]
 		v := col.judge(s)
 		if !v.scan() {

@@ -3,7 +3,6 @@ package findings
 import (
 	"fmt"
 	"net/netip"
-	"slices"
 	"strings"
 	"time"
 
@@ -145,12 +144,7 @@ func (col *Collector) stealthVerdict(p *prober) scanVerdict {
 // with details.probe, and adds them to scanners.
 func (sd *stealthDetector) report(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
 	col := sd.col
-	srcs := make([]netip.Addr, 0, len(sd.probers))
-	for a := range sd.probers {
-		srcs = append(srcs, a)
-	}
-	slices.SortFunc(srcs, netip.Addr.Compare)
-	for _, a := range srcs {
+	for _, a := range sortedHosts(sd.probers, nil) {
 		p := sd.probers[a]
 		v := col.stealthVerdict(p)
 		if !v.scan() {
