@@ -53,6 +53,15 @@ func nthHost(i int) netip.Addr {
 	return a
 }
 
+// firstHosts returns the n addresses from hostsBase4 on.
+func firstHosts(n int) []netip.Addr {
+	hosts := make([]netip.Addr, n)
+	for i := range hosts {
+		hosts[i] = nthHost(i)
+	}
+	return hosts
+}
+
 // FindingScenarios returns the scenarios built to make wirestat report
 // findings: scans next to benign clients, a SYN flood, a CLOSE_WAIT leak,
 // a TIME_WAIT pile-up and abortive closes. The first three are also sample
@@ -218,6 +227,17 @@ func benignConns(n int, server func(i int) netip.Addr, sport uint16, client, ser
 
 // benign makes one ordinary connection from benignAddr4:cport to server:
 // request, reply, the client closes first.
+// benignWhile makes n ordinary connections from benignAddr4 (ports
+// portClient and up) to server(i) through l, 20 ms apart, then waits for
+// the tool wait belongs to.
+func benignWhile(e *Env, wait func(), n int, l *net.TCPListener, server func(i int) netip.AddrPort) {
+	for i := range n {
+		benign(e, l, portClient+uint16(i), server(i))
+		e.Sleep(20 * time.Millisecond)
+	}
+	wait()
+}
+
 func benign(e *Env, l *net.TCPListener, cport uint16, server netip.AddrPort) {
 	c := e.DialFrom(netip.AddrPortFrom(benignAddr4, cport), server)
 	s := e.Accept(l)
@@ -236,11 +256,7 @@ func scanVertical(e *Env) error {
 	e.Listen(443)
 	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "100:150", "-j", "DROP")
 	wait := e.Start(e.Client, "nmap", "-sS", "-Pn", "-n", "-p", "1-200,443", "--max-retries", "1", "-T4", ServerAddr4.String())
-	for i := range 30 {
-		benign(e, web, portClient+uint16(i), e.ServerAP(portServer))
-		e.Sleep(20 * time.Millisecond)
-	}
-	wait()
+	benignWhile(e, wait, 30, web, func(int) netip.AddrPort { return e.ServerAP(portServer) })
 	return e.Err()
 }
 
@@ -249,10 +265,7 @@ func scanVertical(e *Env) error {
 // SYNs of 26 and rejects 10 with a reset.
 func scanHorizontal(e *Env) error {
 	e.AddAddr(e.Client, benignAddr4)
-	hosts := make([]netip.Addr, hostsCount)
-	for i := range hosts {
-		hosts[i] = nthHost(i)
-	}
+	hosts := firstHosts(hostsCount)
 	e.AddAddr(e.Server, hosts...)
 	smb := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portSMB))
 	rng := func(a, b int) string { return nthHost(a).String() + "-" + nthHost(b).String() }
@@ -260,11 +273,7 @@ func scanHorizontal(e *Env) error {
 	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "445", "-m", "iprange", "--dst-range", rng(4, 29), "-j", "DROP")
 	e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "445", "-m", "iprange", "--dst-range", rng(30, 39), "-j", "REJECT", "--reject-with", "tcp-reset")
 	wait := e.Start(e.Client, "nmap", "-sS", "-Pn", "-n", "-p", "445", "--max-retries", "1", "-T4", fmt.Sprintf("%s-%d", hostsBase4, last[3]))
-	for i := range 12 {
-		benign(e, smb, portClient+uint16(i), netip.AddrPortFrom(nthHost(i%4), portSMB))
-		e.Sleep(20 * time.Millisecond)
-	}
-	wait()
+	benignWhile(e, wait, 12, smb, func(i int) netip.AddrPort { return netip.AddrPortFrom(nthHost(i%4), portSMB) })
 	return e.Err()
 }
 
@@ -329,11 +338,7 @@ func stealthScan(name, flag, what string) Scenario {
 			e.Listen(22)
 			e.Rule(e.Server, "-A", "INPUT", "-p", "tcp", "--dport", "90:100", "-j", "DROP")
 			wait := e.Start(e.Client, "nmap", flag, "-Pn", "-n", "-p", "1-100", "--max-retries", "1", "-T4", ServerAddr4.String())
-			for i := range 10 {
-				benign(e, web, portClient+uint16(i), e.ServerAP(portServer))
-				e.Sleep(20 * time.Millisecond)
-			}
-			wait()
+			benignWhile(e, wait, 10, web, func(int) netip.AddrPort { return e.ServerAP(portServer) })
 			return e.Err()
 		},
 	}
@@ -343,10 +348,7 @@ func stealthScan(name, flag, what string) Scenario {
 // to an unexpected ACK; 10 of the 40 addresses drop it.
 func ackSweep(e *Env) error {
 	e.AddAddr(e.Client, benignAddr4)
-	hosts := make([]netip.Addr, hostsCount)
-	for i := range hosts {
-		hosts[i] = nthHost(i)
-	}
+	hosts := firstHosts(hostsCount)
 	e.AddAddr(e.Server, hosts...)
 	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
 	rng := nthHost(30).String() + "-" + nthHost(39).String()
@@ -355,11 +357,7 @@ func ackSweep(e *Env) error {
 	last := nthHost(hostsCount - 1).As4()
 	wait := e.Start(e.Client, "nmap", "-sn", "-PA"+strconv.Itoa(portServer), "--disable-arp-ping", "-n", "--max-retries", "1", "-T4",
 		fmt.Sprintf("%s-%d", hostsBase4, last[3]))
-	for i := range 12 {
-		benign(e, web, portClient+uint16(i), netip.AddrPortFrom(nthHost(i%4), portServer))
-		e.Sleep(20 * time.Millisecond)
-	}
-	wait()
+	benignWhile(e, wait, 12, web, func(i int) netip.AddrPort { return netip.AddrPortFrom(nthHost(i%4), portServer) })
 	return e.Err()
 }
 
@@ -419,10 +417,7 @@ func benignNeighbourConns() []ConnAt {
 // benignNeighbours: ordinary traffic the detectors must leave alone.
 func benignNeighbours(e *Env) error {
 	e.AddAddr(e.Client, benignAddr4)
-	hosts := make([]netip.Addr, 30)
-	for i := range hosts {
-		hosts[i] = nthHost(i)
-	}
+	hosts := firstHosts(30)
 	e.AddAddr(e.Server, hosts...)
 	web := e.ListenOn(netip.AddrPortFrom(netip.IPv4Unspecified(), portServer))
 	for i, h := range hosts { // the crawler
@@ -477,10 +472,7 @@ func ordinaryConns(n int, server netip.Addr) []ConnAt {
 // only the SYN-ACKs the servers send the victim, and its resets.
 func backscatter(e *Env) error {
 	e.AddAddr(e.Client, victimAddr4)
-	hosts := make([]netip.Addr, 5)
-	for i := range hosts {
-		hosts[i] = nthHost(i)
-	}
+	hosts := firstHosts(5)
 	e.AddAddr(e.Server, hosts...)
 	for _, k := range []string{"net.ipv4.conf.all.rp_filter", "net.ipv4.conf.lo.rp_filter", "net.ipv4.conf.default.rp_filter"} {
 		e.Sysctl(e.Server, k, "0")
