@@ -6,7 +6,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -64,13 +63,7 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 	}
 	bin := builtBinary(t)
 	dir := t.TempDir()
-	var ln net.Listener
-	inNetns(t, ns, func() (err error) {
-		ln, err = net.Listen("tcp4", "127.0.0.1:0")
-		return err
-	})
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
+	ln, port := listenIn(t, ns)
 	service := "127.0.0.1:" + strconv.Itoa(port)
 
 	// The namespace is new: fixed ports are free in it.
@@ -111,28 +104,9 @@ func TestMetricsScrapedByPrometheus(t *testing.T) {
 		}
 	}
 
-	var servers []net.Conn
-	inNetns(t, ns, func() error {
-		for range 2 {
-			c, err := net.DialTimeout("tcp4", service, 2*time.Second)
-			if err != nil {
-				return err
-			}
-			s, err := ln.Accept()
-			if err != nil {
-				return err
-			}
-			servers = append(servers, s)
-			c.Write([]byte("hello"))
-			c.Close()
-		}
-		return nil
-	})
-	defer func() {
-		for _, s := range servers {
-			s.Close()
-		}
-	}()
+	for range 2 { // two servers left in CLOSE_WAIT
+		halfClosed(t, ns, ln)
+	}
 
 	base := "http://" + promAddr
 	checks := []struct {

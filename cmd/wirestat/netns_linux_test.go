@@ -77,6 +77,40 @@ func inNetns(t *testing.T, ns string, fn func() error) {
 }
 
 // commandIn returns a command running name with args in namespace ns.
+// listenIn listens on a free loopback port in namespace ns, closed when
+// the test ends, and returns the listener and its port.
+func listenIn(t *testing.T, ns string) (net.Listener, int) {
+	t.Helper()
+	var ln net.Listener
+	inNetns(t, ns, func() (err error) {
+		ln, err = net.Listen("tcp4", "127.0.0.1:0")
+		return err
+	})
+	t.Cleanup(func() { ln.Close() })
+	return ln, ln.Addr().(*net.TCPAddr).Port
+}
+
+// halfClosed makes one connection to ln from namespace ns whose client
+// writes a line and closes while the server side stays open (CLOSE_WAIT),
+// and returns the server side, closed when the test ends.
+func halfClosed(t *testing.T, ns string, ln net.Listener) net.Conn {
+	t.Helper()
+	var server net.Conn
+	inNetns(t, ns, func() error {
+		c, err := net.DialTimeout("tcp4", ln.Addr().String(), 2*time.Second)
+		if err != nil {
+			return err
+		}
+		if server, err = ln.Accept(); err != nil {
+			return err
+		}
+		c.Write([]byte("hello"))
+		return c.Close()
+	})
+	t.Cleanup(func() { server.Close() })
+	return server
+}
+
 func commandIn(ns, name string, args ...string) *exec.Cmd {
 	return exec.Command("ip", append([]string{"netns", "exec", ns, name}, args...)...)
 }

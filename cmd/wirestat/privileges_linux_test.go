@@ -115,13 +115,7 @@ func TestDropPrivileges(t *testing.T) {
 	ns := netns(t)
 	bin := builtBinary(t)
 	dir := sharedDir(t)
-	var ln net.Listener
-	inNetns(t, ns, func() (err error) {
-		ln, err = net.Listen("tcp4", "127.0.0.1:0")
-		return err
-	})
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
+	ln, port := listenIn(t, ns)
 	report := filepath.Join(dir, "report.json")
 	cmd := commandIn(ns, bin, "-i", "lo", "-Z", "nobody", "-F", "json", "-o", report, "tcp", "port", strconv.Itoa(port))
 	var stderr bytes.Buffer
@@ -182,13 +176,7 @@ func TestCapNetRawOnly(t *testing.T) {
 	if out, err := exec.Command(setcap, "cap_net_raw+ep", bin).CombinedOutput(); err != nil {
 		t.Skipf("setcap cap_net_raw+ep: %v: %s (the file system may not keep capabilities)", err, out)
 	}
-	var ln net.Listener
-	inNetns(t, ns, func() (err error) {
-		ln, err = net.Listen("tcp4", "127.0.0.1:0")
-		return err
-	})
-	defer ln.Close()
-	port := ln.Addr().(*net.TCPAddr).Port
+	ln, port := listenIn(t, ns)
 	report := filepath.Join(dir, "report.json")
 	cmd := exec.Command(bin, "-i", "lo", "--duration", "2s", "-F", "json", "-o", report, "tcp", "port", strconv.Itoa(port))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobodyID, Gid: nobodyID}}

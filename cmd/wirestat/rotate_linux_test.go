@@ -5,7 +5,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,13 +22,8 @@ func TestLiveRotation(t *testing.T) {
 	ns := netns(t)
 	bin := builtBinary(t)
 	dir := t.TempDir()
-	var ln net.Listener
-	inNetns(t, ns, func() (err error) {
-		ln, err = net.Listen("tcp4", "127.0.0.1:0")
-		return err
-	})
-	defer ln.Close()
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln, p := listenIn(t, ns)
+	port := strconv.Itoa(p)
 	report := filepath.Join(dir, "live.json")
 	cmd := commandIn(ns, bin, "-i", "lo", "-F", "json", "-o", report, "-w", filepath.Join(dir, "part"), "-C", "4k", "tcp", "port", port)
 	var stderr bytes.Buffer

@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -107,13 +106,7 @@ func TestLiveStreamBeforeSIGINT(t *testing.T) {
 		t.Run(mode, func(t *testing.T) {
 			ns := netns(t)
 			bin := builtBinary(t)
-			var ln net.Listener
-			inNetns(t, ns, func() (err error) {
-				ln, err = net.Listen("tcp4", "127.0.0.1:0")
-				return err
-			})
-			defer ln.Close()
-			port := ln.Addr().(*net.TCPAddr).Port
+			ln, port := listenIn(t, ns)
 			args := []string{"-i", "lo", "--interval", "200ms", "tcp", "port", strconv.Itoa(port)}
 			out := filepath.Join(t.TempDir(), "events.jsonl")
 			switch mode {
@@ -146,19 +139,7 @@ func TestLiveStreamBeforeSIGINT(t *testing.T) {
 			got.wait(t, "first interval line", 10*time.Second, typed("interval"))
 
 			// The client opens, writes and closes; the server never closes.
-			var server net.Conn
-			inNetns(t, ns, func() error {
-				c, err := net.DialTimeout("tcp4", ln.Addr().String(), 2*time.Second)
-				if err != nil {
-					return err
-				}
-				if server, err = ln.Accept(); err != nil {
-					return err
-				}
-				c.Write([]byte("hello"))
-				return c.Close()
-			})
-			defer server.Close()
+			halfClosed(t, ns, ln)
 			finAt := time.Now()
 
 			if mode != "no state events" {

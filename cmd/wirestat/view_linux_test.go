@@ -4,7 +4,6 @@ package main
 
 import (
 	"fmt"
-	"net"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -60,32 +59,15 @@ func TestLiveViewInTmux(t *testing.T) {
 		t.Skip("tmux not installed: the view is tested in a tmux pane")
 	}
 	bin := builtBinary(t)
-	var ln net.Listener
-	inNetns(t, ns, func() (err error) {
-		ln, err = net.Listen("tcp4", "127.0.0.1:0")
-		return err
-	})
-	defer ln.Close()
-	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
+	ln, p := listenIn(t, ns)
+	port := strconv.Itoa(p)
 	m := &tmuxServer{t: t, socket: fmt.Sprintf("wirestat-test-%d", time.Now().UnixNano())}
 	script := fmt.Sprintf("ip netns exec %s %s -i lo --interval 200ms tcp port %s; echo EXITED rc=$?; stty -a | tr ' ;' '\\n\\n' | grep -Ex -- '-?(icanon|echo)' | tr '\\n' ' '; echo; sleep 60", ns, bin, port)
 	m.run("new-session", "-d", "-s", "view", "-x", "120", "-y", "40", script)
 	defer exec.Command("tmux", "-L", m.socket, "kill-server").Run()
 
 	m.waitPane("the view starts", "wirestat lo", "q quit", "(no open connection)")
-	var server net.Conn
-	inNetns(t, ns, func() error {
-		c, err := net.DialTimeout("tcp4", ln.Addr().String(), 2*time.Second)
-		if err != nil {
-			return err
-		}
-		if server, err = ln.Accept(); err != nil {
-			return err
-		}
-		c.Write([]byte("hello"))
-		return c.Close()
-	})
-	defer server.Close()
+	halfClosed(t, ns, ln)
 	svc := "127.0.0.1:" + port
 	text := m.waitPane("the CLOSE_WAIT appears", "connections open 1", " CLOSE_WAIT ", "ESTABLISHED -> CLOSE_WAIT (received FIN)", "] half_closed "+svc)
 	for _, l := range strings.Split(text, "\n") {
