@@ -270,7 +270,8 @@ func (b *segBatch) reset() { b.segs, b.payload = b.segs[:0], b.payload[:0] }
 
 func newPipeline(cfg Config, w Sink) *pipeline {
 	p := &pipeline{
-		cfg: cfg,
+		cfg:   cfg,
+		names: new(addrNames),
 		r: &result.Result{
 			Schema: result.Schema,
 			Tool:   result.Tool{Name: "wirestat", Version: cfg.Version},
@@ -371,9 +372,6 @@ func (p *pipeline) reportBatch(b *connBatch) {
 // its missed bytes as the assembler measured them; tun is the tunnel stack
 // of its first tunnelled packet.
 func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
-	if p.names == nil {
-		p.names = new(addrNames)
-	}
 	// The row is built in place: the sinks copy what they keep.
 	p.row = connection(c, p.names)
 	rc := &p.row

@@ -1,6 +1,10 @@
 package flow
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+
+	"github.com/wirestat/wirestat/reconstruct/internal/varint"
+)
 
 // recordStore keeps the frozen connections' records packed in large byte
 // chunks: the collector sees a few pointer-free objects instead of one per
@@ -32,7 +36,7 @@ func newRecordStore() recordStore { return recordStore{cur: -1} }
 
 // put copies rec into the store.
 func (s *recordStore) put(rec []byte) recRef {
-	n := len(rec) + uvarintLen(uint64(len(rec)))
+	n := len(rec) + varint.LenU(uint64(len(rec)))
 	if s.cur < 0 || len(s.chunks[s.cur])+n > cap(s.chunks[s.cur]) {
 		if old := s.cur; old >= 0 && s.live[old] == 0 {
 			s.drop(old) // emptied while it was being filled
@@ -41,20 +45,11 @@ func (s *recordStore) put(rec []byte) recRef {
 	}
 	ch := s.chunks[s.cur]
 	ref := recRef{chunk: uint32(s.cur), off: uint32(len(ch))}
-	ch = binary.AppendUvarint(ch, uint64(len(rec)))
+	ch = varint.AppendU(ch, uint64(len(rec)))
 	s.chunks[s.cur] = append(ch, rec...)
 	s.live[s.cur] += n
 	s.used += n
 	return ref
-}
-
-// uvarintLen is the length of v as a uvarint.
-func uvarintLen(v uint64) int {
-	n := 1
-	for ; v >= 0x80; v >>= 7 {
-		n++
-	}
-	return n
 }
 
 func (s *recordStore) newChunk(size int) int {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"testing"
+
+	"github.com/wirestat/wirestat/reconstruct/internal/varint"
 )
 
 // TestRecordStore: records read back as written while others are freed,
@@ -37,7 +39,7 @@ func TestRecordStore(t *testing.T) {
 		if !bytes.Equal(s.get(k.ref), k.rec) {
 			t.Fatalf("record %v reads back wrong", k.ref)
 		}
-		used += len(k.rec) + uvarintLen(uint64(len(k.rec))) // with its length
+		used += len(k.rec) + varint.LenU(uint64(len(k.rec))) // with its length
 	}
 	if s.used != used {
 		t.Errorf("used %d, want %d", s.used, used)

@@ -16,6 +16,15 @@ var ErrCorrupt = errors.New("varint: corrupt record")
 // AppendU appends v as an unsigned varint.
 func AppendU(b []byte, v uint64) []byte { return binary.AppendUvarint(b, v) }
 
+// LenU is the number of bytes AppendU writes for v.
+func LenU(v uint64) int {
+	n := 1
+	for ; v >= 0x80; v >>= 7 {
+		n++
+	}
+	return n
+}
+
 // AppendI appends v as a zigzag varint.
 func AppendI(b []byte, v int64) []byte { return binary.AppendVarint(b, v) }
 

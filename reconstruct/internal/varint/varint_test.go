@@ -63,3 +63,12 @@ func TestShort(t *testing.T) {
 		}
 	}
 }
+
+// TestLenU: LenU is the length AppendU writes, at every width boundary.
+func TestLenU(t *testing.T) {
+	for _, v := range []uint64{0, 1, 127, 128, 16383, 16384, 1<<21 - 1, 1 << 21, 1<<63 - 1, 1<<64 - 1} {
+		if got, want := LenU(v), len(AppendU(nil, v)); got != want {
+			t.Errorf("LenU(%d) = %d, AppendU writes %d bytes", v, got, want)
+		}
+	}
+}
