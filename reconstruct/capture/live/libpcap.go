@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,7 +31,8 @@ type Source struct {
 	h      *pcap.Handle
 	closed bool
 
-	frames atomic.Int64
+	frames   atomic.Int64
+	loopback bool // the loopback device: libpcap counts each packet twice
 
 	// Once ctx is done, Next goes on reading what libpcap has buffered
 	// (the packets of the last moments) for at most drain, until drainEnd.
@@ -55,8 +57,7 @@ type Source struct {
 // counted them: on lo and "any" its own received count has every loopback
 // packet twice. (A kernel filter cannot help: libpcap applies "inbound"
 // and "outbound" again in user space, where on lo it rejects both copies.)
-// Counts therefore reports as received the frames handed out plus those
-// the kernel dropped, at most libpcap's count: each packet once.
+// Counts therefore counts each packet once (see there).
 func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 	opt = opt.withDefaults()
 	h, err := activate(iface, opt)
@@ -69,7 +70,11 @@ func Open(ctx context.Context, iface string, opt Options) (*Source, error) {
 			return nil, fmt.Errorf("open live capture on %q: filter %q: %w", iface, opt.Filter, &filterError{err})
 		}
 	}
-	return &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType())), wake: opt.Wake, drain: opt.ReadTimeout + 50*time.Millisecond}, nil
+	src := &Source{ctx: ctx, iface: iface, h: h, linkType: linkTypeOf(int(h.LinkType())), wake: opt.Wake, drain: opt.ReadTimeout + 50*time.Millisecond}
+	if ifi, err := net.InterfaceByName(iface); err == nil && ifi.Flags&net.FlagLoopback != 0 {
+		src.loopback = true
+	}
+	return src, nil
 }
 
 // activate opens a libpcap handle with the options' snaplen, promiscuous
@@ -182,13 +187,20 @@ func (s *Source) Now() time.Time { return time.Now() }
 // LinkType returns the link type of the frames this Source yields.
 func (s *Source) LinkType() uint16 { return s.linkType }
 
-// Counts returns the counters since Open: received is the frames handed
-// out plus the kernel's drops (libpcap's own count, which has loopback's
-// discarded outgoing copies too, bounds it); QueueDropped is always 0.
+// Counts returns the counters since Open, each packet counted once. On the
+// loopback device libpcap counts both copies of every packet, received and
+// dropped alike, so both are halved; elsewhere ("any" mixes loopback's
+// doubled packets with the rest) received is the frames handed out plus
+// the kernel's drops, at most libpcap's count. QueueDropped is always 0.
 // After Close it returns the final counts.
 func (s *Source) Counts() (Counts, error) {
 	r, d, err := s.Stats()
-	return Counts{Received: min(r, s.Frames()+d), Dropped: d, KernelDropped: d}, err
+	if s.loopback {
+		r, d = r/2, d/2
+	} else {
+		r = min(r, s.Frames()+d)
+	}
+	return Counts{Received: r, Dropped: d, KernelDropped: d}, err
 }
 
 // Stats returns libpcap's counts of frames received and dropped by the
