@@ -38,10 +38,15 @@ type Config struct {
 	// Decode configures the decoder: the UDP ports tunnels are decoded
 	// on (--decode-as) and the Teredo heuristic.
 	Decode decode.Config
-	// Workers is 1 (default: one goroutine does everything) or 2: reading
-	// and decoding run in one goroutine, connection tracking in another and
-	// findings and report rows in a third, each fed in order, so the output
-	// is the same byte for byte.
+	// Workers is the number of connection trackers. 1 (the default): one
+	// goroutine does everything. N > 1: reading and decoding run in one
+	// goroutine, N trackers in N more, each owning the connections whose
+	// 4-tuple hashes to it, and findings, report rows and the writer in
+	// one more, fed in the order one tracker hands connections out, so the
+	// output is the same byte for byte (see shardSet). The table bound
+	// (Flow.MaxConns) is shared out among the trackers, so the output is
+	// the same only while no tracker's share fills. Set to 1 with OnTick,
+	// Assigned or Segment.
 	Workers int
 	// Reassemble measures missed bytes by payload reassembly
 	// (gopacket/tcpassembly, package continuity) instead of sequence-number
@@ -72,8 +77,8 @@ type Config struct {
 	// Assigned, when set, learns the stream number of every TCP frame.
 	Assigned func(frame, stream int64)
 	// Segment, when set, sees every decoded TCP segment with its stream
-	// number, after the tracker (with Workers 1 only; the segment's payload
-	// is valid during the call).
+	// number, after the tracker (the segment's payload is valid during the
+	// call).
 	Segment func(seg *decode.Segment, stream int64)
 	// Packet, when set, sees every packet read (after the filter), for
 	// saving or annotating.
@@ -165,20 +170,19 @@ func Run(ctx context.Context, src capture.Source, cfg Config, w Sink) (*result.R
 	} else {
 		cfg.OnTick = nil
 	}
+	if cfg.Assigned != nil || cfg.Segment != nil {
+		cfg.Workers = 1 // called in frame order, from one tracker
+	}
+	cfg.Workers = min(max(cfg.Workers, 1), MaxWorkers)
 	p := newPipeline(cfg, w)
 	if cfg.OnTick != nil {
 		p.nextTick = cfg.Clock.Now().UnixNano() + int64(cfg.TickEvery)
 	}
-	if cfg.Workers > 1 {
-		p.tracking = newBatcher(p.trackBatch, (*segBatch).reset)
-		p.reporting = newBatcher(p.reportBatch, (*connBatch).reset)
-	}
 	err := p.read(ctx, src)
-	if p.tracking != nil {
-		p.tracking.stop()
-		p.tracking = nil
-	}
 	if errors.Is(err, ErrFilter) {
+		if p.shards != nil {
+			p.shards.stop()
+		}
 		return nil, err
 	} else if err != nil {
 		return p.finish(), err
@@ -222,51 +226,19 @@ type pipeline struct {
 	tunnels map[int64]decode.Tunnels
 	cur     capture.Packet // the packet being handled, for panic warnings
 	panics  int
-	warnMu  sync.Mutex // warn is called from both goroutines with Workers 2
+	warnMu  sync.Mutex // warn is called from every goroutine with Workers > 1
 
-	// With Workers 2: segments travel in batches to the tracking
-	// goroutine, and the connections the tracker hands out to a reporting
-	// goroutine (report rows, findings, writer). Nil otherwise.
-	tracking  *batcher[segBatch]
-	reporting *batcher[connBatch]
+	// shards tracks connections with Workers > 1 (nil otherwise: tracker
+	// does).
+	shards *shardSet
 
 	nextTick int64 // unix nanoseconds of the next Config.OnTick (0: none)
 	handed   int64 // connections handed out
 }
 
-// connBatch carries copies of finished connections, their transitions in
-// one shared slice.
-type connBatch struct {
-	conns   []flow.Conn
-	tunnels []decode.Tunnels // each connection's, N 0 when none
-	trans   []flow.Transition
-	ends    []int   // end of each connection's transitions in trans
-	missed  []int64 // each connection's missed bytes with Reassemble (else 0)
-	// observe, when set, is the end of the capture, given to the findings
-	// collector before the batch's connections: they were still open then.
-	observe time.Time
-}
-
-// connBatchSize and batchSize are variables for the tests, which send
-// every item on its own to make the goroutines overlap.
-var connBatchSize = 256
-
-func (b *connBatch) reset() {
-	b.conns, b.trans, b.ends, b.missed = b.conns[:0], b.trans[:0], b.ends[:0], b.missed[:0]
-	b.tunnels = b.tunnels[:0]
-	b.observe = time.Time{}
-}
-
-// segBatch carries decoded segments, and with Reassemble their payload
-// bytes, from the reading goroutine to the tracking goroutine.
-type segBatch struct {
-	segs    []decode.Segment
-	payload []byte
-}
-
-var batchSize = 512
-
-func (b *segBatch) reset() { b.segs, b.payload = b.segs[:0], b.payload[:0] }
+// MaxWorkers bounds Config.Workers (a shard is a byte of each queued
+// segment).
+const MaxWorkers = 64
 
 func newPipeline(cfg Config, w Sink) *pipeline {
 	p := &pipeline{
@@ -305,7 +277,12 @@ func newPipeline(cfg Config, w Sink) *pipeline {
 	}
 	fl := cfg.Flow
 	fl.Reuse = true // connection keeps nothing of the *flow.Conn
-	p.tracker = flow.NewTracker(fl, p.emit)
+	if cfg.Workers > 1 {
+		p.cont = nil // each shard has its own
+		p.shards = newShardSet(p, cfg.Workers, fl)
+	} else {
+		p.tracker = flow.NewTracker(fl, p.emit)
+	}
 	return p
 }
 
@@ -318,8 +295,7 @@ func (p *pipeline) warn(msg string) {
 	}
 }
 
-// emit receives each finished connection from the tracker: it is reported
-// here, or copied for the reporting goroutine while one runs.
+// emit receives each finished connection from the tracker (Workers 1).
 func (p *pipeline) emit(c *flow.Conn) {
 	var missed int64
 	if p.cont != nil {
@@ -333,39 +309,7 @@ func (p *pipeline) emit(c *flow.Conn) {
 			delete(p.tunnels, c.Stream)
 		}
 	}
-	if p.reporting == nil {
-		p.connection(c, missed, &tun)
-		return
-	}
-	b := p.reporting.current()
-	b.conns = append(b.conns, *c)
-	b.tunnels = append(b.tunnels, tun)
-	b.trans = append(b.trans, c.Transitions...)
-	b.ends = append(b.ends, len(b.trans))
-	b.missed = append(b.missed, missed)
-	if len(b.conns) == connBatchSize {
-		p.reporting.send()
-	}
-}
-
-// reportBatch reports one batch; a panic becomes a warning and skips the
-// rest of the batch.
-func (p *pipeline) reportBatch(b *connBatch) {
-	defer func() {
-		if v := recover(); v != nil {
-			p.warn(fmt.Sprintf("internal error reporting connections, %d skipped: %v", len(b.conns), v))
-		}
-	}()
-	if !b.observe.IsZero() {
-		p.col.ObserveUntil(b.observe)
-	}
-	start := 0
-	for i := range b.conns {
-		c := &b.conns[i]
-		c.Transitions = b.trans[start:b.ends[i]:b.ends[i]]
-		start = b.ends[i]
-		p.connection(c, b.missed[i], &b.tunnels[i])
-	}
+	p.connection(c, missed, &tun)
 }
 
 // connection reports one finished connection; with Reassemble, missed is
@@ -377,7 +321,7 @@ func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	rc := &p.row
 	rc.CommunityID = communityid.Flow(p.cfg.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)
 	rc.Tunnel = tunnelRows(tun)
-	if p.cont != nil {
+	if p.cfg.Reassemble {
 		rc.MissedBytes = missed
 	}
 	if c.Evicted() {
@@ -527,8 +471,8 @@ func (p *pipeline) packet(pkt capture.Packet) {
 		if seg.BadHeaderLen {
 			c.BadTCPHeaders++
 		}
-		if p.tracking != nil {
-			p.queue(seg)
+		if p.shards != nil {
+			p.shards.queue(seg)
 		} else {
 			p.track(seg)
 		}
@@ -570,37 +514,6 @@ func (p *pipeline) track(seg *decode.Segment) {
 	}
 }
 
-// trackBatch tracks one batch; a panic becomes a warning and skips the
-// rest of the batch, as a panic on one packet does in the reading loop.
-func (p *pipeline) trackBatch(b *segBatch) {
-	defer func() {
-		if v := recover(); v != nil {
-			p.warn(fmt.Sprintf("internal error tracking connections, %d segments skipped: %v", len(b.segs), v))
-		}
-	}()
-	for i := range b.segs {
-		p.track(&b.segs[i])
-	}
-}
-
-// queue copies a segment into the current batch and sends full batches.
-func (p *pipeline) queue(seg *decode.Segment) {
-	b := p.tracking.current()
-	b.segs = append(b.segs, *seg)
-	if p.cont != nil {
-		// The payload aliases the read buffer: copy it for the other
-		// goroutine.
-		start := len(b.payload)
-		b.payload = append(b.payload, seg.Payload...)
-		b.segs[len(b.segs)-1].Payload = b.payload[start:len(b.payload):len(b.payload)]
-	} else {
-		b.segs[len(b.segs)-1].Payload = nil
-	}
-	if len(b.segs) == batchSize {
-		p.tracking.send()
-	}
-}
-
 // finish hands out the connections still open as of the end of the
 // capture (or At) and completes the Result.
 func (p *pipeline) finish() *result.Result {
@@ -616,30 +529,26 @@ func (p *pipeline) finish() *result.Result {
 	if !p.cfg.At.IsZero() {
 		end = p.cfg.At
 	}
-	if p.cont != nil {
-		p.cont.FlushAll()
-	}
-	// The findings learn the end of the capture after every connection
-	// handed out so far and before those still open.
-	if p.reporting != nil {
-		if p.reporting.cur != nil {
-			p.reporting.send()
-		}
-		p.reporting.current().observe = end
+	var listeners []flow.Listener
+	if p.shards != nil {
+		p.shards.finish(end)
+		listeners = p.shards.listenersOf()
 	} else {
+		if p.cont != nil {
+			p.cont.FlushAll()
+		}
+		// The findings learn the end of the capture after every
+		// connection handed out so far and before those still open.
 		p.col.ObserveUntil(end)
+		p.tracker.Flush(end)
+		listeners = p.tracker.Listeners()
 	}
-	p.tracker.Flush(end)
 	for _, u := range p.dec.Undecoded() {
 		p.warn(undecodedWarning(u))
 	}
-	if p.reporting != nil {
-		p.reporting.stop()
-		p.reporting = nil
-	}
 	r.Capture.First, r.Capture.Last = timePtr(p.first), timePtr(p.last)
 	r.Listeners = []result.Listener{}
-	for _, l := range p.tracker.Listeners() {
+	for _, l := range listeners {
 		r.Listeners = append(r.Listeners, result.Listener{
 			Addr: l.Addr.Addr().Unmap().String(), Port: l.Addr.Port(),
 			FirstFrame: l.FirstFrame, Connections: l.Connections,

@@ -3,11 +3,13 @@ package reconstruct
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
 	"github.com/wirestat/wirestat/reconstruct/report"
 )
 
@@ -35,26 +37,48 @@ func render(t *testing.T, cfg Config, files ...string) []byte {
 	return buf.Bytes()
 }
 
-// TestWorkersSameOutput: with Workers 2 the report is byte for byte the
-// one of a single goroutine, on every shipped capture and Zeek trace, with
-// and without payload reassembly, and with timers so short that
-// connections are handed out while reading goes on (the goroutines then
-// all work at once, batches of one item each; go test -race checks they
+// TestWorkersSameOutput: with Workers 2 to 8 the report is byte for byte
+// the one of a single tracker, on every shipped capture and Zeek trace,
+// with and without payload reassembly, and with timers so short that
+// connections are handed out while reading goes on (batches of a few
+// segments, so the goroutines all work at once; go test -race checks they
 // share nothing unguarded).
 func TestWorkersSameOutput(t *testing.T) {
-	defer func(a, b int) { batchSize, connBatchSize = a, b }(batchSize, connBatchSize)
-	batchSize, connBatchSize = 1, 1
-	caps := captureFiles(t, nil)
-	short := flow.Config{MSL: time.Millisecond, Linger: time.Millisecond, ColdAfter: time.Millisecond}
+	defer func(n int) { shardBatchSize = n }(shardBatchSize)
+	shardBatchSize = 3
+	caps := append(captureFiles(t, nil), wiresharkCaptures(t)...)
+	short := flow.Config{MSL: time.Millisecond, Linger: time.Millisecond, ColdAfter: time.Millisecond, IdleTimeout: 50 * time.Millisecond, TombstoneTTL: 20 * time.Millisecond}
+	workers := []int{2, 3, 8}
+	if testing.Short() {
+		workers = []int{3}
+	}
 	for _, c := range caps {
 		for _, reassemble := range []bool{false, true} {
 			for _, fl := range []flow.Config{{}, short} {
-				one := render(t, Config{Reassemble: reassemble, Flow: fl}, c)
-				two := render(t, Config{Reassemble: reassemble, Flow: fl, Workers: 2}, c)
-				if !bytes.Equal(one, two) {
-					t.Errorf("%s (reassemble=%v, msl %v): Workers 2 output differs from Workers 1", c, reassemble, fl.MSL)
+				// A filter numbers the streams in a pass of its own,
+				// which the trackers then follow.
+				for _, filter := range []string{"", "not port 80"} {
+					one := render(t, Config{Reassemble: reassemble, Flow: fl, Filter: filter}, c)
+					for _, n := range workers {
+						got := render(t, Config{Reassemble: reassemble, Flow: fl, Filter: filter, Workers: n}, c)
+						if !bytes.Equal(one, got) {
+							t.Errorf("%s (reassemble=%v, msl %v, filter %q): Workers %d output differs from Workers 1: %s", c, reassemble, fl.MSL, filter, n, firstDiff(string(one), string(got)))
+						}
+					}
 				}
 			}
 		}
 	}
+}
+
+// wiresharkCaptures returns the captures of the Wireshark oracle beside the
+// repository (none when it is absent).
+func wiresharkCaptures(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	for _, pat := range []string{"*.pcap", "*.pcapng", "*.pcap.gz", "*.pcapng.gz"} {
+		m, _ := filepath.Glob(filepath.Join(testenv.SharedDir(t), "oracles", "wireshark", pat))
+		out = append(out, m...)
+	}
+	return out
 }

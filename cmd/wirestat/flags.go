@@ -128,7 +128,7 @@ func newFlagSet(o *options) *flag.FlagSet {
 	})
 	fs.StringVar(&o.annotate, "annotate", "", "also write the capture as pcapng to `FILE` with a comment on every frame that changed a state or is evidence of a finding (offline files only)")
 	fs.BoolVar(&o.reassemble, "reassemble", false, "measure missed bytes by payload reassembly (gopacket/tcpassembly) instead of sequence-number holes")
-	fs.IntVar(&o.workers, "workers", 1, "`1`, or 2 to read and decode in one goroutine while others track connections and build the report (same output)")
+	fs.IntVar(&o.workers, "workers", 1, "`N` connection trackers: above 1, reading and decoding, N trackers sharing the connections by 4-tuple, and the report run at once (same output)")
 	fs.BoolVar(&o.quiet, "q", false, "quiet: no warnings or progress on standard error (progress is shown only when standard error is a terminal)")
 	fs.BoolVar(&o.version, "version", false, "print the version and exit")
 	fs.BoolVar(&o.man, "man", false, "print the man page (roff) and exit")

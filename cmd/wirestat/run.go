@@ -210,8 +210,8 @@ func (o *options) validate() error {
 		return fail(exitUsage, "--msl must be positive")
 	case o.top == 0 || o.top < -1:
 		return fail(exitUsage, "--top %d: want a positive number of rows, or -1 for all", o.top)
-	case o.workers != 1 && o.workers != 2:
-		return fail(exitUsage, "--workers %d: want 1 or 2", o.workers)
+	case o.workers < 1 || o.workers > reconstruct.MaxWorkers:
+		return fail(exitUsage, "--workers %d: want 1 to %d", o.workers, reconstruct.MaxWorkers)
 	case o.idle <= 0:
 		return fail(exitUsage, "--idle-timeout %v: must be positive", o.idle)
 	case o.maxConns <= 0:

@@ -36,16 +36,8 @@ func (t *Tracker) advance(nowN int64) {
 		t.apply(c, tm.role, tcpstate.RoleRecv, tcpstate.EvTimeout, &seg)
 		t.checkDone(c, tm.at)
 	}
-	for len(t.lingering) > 0 && t.lingering[0].at+int64(t.cfg.Linger) <= nowN {
-		ref := t.lingering[0]
-		t.lingering[0] = lingerRef{}
-		t.lingering = t.lingering[1:]
-		// A connection that came back to life (a SYN after its reset,
-		// with the same sequence number, continues its stream) no longer
-		// lingers: handing it out would split its stream in two rows.
-		if c := t.lookup(ref.key, ref.id); c != nil && c.done && c.doneAt == ref.at {
-			t.finish(c)
-		}
+	if len(t.lingering) > 0 && t.lingering[0].at+int64(t.cfg.Linger) <= nowN {
+		t.endLinger(nowN)
 	}
 	if t.cfg.TombstoneTTL > 0 {
 		t.tombQueue = t.expireTombs(t.tombQueue, nowN-int64(t.cfg.TombstoneTTL))
@@ -58,6 +50,43 @@ func (t *Tracker) advance(nowN int64) {
 		t.lastCold = nowN
 		t.freezeIdle(nowN, cold)
 	}
+}
+
+// dueLinger is a connection whose linger is over.
+type dueLinger struct {
+	at int64
+	c  *Conn
+}
+
+// endLinger hands out the connections whose linger is over by nowN, in
+// (finish time, stream) order: the order does not depend on which of
+// those that finished at once did so first, so trackers sharing a
+// capture (Shard) merge their hand-outs into the order of one.
+func (t *Tracker) endLinger(nowN int64) {
+	due := t.due[:0]
+	for len(t.lingering) > 0 && t.lingering[0].at+int64(t.cfg.Linger) <= nowN {
+		ref := t.lingering[0]
+		t.lingering[0] = lingerRef{}
+		t.lingering = t.lingering[1:]
+		// A connection that came back to life (a SYN after its reset,
+		// with the same sequence number, continues its stream) no longer
+		// lingers: handing it out would split its stream in two rows.
+		if c := t.lookup(ref.key, ref.id); c != nil && c.done && c.doneAt == ref.at {
+			due = append(due, dueLinger{ref.at, c})
+		}
+	}
+	slices.SortFunc(due, func(a, b dueLinger) int {
+		if c := cmp.Compare(a.at, b.at); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.c.Stream, b.c.Stream)
+	})
+	for i, d := range due {
+		due[i] = dueLinger{}
+		t.handing = HandOut{Phase: PhaseLinger, Done: d.at}
+		t.finish(d.c)
+	}
+	t.due = due[:0]
 }
 
 // minColdCap is the live table size below which only the periodic pass
@@ -101,6 +130,7 @@ func (t *Tracker) sweepIdle(now int64) {
 		return now-h.lastSeen >= int64(t.cfg.IdleTimeout) && !h.synced
 	})
 	sortByStream(idle)
+	t.handing = HandOut{Phase: PhaseIdle}
 	t.handOutRefs(idle, func(c *Conn) { t.stats.IdleExpired++ })
 }
 
@@ -246,6 +276,7 @@ func (t *Tracker) expireTombs(q []tombRef, cutoff int64) []tombRef {
 		q = q[1:]
 		if tb, ok := t.tombs[ref.key]; ok && tb.at == ref.at {
 			delete(t.tombs, ref.key)
+			t.forget(tb.stream)
 		}
 	}
 	return q
@@ -264,6 +295,9 @@ func (t *Tracker) finish(c *Conn) {
 // handOut is finish for a connection already out of the table.
 func (t *Tracker) handOut(c *Conn, mk mapKey) {
 	tb := tomb{stream: c.Stream, part: c.Part, base: c.base, baseKnown: c.baseKnown, at: max(t.now, c.lastSeen)}
+	if old, ok := t.tombs[mk]; ok && old.stream != tb.stream {
+		t.forget(old.stream)
+	}
 	t.tombs[mk] = tb
 	t.tombQueue = append(t.tombQueue, tombRef{key: mk, at: tb.at})
 	for len(t.tombs) > t.cfg.MaxConns && len(t.tombQueue) > 0 {
@@ -272,6 +306,7 @@ func (t *Tracker) handOut(c *Conn, mk mapKey) {
 		t.tombQueue = t.tombQueue[1:]
 		if old, ok := t.tombs[ref.key]; ok && old.at == ref.at {
 			delete(t.tombs, ref.key)
+			t.forget(old.stream)
 		}
 	}
 	if len(t.tombQueue) > 2*len(t.tombs)+1024 {
@@ -384,6 +419,7 @@ func nth(keys []evictKey, k int) evictKey {
 // first).
 func (t *Tracker) Flush(end time.Time) {
 	t.Advance(end)
+	t.handing = HandOut{Phase: PhaseFlush}
 	t.pinned = true
 	defer func() { t.pinned = false }()
 	rest := t.collect(nil)

@@ -59,6 +59,11 @@ type Config struct {
 	// ZeekPorts are the likely server ports of the Zeek view's role flips
 	// (zeek.DefaultPorts when nil).
 	ZeekPorts zeek.Ports
+	// Forget, when set, learns each stream number the tracker will never
+	// name again: a tombstone dropped without its stream continuing
+	// (see TombstoneTTL and MaxConns). A stream handed out by Flush leaves
+	// no tombstone and is not reported.
+	Forget func(stream int64)
 	// OnTransition, when set, sees every state change as it is recorded:
 	// tr is the connection's last transition. Neither c nor tr may be kept
 	// after the call.
@@ -79,12 +84,15 @@ func (c *Config) setDefaults() {
 		c.ColdAfter = DefaultColdAfter
 	}
 	if c.MaxConns <= 0 {
-		c.MaxConns = 1_000_000
+		c.MaxConns = DefaultMaxConns
 	}
 }
 
 // DefaultIdleTimeout is Config.IdleTimeout's default.
 const DefaultIdleTimeout = time.Hour
+
+// DefaultMaxConns is Config.MaxConns's default.
+const DefaultMaxConns = 1_000_000
 
 // DefaultColdAfter is Config.ColdAfter's default.
 const DefaultColdAfter = 2 * time.Second
@@ -161,6 +169,8 @@ type Tracker struct {
 	stats      Stats
 	osGuesses  []*osGuess                  // distinct OS guesses, by number
 	osIndex    map[osfp.Signature]*osGuess // a signature's guess (nil: none matched)
+	handing    HandOut                     // the hand-out in progress (HandingOut)
+	due        []dueLinger                 // scratch of advance
 }
 
 // NewTracker returns a tracker that calls emit for every connection once it
@@ -234,6 +244,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 	forced := seg.Stream - 1 // -1: the tracker numbers the stream itself
 	if forced >= 0 && c != nil && c.Stream != forced {
 		// The whole capture's numbering starts a new stream here.
+		t.handing = HandOut{Phase: PhasePacket}
 		t.finish(c)
 		c = t.newConn(segKey(seg), dir, seg, forced)
 	} else if c != nil && startsNewStream(c.base, c.baseKnown, dir, seg) {
@@ -246,6 +257,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 				t.setState(c, Role(r), tcpstate.Closed, seg, tcpstate.Inferred, causeReused)
 			}
 		}
+		t.handing = HandOut{Phase: PhasePacket}
 		t.finish(c)
 		c = t.newConn(segKey(seg), dir, seg, forced)
 	} else if c == nil {
@@ -260,6 +272,8 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 			if stream >= 0 && stream == tb.stream {
 				c.base, c.baseKnown = tb.base, tb.baseKnown
 				c.Part = max(tb.part, 1) + 1
+			} else {
+				t.forget(tb.stream)
 			}
 		} else {
 			c = t.newConn(segKey(seg), dir, seg, forced)
@@ -311,6 +325,7 @@ func (t *Tracker) updateBase(c *Conn, dir Dir, seg *decode.Segment) {
 
 func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *Conn {
 	if t.Open() >= t.cfg.MaxConns {
+		t.handing = HandOut{Phase: PhasePacket}
 		t.evict()
 	}
 	t.growCold()
@@ -358,6 +373,13 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 	t.conns[key.packed()] = c
 	t.connsPeak = max(t.connsPeak, len(t.conns))
 	return c
+}
+
+// forget reports a stream number that is gone for good (Config.Forget).
+func (t *Tracker) forget(stream int64) {
+	if t.cfg.Forget != nil {
+		t.cfg.Forget(stream)
+	}
 }
 
 // inferClient decides which direction the client sends in from a

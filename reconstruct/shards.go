@@ -1,0 +1,476 @@
+package reconstruct
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"github.com/wirestat/wirestat/reconstruct/continuity"
+	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/flow"
+)
+
+// shardSet tracks connections in Workers trackers at once, each owning the
+// connections whose 4-tuple hashes to it (flow.Shard). The reading
+// goroutine decodes and queues every TCP segment into batches that every
+// tracker's goroutine reads: each adds the segments of its own
+// connections and moves its clock on the others', so TIME_WAIT, linger and
+// idle timers fire at the same segment as in one tracker. A merge
+// goroutine takes each batch's hand-outs from every tracker, puts them in
+// the order one tracker makes them (by segment, then flow.HandOutPhase,
+// then finish time and stream), turns the trackers' stream names into
+// Wireshark's numbers, and reports them: findings, rows and the writer run
+// there, in the order of one tracker, so the output is the same byte for
+// byte.
+//
+// A tracker names a new stream by the capture position of the segment that
+// started it (flow.Tracker.NumberFrom); the merge numbers those positions
+// in order, and keeps a name's number while the tracker may still hand out
+// a connection of it (until flow.Config.Forget). With a filter the
+// numbering pass stamps every segment with its number and the trackers
+// use those.
+type shardSet struct {
+	p      *pipeline
+	shards []*shard
+	forced bool // segments carry their stream numbers (numbering pass)
+	free   chan *shardBatch
+	cur    *shardBatch
+	next   int64 // capture position of the next segment queued
+	done   chan struct{}
+
+	// Owned by the merge goroutine.
+	numbers    map[int64]int64 // a tracker's stream name → stream number
+	nextNumber int64
+	order      []handRef
+	starts     []int64
+	listeners  map[string]*listenerSum
+	end        time.Time // the end of the capture, set before the final batch
+}
+
+// shardBatch is a run of decoded segments every shard reads.
+type shardBatch struct {
+	segs    []decode.Segment
+	owner   []uint8 // each segment's shard
+	payload []byte  // the segments' payload bytes, with Reassemble
+	first   int64   // capture position of segs[0]
+	// final: the capture ends at end after these segments; the shards
+	// hand out what is still open.
+	final bool
+	end   time.Time
+	refs  atomic.Int32 // shards still reading the batch
+}
+
+// shard is one tracker and what belongs with it.
+type shard struct {
+	set     *shardSet
+	idx     int
+	tracker *flow.Tracker
+	tunnels map[int64]decode.Tunnels
+	cont    *continuity.Assembler
+	in      chan *shardBatch
+	out     chan *shardOut
+	free    chan *shardOut
+	cur     *shardOut
+	pos     int64 // capture position of the segment being handled
+	seq     int64 // PhasePacket hand-outs so far: their order
+}
+
+// shardOut is what one shard made of one batch.
+type shardOut struct {
+	starts  []int64 // names of the streams started, in order
+	forgets []int64 // names the tracker will not use again
+	hands   []hand
+	conns   []flow.Conn
+	tunnels []decode.Tunnels
+	trans   []flow.Transition
+	ends    []int // end of each connection's transitions in trans
+	missed  []int64
+	// final: the batch ended the capture; listeners are the tracker's.
+	final     bool
+	listeners []flow.Listener
+}
+
+// hand places one hand-out in the order of a single tracker.
+type hand struct {
+	pos   int64 // capture position of the segment whose handling made it
+	phase flow.HandOutPhase
+	done  int64 // PhaseLinger: finish time
+	key   int64 // stream name; PhasePacket: the shard's sequence
+}
+
+func (h *hand) compare(o *hand) int {
+	if c := cmp.Compare(h.pos, o.pos); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(h.phase, o.phase); c != 0 {
+		return c
+	}
+	if c := cmp.Compare(h.done, o.done); c != 0 {
+		return c
+	}
+	return cmp.Compare(h.key, o.key)
+}
+
+type handRef struct {
+	h     *hand
+	shard int
+	i     int
+}
+
+type listenerSum struct{ l flow.Listener }
+
+func (o *shardOut) reset() {
+	o.starts, o.forgets, o.hands = o.starts[:0], o.forgets[:0], o.hands[:0]
+	clear(o.conns)
+	o.conns, o.tunnels, o.trans, o.ends, o.missed = o.conns[:0], o.tunnels[:0], o.trans[:0], o.ends[:0], o.missed[:0]
+	o.final, o.listeners = false, nil
+}
+
+// shardBatchSize is the segments of a batch (a variable for the tests).
+var shardBatchSize = 1024
+
+// newShardSet starts n trackers configured by fl and the merge.
+func newShardSet(p *pipeline, n int, fl flow.Config) *shardSet {
+	set := &shardSet{
+		p:         p,
+		forced:    p.numbering != nil,
+		free:      make(chan *shardBatch, 4*n+8),
+		done:      make(chan struct{}),
+		listeners: map[string]*listenerSum{},
+	}
+	if !set.forced {
+		set.numbers = map[int64]int64{}
+	}
+	// The table bound is shared out: n shards hold what one would.
+	if fl.MaxConns <= 0 {
+		fl.MaxConns = flow.DefaultMaxConns
+	}
+	fl.MaxConns = (fl.MaxConns + n - 1) / n
+	for i := range n {
+		s := &shard{set: set, idx: i, in: make(chan *shardBatch, 4), out: make(chan *shardOut, 4), free: make(chan *shardOut, 6)}
+		c := fl
+		if !set.forced {
+			c.Forget = s.forget
+		}
+		s.tracker = flow.NewTracker(c, s.emit)
+		if p.cfg.Reassemble {
+			s.cont = continuity.New(0)
+		}
+		set.shards = append(set.shards, s)
+		go s.run()
+	}
+	go set.merge()
+	return set
+}
+
+// batch returns the batch being filled.
+func (set *shardSet) batch() *shardBatch {
+	if set.cur == nil {
+		select {
+		case set.cur = <-set.free:
+		default:
+			set.cur = new(shardBatch)
+		}
+		set.cur.first = set.next
+	}
+	return set.cur
+}
+
+// queue copies a segment into the current batch and sends full batches.
+func (set *shardSet) queue(seg *decode.Segment) {
+	b := set.batch()
+	b.segs = append(b.segs, *seg)
+	b.owner = append(b.owner, uint8(flow.Shard(seg.Src, seg.Dst, len(set.shards))))
+	last := &b.segs[len(b.segs)-1]
+	if set.p.cfg.Reassemble {
+		// The payload aliases the read buffer: copy it for the shards.
+		start := len(b.payload)
+		b.payload = append(b.payload, seg.Payload...)
+		last.Payload = b.payload[start:len(b.payload):len(b.payload)]
+	} else {
+		last.Payload = nil
+	}
+	set.next++
+	if len(b.segs) == shardBatchSize {
+		set.send()
+	}
+}
+
+// send hands the current batch to every shard.
+func (set *shardSet) send() {
+	b := set.cur
+	set.cur = nil
+	b.refs.Store(int32(len(set.shards)))
+	for _, s := range set.shards {
+		s.in <- b
+	}
+}
+
+// release returns a batch every shard has read.
+func (set *shardSet) release(b *shardBatch) {
+	if b.refs.Add(-1) != 0 {
+		return
+	}
+	clear(b.segs)
+	b.segs, b.owner, b.payload = b.segs[:0], b.owner[:0], b.payload[:0]
+	b.final, b.end = false, time.Time{}
+	select {
+	case set.free <- b:
+	default:
+	}
+}
+
+// finish sends the last batch: the capture ends at end, and the shards
+// hand out what is still open. It returns once everything is reported.
+func (set *shardSet) finish(end time.Time) {
+	set.end = end
+	b := set.batch()
+	b.final, b.end = true, end
+	set.send()
+	set.stop()
+}
+
+// stop ends the shards and waits for the merge to report what they sent.
+func (set *shardSet) stop() {
+	if set.cur != nil {
+		set.send()
+	}
+	for _, s := range set.shards {
+		close(s.in)
+	}
+	<-set.done
+}
+
+// listenersOf returns the listeners of every shard as one tracker's.
+func (set *shardSet) listenersOf() []flow.Listener {
+	out := make([]flow.Listener, 0, len(set.listeners))
+	for _, l := range set.listeners {
+		out = append(out, l.l)
+	}
+	slices.SortFunc(out, func(a, b flow.Listener) int { return cmp.Compare(a.FirstFrame, b.FirstFrame) })
+	return out
+}
+
+func (s *shard) run() {
+	defer close(s.out)
+	for b := range s.in {
+		s.handle(b)
+		s.set.release(b)
+	}
+}
+
+// current returns the output being filled for this batch.
+func (s *shard) current() *shardOut {
+	if s.cur == nil {
+		select {
+		case s.cur = <-s.free:
+		default:
+			s.cur = new(shardOut)
+		}
+	}
+	return s.cur
+}
+
+// handle tracks one batch and sends what came of it to the merge, also
+// after a panic, which becomes a warning and skips the rest of the batch.
+func (s *shard) handle(b *shardBatch) {
+	out := s.current()
+	defer func() {
+		if v := recover(); v != nil {
+			s.set.p.warn(fmt.Sprintf("internal error tracking connections, rest of a batch of %d segments skipped: %v", len(b.segs), v))
+		}
+		s.cur = nil
+		s.out <- out
+	}()
+	forced := s.set.forced
+	for i := range b.segs {
+		seg := &b.segs[i]
+		s.pos = b.first + int64(i)
+		if int(b.owner[i]) != s.idx {
+			s.tracker.Advance(seg.Time)
+			continue
+		}
+		if !forced {
+			s.tracker.NumberFrom(s.pos)
+		}
+		stream := s.tracker.Add(seg)
+		if !forced && s.tracker.NextStream() != s.pos {
+			out.starts = append(out.starts, s.pos)
+		}
+		if seg.Tunnels.N > 0 {
+			if s.tunnels == nil {
+				s.tunnels = map[int64]decode.Tunnels{}
+			}
+			if _, ok := s.tunnels[stream]; !ok {
+				s.tunnels[stream] = seg.Tunnels
+			}
+		}
+		if s.cont != nil {
+			s.cont.Add(seg)
+		}
+	}
+	if b.final {
+		s.pos = math.MaxInt64
+		if s.cont != nil {
+			s.cont.FlushAll()
+		}
+		s.tracker.Flush(b.end)
+		out.final, out.listeners = true, s.tracker.Listeners()
+	}
+}
+
+// emit copies a connection the tracker hands out into the batch's output.
+func (s *shard) emit(c *flow.Conn) {
+	out := s.current()
+	h := s.tracker.HandingOut()
+	hd := hand{pos: s.pos, phase: h.Phase, done: h.Done, key: c.Stream}
+	if h.Phase == flow.PhasePacket {
+		hd.key = s.seq
+		s.seq++
+	}
+	var missed int64
+	if s.cont != nil {
+		missed = s.cont.Take(c.Key, c.End.Add(time.Nanosecond))
+	}
+	var tun decode.Tunnels
+	if len(s.tunnels) > 0 {
+		if t, ok := s.tunnels[c.Stream]; ok {
+			tun = t
+			delete(s.tunnels, c.Stream)
+		}
+	}
+	out.hands = append(out.hands, hd)
+	out.conns = append(out.conns, *c)
+	out.tunnels = append(out.tunnels, tun)
+	out.trans = append(out.trans, c.Transitions...)
+	out.ends = append(out.ends, len(out.trans))
+	out.missed = append(out.missed, missed)
+}
+
+// forget records a stream name the tracker dropped.
+func (s *shard) forget(stream int64) {
+	out := s.current()
+	out.forgets = append(out.forgets, stream)
+}
+
+// merge reports the shards' hand-outs batch by batch in the order of one
+// tracker.
+func (set *shardSet) merge() {
+	defer close(set.done)
+	outs := make([]*shardOut, len(set.shards))
+	for {
+		for i, s := range set.shards {
+			o, ok := <-s.out
+			if !ok {
+				set.drain()
+				return
+			}
+			outs[i] = o
+		}
+		set.mergeBatch(outs)
+		for i, s := range set.shards {
+			outs[i].reset()
+			select {
+			case s.free <- outs[i]:
+			default:
+			}
+		}
+	}
+}
+
+// drain empties the shards' outputs after they stopped.
+func (set *shardSet) drain() {
+	for _, s := range set.shards {
+		for range s.out {
+		}
+	}
+}
+
+// mergeBatch numbers the streams the shards started in one batch, then
+// reports their hand-outs in order; a panic becomes a warning and skips
+// the rest of the batch's connections.
+func (set *shardSet) mergeBatch(outs []*shardOut) {
+	p := set.p
+	defer func() {
+		if v := recover(); v != nil {
+			p.warn(fmt.Sprintf("internal error reporting connections, rest of a batch skipped: %v", v))
+		}
+	}()
+	if !set.forced {
+		starts := set.starts[:0]
+		for _, o := range outs {
+			starts = append(starts, o.starts...)
+		}
+		slices.Sort(starts)
+		for _, name := range starts {
+			set.numbers[name] = set.nextNumber
+			set.nextNumber++
+		}
+		set.starts = starts[:0]
+	}
+	order := set.order[:0]
+	final := false
+	for si, o := range outs {
+		for i := range o.hands {
+			order = append(order, handRef{h: &o.hands[i], shard: si, i: i})
+		}
+		final = final || o.final
+	}
+	slices.SortFunc(order, func(a, b handRef) int {
+		if c := a.h.compare(b.h); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.shard, b.shard); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
+	observed := false
+	for _, r := range order {
+		o := outs[r.shard]
+		if !observed && r.h.pos == math.MaxInt64 {
+			// The end of the capture: what follows was still open then.
+			p.col.ObserveUntil(set.end)
+			observed = true
+		}
+		c := &o.conns[r.i]
+		start := 0
+		if r.i > 0 {
+			start = o.ends[r.i-1]
+		}
+		c.Transitions = o.trans[start:o.ends[r.i]:o.ends[r.i]]
+		if !set.forced {
+			name := c.Stream
+			n, ok := set.numbers[name]
+			if !ok {
+				panic(fmt.Sprintf("stream name %d has no number", name))
+			}
+			c.Stream = n
+			if r.h.phase == flow.PhaseFlush {
+				delete(set.numbers, name)
+			}
+		}
+		p.connection(c, o.missed[r.i], &o.tunnels[r.i])
+	}
+	set.order = order[:0]
+	if final && !observed {
+		p.col.ObserveUntil(set.end)
+	}
+	for _, o := range outs {
+		for _, name := range o.forgets {
+			delete(set.numbers, name)
+		}
+		for _, l := range o.listeners {
+			k := l.Addr.String()
+			if sum := set.listeners[k]; sum != nil {
+				sum.l.Connections += l.Connections
+				sum.l.FirstFrame = min(sum.l.FirstFrame, l.FirstFrame)
+			} else {
+				set.listeners[k] = &listenerSum{l}
+			}
+		}
+	}
+}
