@@ -108,10 +108,11 @@ if [[ $QUICK != 1 ]]; then
 fi
 
 # measure LABEL CMD: run CMD (a shell command line) RUNS times under
-# /usr/bin/time -v; sets MED_S (median wall seconds), MED_MB (median peak
-# RSS, MB) and NRUNS. A run that fails aborts the script.
+# /usr/bin/time -v; sets MED_S (median wall seconds), MED_CPU (median user
+# plus system seconds), MED_MB (median peak RSS, MB) and NRUNS. A run that
+# fails aborts the script.
 measure() {
-	local label=$1 cmd=$2 runs=$RUNS i=0 times=() rss=()
+	local label=$1 cmd=$2 runs=$RUNS i=0 times=() rss=() cpus=()
 	while ((i < runs)); do
 		if ! /usr/bin/time -v -o "$TMP/time" sh -c "$cmd" >/dev/null 2>"$TMP/err"; then
 			log "FAILED: $cmd"
@@ -124,6 +125,7 @@ measure() {
 			for (j = 1; j <= n; j++) s = s * 60 + p[j]
 			print s }' "$TMP/time")
 		kb=$(awk -F': ' '/Maximum resident set size/ {print $2}' "$TMP/time")
+		cpus+=("$(awk -F': ' '/User time|System time/ {s += $2} END {print s}' "$TMP/time")")
 		times+=("$wall")
 		rss+=("$kb")
 		if ((i == 0 && runs > 2)) && awk -v w="$wall" -v s="$SLOW_SECONDS" 'BEGIN {exit !(w > s)}'; then
@@ -133,6 +135,7 @@ measure() {
 	done
 	NRUNS=$runs
 	MED_S=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
+	MED_CPU=$(printf '%s\n' "${cpus[@]}" | sort -g | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}')
 	MED_MB=$(printf '%s\n' "${rss[@]}" | sort -g | awk '{a[NR] = $1} END {m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.0f", m / 1024}')
 	log "$label: ${MED_S}s, ${MED_MB} MB (runs $NRUNS)"
 }
@@ -200,7 +203,7 @@ for name in "${FILES[@]}"; do
 	cat "$f" >/dev/null
 	row "$name" "wirestat (text)" "$WS -r $f"
 	row "$name" "wirestat (json)" "$WS -r $f -F json"
-	row "$name" "wirestat --workers 2" "$WS --workers 2 -r $f"
+	row "$name" "wirestat --workers 2" "$WS --workers 2 -r $f -F json"
 	row "$name" "floor (read+decode+map)" "$FLOOR -r $f"
 	row "$name" "floor (pcapgo+DecodingLayerParser+map)" "$FLOOR -gopacket -r $f"
 	if command -v taskset >/dev/null 2>&1; then
@@ -252,6 +255,20 @@ for name in "${FILES[@]}"; do
 			split($1, p, "/"); st = p[3]; sub(/-[0-9]+$/, "", st)
 			for (i = 1; i <= NF; i++) if ($(i + 1) == "s/Mpkt") v = $i
 			print f "\t" st "\t" v }' >>"$STAGE_ROWS"
+done
+
+# Cores: -F json with --workers N, wall and CPU (user + system) seconds,
+# on the steady and the churn capture (the small one with QUICK=1).
+CORE_ROWS=$TMP/cores
+: >"$CORE_ROWS"
+for name in "${FILES[@]}"; do
+	[[ $QUICK != 1 && $name == small ]] && continue
+	cd "$OUT"
+	for n in 1 2 4 8; do
+		measure "$name --workers $n" "$WS --workers $n -r $name.pcap -F json"
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$n" "$MED_S" "$MED_CPU" "$MED_MB" "$(packets "$name.pcap")" >>"$CORE_ROWS"
+	done
+	cd "$ROOT"
 done
 
 # Memory per open connection: two captures that leave N and N/10
@@ -371,6 +388,16 @@ machine="$(nproc) cores, $cpu, $(go version | awk '{print $3}'), Linux $(uname -
 	awk -F'\t' '{v[$1 "," $2] = $3; if (!($1 in seen)) {seen[$1] = 1; order[++n] = $1}}
 		END {for (i = 1; i <= n; i++) {f = order[i]
 			printf "| %s | %s | %s | %s | %s | %s |\n", f, v[f ",read"], v[f ",decode"], v[f ",track"], v[f ",analyse"], v[f ",json"]}}' "$STAGE_ROWS"
+	echo
+	echo "### Cores: \`wirestat --workers N -F json\`"
+	echo
+	echo "Wall and CPU (user + system) seconds, median of $RUNS runs, on this $(nproc)-core machine. N trackers"
+	echo "share the connections; reading with decoding, and the merge with findings and the JSON report,"
+	echo "are one goroutine each whatever N."
+	echo
+	echo "| capture | N | wall s | CPU s | CPU s per M packets | wall vs N=1 | peak RSS MB |"
+	echo "|---|---:|---:|---:|---:|---:|---:|"
+	awk -F'\t' '$2 == 1 {base[$1] = $3} {printf "| %s | %s | %.2f | %.2f | %.2f | %.2f | %s |\n", $1, $2, $3, $4, $4 * 1e6 / $6, $3 / base[$1], $5}' "$CORE_ROWS"
 	echo
 	echo "### Memory per open connection"
 	echo

@@ -44,7 +44,6 @@ type shardSet struct {
 	// Owned by the merge goroutine.
 	numbers    map[int64]int64 // a tracker's stream name → stream number
 	nextNumber int64
-	order      []handRef
 	starts     []int64
 	listeners  map[string]*listenerSum
 	end        time.Time // the end of the capture, set before the final batch
@@ -88,6 +87,10 @@ type shardOut struct {
 	trans   []flow.Transition
 	ends    []int // end of each connection's transitions in trans
 	missed  []int64
+	// partial: more of this batch's hand-outs follow in the next output
+	// (only once the batch's segments are all handled: every start is in
+	// the first part).
+	partial bool
 	// final: the batch ended the capture; listeners are the tracker's.
 	final     bool
 	listeners []flow.Listener
@@ -114,20 +117,25 @@ func (h *hand) compare(o *hand) int {
 	return cmp.Compare(h.key, o.key)
 }
 
-type handRef struct {
-	h     *hand
-	shard int
-	i     int
-}
-
 type listenerSum struct{ l flow.Listener }
 
 func (o *shardOut) reset() {
+	if cap(o.conns) > maxKeptConns {
+		// A sweep or the end handed out thousands at once: keep no
+		// such buffer for the ordinary batches.
+		*o = shardOut{}
+		return
+	}
 	o.starts, o.forgets, o.hands = o.starts[:0], o.forgets[:0], o.hands[:0]
 	clear(o.conns)
 	o.conns, o.tunnels, o.trans, o.ends, o.missed = o.conns[:0], o.tunnels[:0], o.trans[:0], o.ends[:0], o.missed[:0]
-	o.final, o.listeners = false, nil
+	o.partial, o.final, o.listeners = false, false, nil
 }
+
+// maxKeptConns bounds the connections a reused shardOut keeps room for,
+// and those of each part of the end of the capture (a variable for the
+// tests).
+var maxKeptConns = 256
 
 // shardBatchSize is the segments of a batch (a variable for the tests).
 var shardBatchSize = 1024
@@ -150,7 +158,7 @@ func newShardSet(p *pipeline, n int, fl flow.Config) *shardSet {
 	}
 	fl.MaxConns = (fl.MaxConns + n - 1) / n
 	for i := range n {
-		s := &shard{set: set, idx: i, in: make(chan *shardBatch, 4), out: make(chan *shardOut, 4), free: make(chan *shardOut, 6)}
+		s := &shard{set: set, idx: i, in: make(chan *shardBatch, 4), out: make(chan *shardOut, 4), free: make(chan *shardOut, 4)}
 		c := fl
 		if !set.forced {
 			c.Forget = s.forget
@@ -282,8 +290,13 @@ func (s *shard) handle(b *shardBatch) {
 		if v := recover(); v != nil {
 			s.set.p.warn(fmt.Sprintf("internal error tracking connections, rest of a batch of %d segments skipped: %v", len(b.segs), v))
 		}
+		last := s.current()
+		last.final = b.final
+		if b.final && last.listeners == nil {
+			last.listeners = []flow.Listener{}
+		}
 		s.cur = nil
-		s.out <- out
+		s.out <- last
 	}()
 	forced := s.set.forced
 	for i := range b.segs {
@@ -318,7 +331,7 @@ func (s *shard) handle(b *shardBatch) {
 			s.cont.FlushAll()
 		}
 		s.tracker.Flush(b.end)
-		out.final, out.listeners = true, s.tracker.Listeners()
+		s.current().listeners = s.tracker.Listeners()
 	}
 }
 
@@ -348,6 +361,13 @@ func (s *shard) emit(c *flow.Conn) {
 	out.trans = append(out.trans, c.Transitions...)
 	out.ends = append(out.ends, len(out.trans))
 	out.missed = append(out.missed, missed)
+	if h.Phase == flow.PhaseFlush && len(out.conns) == maxKeptConns {
+		// The end of the capture hands out every open connection:
+		// send them in parts rather than hold copies of them all.
+		out.partial = true
+		s.cur = nil
+		s.out <- out
+	}
 }
 
 // forget records a stream name the tracker dropped.
@@ -372,12 +392,22 @@ func (set *shardSet) merge() {
 		}
 		set.mergeBatch(outs)
 		for i, s := range set.shards {
-			outs[i].reset()
-			select {
-			case s.free <- outs[i]:
-			default:
+			// What a panic left unread of a batch sent in parts.
+			for outs[i].partial {
+				set.recycle(i, outs[i])
+				outs[i] = <-s.out
 			}
+			set.recycle(i, outs[i])
 		}
+	}
+}
+
+// recycle returns a shard's output for reuse.
+func (set *shardSet) recycle(i int, o *shardOut) {
+	o.reset()
+	select {
+	case set.shards[i].free <- o:
+	default:
 	}
 }
 
@@ -390,8 +420,10 @@ func (set *shardSet) drain() {
 }
 
 // mergeBatch numbers the streams the shards started in one batch, then
-// reports their hand-outs in order; a panic becomes a warning and skips
-// the rest of the batch's connections.
+// reports their hand-outs in order: each shard's come in that order, so
+// this merges the shards' lists, taking the next part of a list sent in
+// parts (the end of the capture) as one runs out. A panic becomes a
+// warning and skips the rest of the batch's connections.
 func (set *shardSet) mergeBatch(outs []*shardOut) {
 	p := set.p
 	defer func() {
@@ -400,6 +432,7 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 		}
 	}()
 	if !set.forced {
+		// Every start of the batch is in its first part.
 		starts := set.starts[:0]
 		for _, o := range outs {
 			starts = append(starts, o.starts...)
@@ -411,37 +444,37 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 		}
 		set.starts = starts[:0]
 	}
-	order := set.order[:0]
-	final := false
-	for si, o := range outs {
-		for i := range o.hands {
-			order = append(order, handRef{h: &o.hands[i], shard: si, i: i})
-		}
-		final = final || o.final
-	}
-	slices.SortFunc(order, func(a, b handRef) int {
-		if c := a.h.compare(b.h); c != 0 {
-			return c
-		}
-		if c := cmp.Compare(a.shard, b.shard); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.i, b.i)
-	})
+	next := make([]int, len(outs)) // each list's next hand-out
 	observed := false
-	for _, r := range order {
-		o := outs[r.shard]
-		if !observed && r.h.pos == math.MaxInt64 {
+	for {
+		best := -1
+		for si, o := range outs {
+			for next[si] == len(o.hands) && o.partial {
+				set.forgetAll(o)
+				set.recycle(si, o)
+				o = <-set.shards[si].out
+				outs[si], next[si] = o, 0
+			}
+			if next[si] < len(o.hands) && (best < 0 || o.hands[next[si]].compare(&outs[best].hands[next[best]]) < 0) {
+				best = si
+			}
+		}
+		if best < 0 {
+			break
+		}
+		o, i := outs[best], next[best]
+		next[best]++
+		if !observed && o.hands[i].pos == math.MaxInt64 {
 			// The end of the capture: what follows was still open then.
 			p.col.ObserveUntil(set.end)
 			observed = true
 		}
-		c := &o.conns[r.i]
+		c := &o.conns[i]
 		start := 0
-		if r.i > 0 {
-			start = o.ends[r.i-1]
+		if i > 0 {
+			start = o.ends[i-1]
 		}
-		c.Transitions = o.trans[start:o.ends[r.i]:o.ends[r.i]]
+		c.Transitions = o.trans[start:o.ends[i]:o.ends[i]]
 		if !set.forced {
 			name := c.Stream
 			n, ok := set.numbers[name]
@@ -449,20 +482,16 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 				panic(fmt.Sprintf("stream name %d has no number", name))
 			}
 			c.Stream = n
-			if r.h.phase == flow.PhaseFlush {
+			if o.hands[i].phase == flow.PhaseFlush {
 				delete(set.numbers, name)
 			}
 		}
-		p.connection(c, o.missed[r.i], &o.tunnels[r.i])
+		p.connection(c, o.missed[i], &o.tunnels[i])
 	}
-	set.order = order[:0]
-	if final && !observed {
-		p.col.ObserveUntil(set.end)
-	}
+	final := false
 	for _, o := range outs {
-		for _, name := range o.forgets {
-			delete(set.numbers, name)
-		}
+		final = final || o.final
+		set.forgetAll(o)
 		for _, l := range o.listeners {
 			k := l.Addr.String()
 			if sum := set.listeners[k]; sum != nil {
@@ -473,4 +502,15 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 			}
 		}
 	}
+	if final && !observed {
+		p.col.ObserveUntil(set.end)
+	}
+}
+
+// forgetAll drops the numbers of the names a shard forgot.
+func (set *shardSet) forgetAll(o *shardOut) {
+	for _, name := range o.forgets {
+		delete(set.numbers, name)
+	}
+	o.forgets = o.forgets[:0]
 }

@@ -44,8 +44,8 @@ func render(t *testing.T, cfg Config, files ...string) []byte {
 // segments, so the goroutines all work at once; go test -race checks they
 // share nothing unguarded).
 func TestWorkersSameOutput(t *testing.T) {
-	defer func(n int) { shardBatchSize = n }(shardBatchSize)
-	shardBatchSize = 3
+	defer func(n, m int) { shardBatchSize, maxKeptConns = n, m }(shardBatchSize, maxKeptConns)
+	shardBatchSize, maxKeptConns = 3, 2
 	caps := append(captureFiles(t, nil), wiresharkCaptures(t)...)
 	short := flow.Config{MSL: time.Millisecond, Linger: time.Millisecond, ColdAfter: time.Millisecond, IdleTimeout: 50 * time.Millisecond, TombstoneTTL: 20 * time.Millisecond}
 	workers := []int{2, 3, 8}
