@@ -33,23 +33,33 @@ type jsonWriter struct {
 	jsonBase
 	started bool
 	n       int
+	compact bytes.Buffer // what cenc encodes, before it is indented
+	cenc    *json.Encoder
+	indent  []byte // compact, indented
 }
 
 func newJSONWriter(w io.Writer, opt Options) *jsonWriter {
 	jw := &jsonWriter{}
 	jw.init(w, opt)
+	jw.cenc = json.NewEncoder(&jw.compact)
+	jw.cenc.SetEscapeHTML(false)
 	return jw
 }
 
-// encode appends v to buf indented for nesting depth prefix, without the
-// trailing newline the Encoder adds.
+// encode appends v to buf indented for nesting depth prefix, as an
+// Encoder with SetIndent(prefix, "  ") writes it without its trailing
+// newline (encoded compact, then indented by appendIndent: the Encoder's
+// own indentation validates every byte again, and the findings of a busy
+// capture run to megabytes).
 func (jw *jsonWriter) encode(prefix string, v any) error {
-	jw.enc.SetIndent(prefix, "  ")
-	if err := jw.enc.Encode(v); err != nil {
+	jw.compact.Reset()
+	if err := jw.cenc.Encode(v); err != nil {
 		jw.out.err = fmt.Errorf("encode json: %w", err)
 		return jw.out.err
 	}
-	jw.buf.Truncate(jw.buf.Len() - 1)
+	b := jw.compact.Bytes()
+	jw.indent = appendIndent(jw.indent[:0], b[:len(b)-1], prefix, "  ")
+	jw.buf.Write(jw.indent)
 	return nil
 }
 
