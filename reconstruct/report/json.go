@@ -35,7 +35,6 @@ type jsonWriter struct {
 	n       int
 	compact bytes.Buffer // what cenc encodes, before it is indented
 	cenc    *json.Encoder
-	indent  []byte // compact, indented
 }
 
 func newJSONWriter(w io.Writer, opt Options) *jsonWriter {
@@ -58,8 +57,10 @@ func (jw *jsonWriter) encode(prefix string, v any) error {
 		return jw.out.err
 	}
 	b := jw.compact.Bytes()
-	jw.indent = appendIndent(jw.indent[:0], b[:len(b)-1], prefix, "  ")
-	jw.buf.Write(jw.indent)
+	b = b[:len(b)-1]
+	jw.buf.Grow(3 * len(b))
+	// Indented into buf's own free space: nothing is copied.
+	jw.buf.Write(appendIndent(jw.buf.AvailableBuffer(), b, prefix, "  "))
 	return nil
 }
 
@@ -139,6 +140,12 @@ func (jw *jsonWriter) Close(r *result.Result) error {
 		if err := jw.encode("  ", f.v); err != nil {
 			return err
 		}
+		// Each section goes out as it is made: the findings of a busy
+		// capture run to megabytes.
+		if err := jw.out.write(jw.buf.Bytes()); err != nil {
+			return err
+		}
+		jw.buf.Reset()
 	}
 	jw.buf.WriteString("\n}\n")
 	return jw.out.write(jw.buf.Bytes())
