@@ -524,7 +524,9 @@ func (p *pipeline) finish() *result.Result {
 		if now := p.cfg.Clock.Now(); now.After(end) {
 			end = now
 		}
-		p.col.Advance(end)
+		if p.shards == nil {
+			p.col.Advance(end)
+		} // else the merge does, after the connections handed out so far
 	}
 	if !p.cfg.At.IsZero() {
 		end = p.cfg.At

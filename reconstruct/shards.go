@@ -466,7 +466,7 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 		next[best]++
 		if !observed && o.hands[i].pos == math.MaxInt64 {
 			// The end of the capture: what follows was still open then.
-			p.col.ObserveUntil(set.end)
+			set.observe()
 			observed = true
 		}
 		c := &o.conns[i]
@@ -503,8 +503,18 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 		}
 	}
 	if final && !observed {
-		p.col.ObserveUntil(set.end)
+		set.observe()
 	}
+}
+
+// observe tells the findings that the capture ends, as finish does with
+// one tracker: a live capture's clock first, then the end.
+func (set *shardSet) observe() {
+	p := set.p
+	if p.cfg.Clock != nil && p.cfg.At.IsZero() {
+		p.col.Advance(set.end)
+	}
+	p.col.ObserveUntil(set.end)
 }
 
 // forgetAll drops the numbers of the names a shard forgot.

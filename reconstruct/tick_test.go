@@ -132,3 +132,35 @@ func TestSlowTicksComeLessOften(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveWorkersAgeToClock: a live capture without ticks, tracked by three
+// trackers, ends at the clock's time as one tracker's does: the CLOSE_WAIT
+// is as old as the quiet time after the last packet.
+func TestLiveWorkersAgeToClock(t *testing.T) {
+	t0 := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	age := func(workers int) float64 {
+		src := &liveScript{now: t0, step: 500 * time.Millisecond, quiet: 10}
+		ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+		src.add(t, ms(1), true, 100, 0, pcaptest.Flags{SYN: true})
+		src.add(t, ms(2), false, 500, 101, pcaptest.Flags{SYN: true, ACK: true})
+		src.add(t, ms(3), true, 101, 501, pcaptest.Flags{ACK: true})
+		src.add(t, ms(4), true, 101, 501, pcaptest.Flags{FIN: true, ACK: true})
+		src.add(t, ms(5), false, 501, 102, pcaptest.Flags{ACK: true})
+		res, err := Run(context.Background(), src, Config{Clock: src, Workers: workers}, &collect{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range res.Findings {
+			if f.Kind == "half_closed" {
+				a, _ := f.Details["max_seconds_since_fin"].(float64)
+				return a
+			}
+		}
+		t.Fatalf("workers %d: no half_closed finding in %+v", workers, res.Findings)
+		return 0
+	}
+	one, three := age(1), age(3)
+	if one < 4.99 || one != three {
+		t.Errorf("CLOSE_WAIT age %v with one tracker, %v with three; want both about 5 s (to the clock)", one, three)
+	}
+}
