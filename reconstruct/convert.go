@@ -116,7 +116,7 @@ func connection(c *flow.Conn, names *addrNames) result.Connection {
 	for i, t := range c.Transitions {
 		rc.Transitions[i] = result.Transition{
 			Frame: t.Frame, Time: t.Time(), Endpoint: t.Endpoint.String(),
-			From: t.From.String(), To: t.To.String(), Cause: t.Cause(), Evidence: t.Evidence.String(),
+			From: t.From.String(), To: t.To.String(), Cause: t.Cause().String(), Evidence: t.Evidence.String(),
 		}
 	}
 	orig, resp := c.Zeek.Sizes()

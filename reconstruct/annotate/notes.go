@@ -76,7 +76,7 @@ func (n *Notes) Connection(c *flow.Conn, communityID string) {
 		if t.Frame <= 0 {
 			continue
 		}
-		role, from, to, cause := t.Endpoint.String(), t.From.String(), t.To.String(), t.Cause()
+		role, from, to, cause := t.Endpoint.String(), t.From.String(), t.To.String(), t.Cause().String()
 		var b strings.Builder
 		b.WriteString("wirestat: tcp.stream ")
 		b.WriteString(stream)
