@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -25,7 +26,7 @@ type anomalyDetector struct {
 	hosts map[netip.Addr]*anomalyAgg
 }
 
-func (ad *anomalyDetector) add(c *flow.Conn, _ outcome) bool {
+func (ad *anomalyDetector) add(c *finished.Conn) bool {
 	if !c.HasAnomalies() {
 		return false
 	}

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"slices"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -67,14 +68,14 @@ func (col *Collector) retireAttempts(src netip.Addr, s *source) {
 	}
 }
 
-func (col *Collector) addAttempt(s *source, c *flow.Conn, o outcome) {
+func (col *Collector) addAttempt(s *source, c *finished.Conn) {
 	var k Kind
-	switch o {
-	case outUnanswered:
+	switch c.Handshake {
+	case finished.Unanswered:
 		k = SYNUnanswered
-	case outRejected:
+	case finished.Rejected:
 		k = SYNRejected
-	case outSYNACKUnanswered:
+	case finished.SYNACKUnanswered:
 		k = SYNACKUnanswered
 	default:
 		return

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -22,7 +23,7 @@ type backscatterAgg struct {
 // unsolicitedSYNACK reports whether c opened with a SYN-ACK its receiver
 // never asked for: the first packet is a SYN-ACK and the receiver sent no
 // SYN and nothing but resets.
-func unsolicitedSYNACK(c *flow.Conn) (victim flow.Role, ok bool) {
+func unsolicitedSYNACK(c *finished.Conn) (victim flow.Role, ok bool) {
 	if c.FirstFlags&(decode.SYN|decode.ACK|decode.RST|decode.FIN) != decode.SYN|decode.ACK {
 		return 0, false
 	}
@@ -41,7 +42,7 @@ type backscatterDetector struct {
 }
 
 // add claims the unsolicited SYN-ACKs: the victim's resets answer them.
-func (bd *backscatterDetector) add(c *flow.Conn, _ outcome) bool {
+func (bd *backscatterDetector) add(c *finished.Conn) bool {
 	vr, ok := unsolicitedSYNACK(c)
 	if !ok {
 		return false

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
@@ -82,7 +83,7 @@ func (col *Collector) ObserveUntil(t time.Time) {
 
 // endOfCapture returns the end of the capture as known when c is added,
 // and whether c was still open then (added after ObserveUntil).
-func (col *Collector) endOfCapture(c *flow.Conn) (time.Time, bool) {
+func (col *Collector) endOfCapture(c *finished.Conn) (time.Time, bool) {
 	end := col.captureEnd
 	if c.End.After(end) {
 		end = c.End
@@ -136,7 +137,7 @@ type group struct {
 	firstFrame  int64 // lowest first frame of the connections, fallback sort key
 }
 
-func (g *group) addConn(cfg *Config, c *flow.Conn, frames []int64) {
+func (g *group) addConn(cfg *Config, c *finished.Conn, frames []int64) {
 	g.count++
 	g.streams.add(cfg.MaxStreams, c.Stream)
 	for _, f := range frames {
@@ -238,7 +239,7 @@ func (k sideKey) packed() packedSide {
 	return p
 }
 
-func sideOf(c *flow.Conn, r flow.Role) sideKey {
+func sideOf(c *finished.Conn, r flow.Role) sideKey {
 	if r == flow.Server {
 		return sideKey{role: flow.Server, host: c.EP[flow.Server].Addr}
 	}
@@ -276,7 +277,7 @@ func (k sideKey) details(d map[string]any) map[string]any {
 }
 
 // Add folds one finished connection into the aggregates. c is not kept.
-func (col *Collector) Add(c *flow.Conn) {
+func (col *Collector) Add(c *finished.Conn) {
 	if c == nil || c.QuotedOnly {
 		return
 	}
@@ -288,29 +289,29 @@ func (col *Collector) Add(c *flow.Conn) {
 		col.settle(col.captureEnd.Add(-col.cfg.Horizon))
 		col.nextSweep = col.captureEnd.Add(col.cfg.Horizon / 8)
 	}
-	o := handshakeOutcome(c)
+	o := c.Handshake
 	claimed := false
 	for _, d := range col.detectors {
-		claimed = d.add(c, o) || claimed
+		claimed = d.add(c) || claimed
 	}
 	if claimed {
 		// A probe, or backscatter: the target's reset or CLOSE_WAIT is
 		// the answer to it, not an aborted, refused or leaked connection.
 		return
 	}
-	if o == outCompleted && c.EP[flow.Server].Packets > 0 {
+	if o == finished.Completed && c.EP[flow.Server].Packets > 0 {
 		col.spoke[c.EP[flow.Server].Addr] = struct{}{}
 	}
-	if s := col.addSource(c, o); s != nil {
+	if s := col.addSource(c); s != nil {
 		// A SYN-ACK in the capture's last round trip may have been
 		// answered after it ended: not unanswered (it still counts as
 		// half-open for the flood detector).
-		if o != outSYNACKUnanswered || !col.inLastRoundTrip(c) {
-			col.addAttempt(s, c, o)
+		if o != finished.SYNACKUnanswered || !col.inLastRoundTrip(c) {
+			col.addAttempt(s, c)
 		}
 	}
-	col.addRetransmitted(c, o)
-	col.addFlood(c, o)
+	col.addRetransmitted(c)
+	col.addFlood(c)
 	col.addHalfClosed(c)
 	col.addTimeWait(c)
 	col.addReset(c)
@@ -333,7 +334,7 @@ func (col *Collector) end() time.Time {
 // (max of Config.HandshakeRTT and its own SYN to SYN-ACK time): the
 // client's answer may be on its way. A SYN-ACK retransmitted later does not
 // count: the client had a round trip to answer the first.
-func (col *Collector) inLastRoundTrip(c *flow.Conn) bool {
+func (col *Collector) inLastRoundTrip(c *finished.Conn) bool {
 	end, open := col.endOfCapture(c)
 	if !open {
 		return false

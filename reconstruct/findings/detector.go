@@ -4,7 +4,7 @@ import (
 	"net/netip"
 	"time"
 
-	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
@@ -13,11 +13,11 @@ import (
 // findings at the end, so a new kind is a new detector listed in
 // newDetectors.
 type detector interface {
-	// add folds in connection c, whose handshake ended with outcome o.
+	// add folds in connection c.
 	// It reports whether c is wholly explained by this detector's kind
 	// (a probe, backscatter): the collector's own aggregates then leave
 	// it out, though the other detectors still see it.
-	add(c *flow.Conn, o outcome) (claimed bool)
+	add(c *finished.Conn) (claimed bool)
 	// settle forgets what has been idle since cutoff and can no longer
 	// be reported (see Config.Horizon).
 	settle(cutoff time.Time)

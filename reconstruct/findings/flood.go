@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -31,8 +32,8 @@ type floodAgg struct {
 	unanswered, synackUnanswered, aborted int64
 }
 
-func (col *Collector) addFlood(c *flow.Conn, o outcome) {
-	if !o.halfOpen() {
+func (col *Collector) addFlood(c *finished.Conn) {
+	if !c.Handshake.HalfOpen() {
 		return
 	}
 	server := c.EP[flow.Server].Addr
@@ -42,10 +43,10 @@ func (col *Collector) addFlood(c *flow.Conn, o outcome) {
 		col.floods[server] = a
 	}
 	a.seen = col.captureEnd
-	switch o {
-	case outUnanswered:
+	switch c.Handshake {
+	case finished.Unanswered:
 		a.unanswered++
-	case outSYNACKUnanswered:
+	case finished.SYNACKUnanswered:
 		a.synackUnanswered++
 	default:
 		a.aborted++

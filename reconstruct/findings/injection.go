@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -24,7 +25,7 @@ type injectionDetector struct {
 	victims map[netip.Addr]*injectionAgg
 }
 
-func (id *injectionDetector) add(c *flow.Conn, _ outcome) bool {
+func (id *injectionDetector) add(c *finished.Conn) bool {
 	if !c.HasAnomalies() {
 		return false
 	}
@@ -37,7 +38,7 @@ func (id *injectionDetector) add(c *flow.Conn, _ outcome) bool {
 	return false
 }
 
-func (id *injectionDetector) addResets(c *flow.Conn, a flow.AnomalyRecord) {
+func (id *injectionDetector) addResets(c *finished.Conn, a flow.AnomalyRecord) {
 	col := id.col
 	for _, sender := range [2]flow.Role{flow.Client, flow.Server} {
 		if (sender == flow.Client && !a.ByClient) || (sender == flow.Server && !a.ByServer) {

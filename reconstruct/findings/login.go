@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -33,8 +34,8 @@ type loginAgg struct {
 // loginSession reports whether c is a short complete session with a login
 // service: handshake completed, both sides sent data, shorter than
 // LoginShort.
-func (col *Collector) loginSession(c *flow.Conn, o outcome) bool {
-	if o != outCompleted {
+func (col *Collector) loginSession(c *finished.Conn) bool {
+	if c.Handshake != finished.Completed {
 		return false
 	}
 	if _, ok := loginPorts[c.EP[flow.Server].Addr.Port()]; !ok {
@@ -50,9 +51,9 @@ type loginDetector struct {
 	logins map[loginKey]*loginAgg
 }
 
-func (ld *loginDetector) add(c *flow.Conn, o outcome) bool {
+func (ld *loginDetector) add(c *finished.Conn) bool {
 	col := ld.col
-	if !col.loginSession(c, o) {
+	if !col.loginSession(c) {
 		return false
 	}
 	k := loginKey{c.EP[flow.Client].Addr.Addr(), c.EP[flow.Server].Addr}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 )
 
@@ -227,9 +228,13 @@ func TestRetransMedianFromHistogram(t *testing.T) {
 // iteration and reports connections per second and allocations per
 // connection (an op is the whole day).
 func BenchmarkCollectorAdd(b *testing.B) {
-	var conns []*flow.Conn
+	var conns []*finished.Conn
 	s := newSim(b, Config{})
-	s.tr = flow.NewTracker(flow.Config{}, func(c *flow.Conn) { conns = append(conns, c) })
+	s.tr = flow.NewTracker(flow.Config{}, func(c *flow.Conn) {
+		rec := &finished.Conn{}
+		rec.Fill(c, finished.Params{MissedBytes: c.MissedBytes})
+		conns = append(conns, rec)
+	})
 	const n = 20_000
 	gap := 24 * time.Hour / n
 	for i := range n {

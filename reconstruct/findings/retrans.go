@@ -6,9 +6,9 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
-	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 )
 
 // retransAgg aggregates handshakes that completed only after SYN or
@@ -25,8 +25,8 @@ type retransAgg struct {
 	peers      peerSet // client hosts
 }
 
-func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
-	if o != outCompleted {
+func (col *Collector) addRetransmitted(c *finished.Conn) {
+	if c.Handshake != finished.Completed {
 		return
 	}
 	cl, sv := &c.EP[flow.Client], &c.EP[flow.Server]
@@ -46,14 +46,8 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 	a.synRetrans += int64(max(cl.SYNs-1, 0))
 	a.synackRetrans += int64(max(sv.SYNs-1, 0))
 	a.extra[secs(retransmitSpan(c, flow.Client)+retransmitSpan(c, flow.Server))]++
-	if ts := synTimes(c, flow.Client); len(ts) > 0 {
-		for i := range c.Transitions {
-			t := &c.Transitions[i]
-			if t.Endpoint == flow.Client && t.To == tcpstate.Established {
-				a.maxConnect = max(a.maxConnect, secs(t.Time().Sub(ts[0])))
-				break
-			}
-		}
+	if ts := synTimes(c, flow.Client); len(ts) > 0 && c.Established[flow.Client] {
+		a.maxConnect = max(a.maxConnect, secs(c.EstablishedAt[flow.Client].Sub(ts[0])))
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -53,8 +54,8 @@ type source struct {
 	heard bool
 }
 
-func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
-	if o == outNone {
+func (col *Collector) addSource(c *finished.Conn) *source {
+	if c.Handshake == finished.NoHandshake {
 		return nil // midstream or roles guessed: no first contact to judge
 	}
 	src := c.EP[flow.Client].Addr.Addr()
@@ -66,7 +67,7 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 	s.seen = col.clock
 	s.heard = s.heard || c.EP[flow.Server].Packets > 0
 	s.attempts++
-	failed := o.failed()
+	failed := c.Handshake.Failed()
 	if !failed {
 		s.successes++
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
@@ -25,7 +26,7 @@ type halfClosedAgg struct {
 	atEnd         int64                     // connections still open at the end of the capture
 }
 
-func (col *Collector) addHalfClosed(c *flow.Conn) {
+func (col *Collector) addHalfClosed(c *finished.Conn) {
 	for _, cw := range [2]flow.Role{flow.Client, flow.Server} {
 		fin := 1 - cw
 		w, f := &c.EP[cw], &c.EP[fin]
@@ -213,7 +214,7 @@ type sideCounts struct {
 
 // count adds connection c, seen from role r, to the counters every side
 // keeps.
-func count(c *flow.Conn, r flow.Role, conns, activeClose, established *int64) {
+func count(c *finished.Conn, r flow.Role, conns, activeClose, established *int64) {
 	*conns++
 	if c.ClosedBy.Is(r) {
 		*activeClose++
@@ -223,14 +224,15 @@ func count(c *flow.Conn, r flow.Role, conns, activeClose, established *int64) {
 	}
 }
 
-func (col *Collector) addTimeWait(c *flow.Conn) {
+func (col *Collector) addTimeWait(c *finished.Conn) {
 	// Only connections that were established count, so failed probes (a
 	// scan's millions) create no side entries.
-	if !c.Midstream && !(everSynchronized(c, flow.Client) && everSynchronized(c, flow.Server)) {
+	if !c.Midstream && !c.BothSynchronized() {
 		return
 	}
 	for _, r := range [2]flow.Role{flow.Client, flow.Server} {
-		enter, exit, ok := timeWaitInterval(c, r, col.cfg.MSL)
+		tw := &c.TimeWait[r]
+		ok := tw.Entered
 		key := sideOf(c, r)
 		a := col.sides[key]
 		if a == nil && !ok {
@@ -261,7 +263,7 @@ func (col *Collector) addTimeWait(c *flow.Conn) {
 		}
 		// An interval that ended before the frontier (a connection handed
 		// out more than Horizon late) no longer changes the peak.
-		if sp := (twSpan{enter.UnixNano(), exit.UnixNano()}); sp.exit > a.settled {
+		if sp := (twSpan{tw.Enter.UnixNano(), tw.Until(col.cfg.MSL).UnixNano()}); sp.exit > a.settled {
 			a.tw = append(a.tw, sp)
 		}
 		fr := finFrames(col.scratch[:0], c, flow.Client)
@@ -384,12 +386,12 @@ type resetAgg struct {
 	peers  peerSet // hosts of the reset side's peers
 }
 
-func (col *Collector) addReset(c *flow.Conn) {
-	r, from, _, ok := resetBy(c)
-	if !ok || !from.Synchronized() {
+func (col *Collector) addReset(c *finished.Conn) {
+	r, from := c.Reset.By, c.Reset.From
+	if !c.Reset.Sent || !from.Synchronized() {
 		return
 	}
-	if !c.Midstream && !(everSynchronized(c, flow.Client) && everSynchronized(c, flow.Server)) {
+	if !c.Midstream && !c.BothSynchronized() {
 		return
 	}
 	key := sideOf(c, r)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -30,7 +31,7 @@ var probeNames = [numProbeTypes]string{"ack", "fin", "null", "xmas", "maimon"}
 // first sender sent no SYN and no payload in at most four segments (a
 // probe and its retransmissions), and the other side sent nothing or only
 // resets. ok is false for anything else.
-func probeOf(c *flow.Conn) (p probeType, prober flow.Role, ok bool) {
+func probeOf(c *finished.Conn) (p probeType, prober flow.Role, ok bool) {
 	prober = c.FirstSender()
 	s, r := &c.EP[prober], &c.EP[1-prober]
 	if s.SentSYN || s.PayloadBytes > 0 || s.Packets > 4 || s.SentRST ||
@@ -71,7 +72,7 @@ type stealthDetector struct {
 }
 
 // add claims the probes: their targets' answers are no other finding.
-func (sd *stealthDetector) add(c *flow.Conn, _ outcome) bool {
+func (sd *stealthDetector) add(c *finished.Conn) bool {
 	pt, role, ok := probeOf(c)
 	if !ok {
 		return false
