@@ -7,7 +7,6 @@ import (
 
 	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // injectionAgg aggregates the resets outside the window that one host
@@ -25,7 +24,7 @@ type injectionDetector struct {
 	victims map[netip.Addr]*injectionAgg
 }
 
-func (id *injectionDetector) add(c *finished.Conn) bool {
+func (id *injectionDetector) add(c *finished.Conn, _ bool) bool {
 	if !c.HasAnomalies() {
 		return false
 	}
@@ -67,7 +66,7 @@ func (id *injectionDetector) settle(time.Time) {}
 
 // report emits the hosts that received at least ResetInjectionMin resets
 // outside the window.
-func (id *injectionDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+func (id *injectionDetector) report(rc *reportContext) {
 	col := id.col
 	for _, h := range sortedHosts(id.victims, func(a *injectionAgg) bool { return a.rsts >= col.cfg.ResetInjectionMin }) {
 		a := id.victims[h]
@@ -79,6 +78,6 @@ func (id *injectionDetector) report(_ map[netip.Addr]bool, emit func(*group, res
 		if a.rsts >= col.cfg.ManyConnections {
 			sev = High
 		}
-		emit(&a.group, a.group.finding(&col.cfg, ResetInjection, sev, subj, sum, fltRST, d))
+		rc.emit(&a.group, a.group.finding(&col.cfg, ResetInjection, sev, subj, sum, fltRST, d))
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // loginPorts are the login services whose bursts of short sessions are
@@ -51,7 +50,7 @@ type loginDetector struct {
 	logins map[loginKey]*loginAgg
 }
 
-func (ld *loginDetector) add(c *finished.Conn) bool {
+func (ld *loginDetector) add(c *finished.Conn, _ bool) bool {
 	col := ld.col
 	if !col.loginSession(c) {
 		return false
@@ -96,7 +95,7 @@ func (ld *loginDetector) settle(cutoff time.Time) {
 
 // report emits the clients with at least LoginAttempts short sessions
 // with one login service within LoginWindow.
-func (ld *loginDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+func (ld *loginDetector) report(rc *reportContext) {
 	col := ld.col
 	keys := make([]loginKey, 0, len(ld.logins))
 	for k, a := range ld.logins {
@@ -130,6 +129,6 @@ func (ld *loginDetector) report(_ map[netip.Addr]bool, emit func(*group, result.
 		if int64(a.best) >= col.cfg.ManyConnections {
 			sev = High
 		}
-		emit(&a.group, a.group.finding(&col.cfg, PasswordGuessing, sev, subj, sum, "tcp.flags.syn==1 && tcp.flags.ack==0", d))
+		rc.emit(&a.group, a.group.finding(&col.cfg, PasswordGuessing, sev, subj, sum, "tcp.flags.syn==1 && tcp.flags.ack==0", d))
 	}
 }

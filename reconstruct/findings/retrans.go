@@ -8,7 +8,6 @@ import (
 
 	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // retransAgg aggregates handshakes that completed only after SYN or
@@ -25,18 +24,27 @@ type retransAgg struct {
 	peers      peerSet // client hosts
 }
 
-func (col *Collector) addRetransmitted(c *finished.Conn) {
-	if c.Handshake != finished.Completed {
-		return
+// retransDetector reports, per server host:port, the handshakes that
+// completed only after SYN or SYN-ACK retransmissions.
+type retransDetector struct {
+	col     *Collector
+	sides   *timeWaitDetector // the servers' connections, for the impact
+	servers map[netip.AddrPort]*retransAgg
+}
+
+func (rd *retransDetector) add(c *finished.Conn, claimed bool) bool {
+	if claimed || c.Handshake != finished.Completed {
+		return false
 	}
 	cl, sv := &c.EP[flow.Client], &c.EP[flow.Server]
 	if cl.SYNs <= 1 && sv.SYNs <= 1 {
-		return
+		return false
 	}
-	a := col.retrans[sv.Addr]
+	col := rd.col
+	a := rd.servers[sv.Addr]
 	if a == nil {
 		a = &retransAgg{extra: make(map[float64]int64)}
-		col.retrans[sv.Addr] = a
+		rd.servers[sv.Addr] = a
 	}
 	fr := synFrames(col.scratch[:0], c, flow.Client)
 	fr = synFrames(fr, c, flow.Server)
@@ -49,11 +57,16 @@ func (col *Collector) addRetransmitted(c *finished.Conn) {
 	if ts := synTimes(c, flow.Client); len(ts) > 0 && c.Established[flow.Client] {
 		a.maxConnect = max(a.maxConnect, secs(c.EstablishedAt[flow.Client].Sub(ts[0])))
 	}
+	return false
 }
 
-func (col *Collector) retransFindings(emit func(*group, result.Finding)) {
-	for _, server := range sortedAddrPorts(col.retrans) {
-		a := col.retrans[server]
+// settle keeps everything: one histogram per server that retransmitted.
+func (rd *retransDetector) settle(time.Time) {}
+
+func (rd *retransDetector) report(rc *reportContext) {
+	col := rd.col
+	for _, server := range sortedAddrPorts(rd.servers) {
+		a := rd.servers[server]
 		mx, med := histMaxMedian(a.extra)
 		subj := hostPortString(server)
 		d := map[string]any{
@@ -68,13 +81,13 @@ func (col *Collector) retransFindings(emit func(*group, result.Finding)) {
 			subj, plural(a.count, "handshake"), a.synRetrans, a.synackRetrans, fmtSecs(mx), fmtSecs(med))
 		im := impact{
 			n:     a.count,
-			total: max(a.count, col.established(serverSide(server))),
+			total: max(a.count, rd.sides.established(serverSide(server))),
 			peers: a.peers.len(),
 			span:  a.last.Sub(a.first),
 			many:  col.cfg.ManyConnections,
 		}
 		sev := col.cfg.severityOf(SYNRetransmitted, im)
-		emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, withImpact(d, im)))
+		rc.emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, withImpact(d, im)))
 	}
 }
 
