@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/osfp"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -45,8 +46,8 @@ func outerEndpoint(a netip.AddrPort) string {
 	return netip.AddrPortFrom(a.Addr().Unmap(), a.Port()).String()
 }
 
-// Connection converts a finished flow.Conn to its report row.
-func Connection(c *flow.Conn) result.Connection {
+// Connection converts a finished connection's record to its report row.
+func Connection(c *finished.Conn) result.Connection {
 	return connection(c, nil)
 }
 
@@ -81,7 +82,7 @@ func (n *addrNames) name(a netip.Addr) string {
 
 // connection is Connection with the address texts from names (nil: none
 // cached).
-func connection(c *flow.Conn, names *addrNames) result.Connection {
+func connection(c *finished.Conn, names *addrNames) result.Connection {
 	since := new([2]time.Time) // one allocation for both endpoints' Since
 	rc := result.Connection{
 		Stream:        c.Stream,
@@ -97,8 +98,12 @@ func connection(c *flow.Conn, names *addrNames) result.Connection {
 		History:       c.Zeek.History(),
 		MissedBytes:   c.MissedBytes,
 		Part:          c.Part,
+		CommunityID:   c.CommunityID,
 		Transitions:   make([]result.Transition, len(c.Transitions)),
 		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
+	}
+	if c.Tunnels != nil {
+		rc.Tunnel = tunnelRows(c.Tunnels)
 	}
 	if c.HasAnomalies() {
 		for _, a := range c.AppendAnomalies(nil) {
@@ -116,7 +121,7 @@ func connection(c *flow.Conn, names *addrNames) result.Connection {
 	for i, t := range c.Transitions {
 		rc.Transitions[i] = result.Transition{
 			Frame: t.Frame, Time: t.Time(), Endpoint: t.Endpoint.String(),
-			From: t.From.String(), To: t.To.String(), Cause: t.Cause(), Evidence: t.Evidence.String(),
+			From: t.From.String(), To: t.To.String(), Cause: t.Cause().String(), Evidence: t.Evidence.String(),
 		}
 	}
 	orig, resp := c.Zeek.Sizes()

@@ -10,11 +10,11 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
-	"github.com/wirestat/wirestat/reconstruct/communityid"
 	"github.com/wirestat/wirestat/reconstruct/continuity"
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -70,10 +70,11 @@ type Config struct {
 	// Warn receives each warning once (a file problem, a filter that does
 	// not apply to a link type). Nil discards them.
 	Warn func(msg string)
-	// OnConnection receives every finished connection before the writer.
-	// It must not keep the *flow.Conn or the *result.Connection: their
-	// memory is reused (a Sink, too, must copy what it keeps).
-	OnConnection func(c *flow.Conn, rc *result.Connection)
+	// OnConnection receives every finished connection's record and its
+	// report row, before the writer. It must not keep the *finished.Conn
+	// or the *result.Connection: their memory is reused (a Sink, too, must
+	// copy what it keeps).
+	OnConnection func(c *finished.Conn, rc *result.Connection)
 	// Assigned, when set, learns the stream number of every TCP frame.
 	Assigned func(frame, stream int64)
 	// Segment, when set, sees every decoded TCP segment with its stream
@@ -134,7 +135,15 @@ func (t *Tick) Findings() []result.Finding {
 	open := findings.NewCollector(t.p.fcfg)
 	// Every connection added is still open now: ages run to the clock.
 	open.ObserveUntil(t.Now)
-	t.p.tracker.Each(open.Add)
+	var rec finished.Conn
+	var tun decode.Tunnels
+	t.p.tracker.Each(func(c *flow.Conn) {
+		// The missed bytes are the tracker's: the assembler's count of a
+		// connection is taken once, when it is handed out.
+		tun = t.p.tunnels[c.Stream]
+		rec.Fill(c, finished.Params{CommunityIDSeed: t.p.cfg.CommunityIDSeed, Tunnels: &tun, MissedBytes: c.MissedBytes})
+		open.Add(&rec)
+	})
 	open.Advance(t.Now)
 	type key struct{ kind, subject string }
 	seen := make(map[key]bool, len(fs))
@@ -211,6 +220,7 @@ type pipeline struct {
 	tracker     *flow.Tracker
 	names       *addrNames        // address texts of the report rows
 	row         result.Connection // the report row being written
+	rec         finished.Conn     // the record of the connection being reported
 	col         *findings.Collector
 	fcfg        findings.Config       // col's, for Tick.Findings
 	cont        *continuity.Assembler // nil unless cfg.Reassemble
@@ -316,22 +326,23 @@ func (p *pipeline) emit(c *flow.Conn) {
 // its missed bytes as the assembler measured them; tun is the tunnel stack
 // of its first tunnelled packet.
 func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
-	// The row is built in place: the sinks copy what they keep.
-	p.row = connection(c, p.names)
-	rc := &p.row
-	rc.CommunityID = communityid.Flow(p.cfg.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)
-	rc.Tunnel = tunnelRows(tun)
-	if p.cfg.Reassemble {
-		rc.MissedBytes = missed
+	if !p.cfg.Reassemble {
+		missed = c.MissedBytes
 	}
+	// The record, then the row from it, are built in place once: the
+	// consumers copy what they keep.
+	rec := &p.rec
+	rec.Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: tun, MissedBytes: missed})
+	p.row = connection(rec, p.names)
+	rc := &p.row
 	if c.Evicted() {
 		p.r.Capture.Evicted++
 	}
 	p.handed++
 	p.sum.add(c)
-	p.col.Add(c)
+	p.col.Add(rec)
 	if p.cfg.OnConnection != nil {
-		p.cfg.OnConnection(c, rc)
+		p.cfg.OnConnection(rec, rc)
 	}
 	if p.writeErr == nil {
 		p.writeErr = p.w.Connection(rc)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/capture"
-	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/follow"
 	"github.com/wirestat/wirestat/reconstruct/report"
 	"github.com/wirestat/wirestat/reconstruct/result"
@@ -77,7 +77,7 @@ func (c *companionOptions) view(ctx context.Context, o *options, cfg reconstruct
 		fl = follow.New(c.follow)
 		cfg.Segment = fl.Segment
 	}
-	cfg.OnConnection = func(fc *flow.Conn, rc *result.Connection) {
+	cfg.OnConnection = func(fc *finished.Conn, rc *result.Connection) {
 		if fc.Stream != want {
 			return
 		}

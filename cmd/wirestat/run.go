@@ -23,6 +23,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/findings"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/livestream"
 	"github.com/wirestat/wirestat/reconstruct/metrics"
@@ -453,7 +454,7 @@ func analyse(ctx context.Context, o *options, stdout, stderr io.Writer) (err err
 	var notes *annotate.Notes
 	if o.annotate != "" {
 		notes = annotate.NewNotes()
-		cfg.OnConnection = func(c *flow.Conn, rc *result.Connection) { notes.Connection(c, rc.CommunityID) }
+		cfg.OnConnection = func(c *finished.Conn, _ *result.Connection) { notes.Connection(c) }
 	}
 
 	var stopProgress, progressDone chan struct{}

@@ -15,7 +15,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/annotate"
 	"github.com/wirestat/wirestat/reconstruct/capture"
-	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -48,8 +48,8 @@ func annotateRun(t *testing.T, capFile string) annotation {
 	}
 	notes := annotate.NewNotes()
 	res, err := reconstruct.Run(context.Background(), src, reconstruct.Config{
-		OnConnection: func(c *flow.Conn, rc *result.Connection) {
-			notes.Connection(c, rc.CommunityID)
+		OnConnection: func(c *finished.Conn, rc *result.Connection) {
+			notes.Connection(c)
 			conns = append(conns, *rc)
 		},
 	}, discard{})

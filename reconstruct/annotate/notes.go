@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -56,7 +57,8 @@ func (n *Notes) frame(fr int64) *frameNote {
 // that caused them, with both endpoints' states after each such frame and
 // the connection's Community ID. Clock-driven changes (TIME_WAIT expiry,
 // frame 0) belong to no frame and are left out.
-func (n *Notes) Connection(c *flow.Conn, communityID string) {
+func (n *Notes) Connection(c *finished.Conn) {
+	communityID := c.CommunityID
 	stream := strconv.FormatInt(c.Stream, 10)
 	// Before its first change, an endpoint is in the state that change
 	// starts from; one that never changed is in its final state.
@@ -76,7 +78,7 @@ func (n *Notes) Connection(c *flow.Conn, communityID string) {
 		if t.Frame <= 0 {
 			continue
 		}
-		role, from, to, cause := t.Endpoint.String(), t.From.String(), t.To.String(), t.Cause()
+		role, from, to, cause := t.Endpoint.String(), t.From.String(), t.To.String(), t.Cause().String()
 		var b strings.Builder
 		b.WriteString("wirestat: tcp.stream ")
 		b.WriteString(stream)

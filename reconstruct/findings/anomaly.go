@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // anomalyAgg aggregates the connections on which one host sent segments a
@@ -25,7 +25,7 @@ type anomalyDetector struct {
 	hosts map[netip.Addr]*anomalyAgg
 }
 
-func (ad *anomalyDetector) add(c *flow.Conn, _ outcome) bool {
+func (ad *anomalyDetector) add(c *finished.Conn, _ bool) bool {
 	if !c.HasAnomalies() {
 		return false
 	}
@@ -65,11 +65,11 @@ func (ad *anomalyDetector) settle(time.Time) {}
 // report emits the hosts that sent anomalous segments on at least
 // AnomalyMany connections, leaving out detected scanners (their probes are
 // the scan's).
-func (ad *anomalyDetector) report(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
+func (ad *anomalyDetector) report(rc *reportContext) {
 	col := ad.col
 	hosts := sortedHosts(ad.hosts, func(a *anomalyAgg) bool { return a.count >= col.cfg.AnomalyMany })
 	for _, h := range hosts {
-		if scanners[h] {
+		if rc.scanners[h] {
 			continue
 		}
 		a := ad.hosts[h]
@@ -96,6 +96,6 @@ func (ad *anomalyDetector) report(scanners map[netip.Addr]bool, emit func(*group
 			// each connection: select exactly those frames.
 			f.Filter = strings.Replace(streamFilter(f.Frames, ""), "tcp.stream", "frame.number", 1)
 		}
-		emit(&a.group, f)
+		rc.emit(&a.group, f)
 	}
 }

@@ -4,9 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"slices"
+	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // failKey groups one source's failed handshakes by kind and server
@@ -50,14 +51,71 @@ func (m *serverAttempts) take(cfg *Config, src netip.Addr, o *attemptAgg) {
 	}
 }
 
-// retireAttempts merges a settled source's attempts into col.attempts, unless the
-// source was found scanning.
-func (col *Collector) retireAttempts(src netip.Addr, s *source) {
+// attemptDetector reports, per server host:port, the SYNs nobody answered
+// (syn_unanswered), the SYNs refused with a reset (syn_rejected) and the
+// SYN-ACKs nobody acknowledged (synack_unanswered). Each source's attempts
+// live in its scan state (source.fails) until it is settled: a scanner's
+// are the scan's, a benign source's are merged into attempts.
+type attemptDetector struct {
+	col   *Collector
+	scan  *scanDetector
+	sides *timeWaitDetector // the servers' connections, for the impact
+	// attempts holds the attempts of settled sources that were not
+	// scanning.
+	attempts map[failKey]*serverAttempts
+	// spoke holds the server host:ports the capture holds packets of in
+	// a completed handshake: their direction is in the capture. Bounded
+	// like the tracker's listeners.
+	spoke map[netip.AddrPort]struct{}
+}
+
+func newAttemptDetector(col *Collector, scan *scanDetector, sides *timeWaitDetector) *attemptDetector {
+	ad := &attemptDetector{
+		col:      col,
+		scan:     scan,
+		sides:    sides,
+		attempts: make(map[failKey]*serverAttempts),
+		spoke:    make(map[netip.AddrPort]struct{}),
+	}
+	scan.benign = ad.retire
+	return ad
+}
+
+// add records c's failed handshake with its source (scanDetector.add has
+// counted c for it just before), and the servers that answered.
+func (ad *attemptDetector) add(c *finished.Conn, claimed bool) bool {
+	if claimed {
+		// A probe, or backscatter: the target's reset is the answer to
+		// it, not a refused connection.
+		return false
+	}
+	if c.Handshake == finished.Completed && c.EP[flow.Server].Packets > 0 {
+		ad.spoke[c.EP[flow.Server].Addr] = struct{}{}
+	}
+	if s := ad.scan.sourceOf(c); s != nil {
+		// A SYN-ACK in the capture's last round trip may have been
+		// answered after it ended: not unanswered (it still counts as
+		// half-open for the flood detector).
+		if c.Handshake != finished.SYNACKUnanswered || !ad.col.inLastRoundTrip(c) {
+			ad.addAttempt(s, c)
+		}
+	}
+	return false
+}
+
+// settle keeps everything of its own: the sources' attempts are settled
+// with them (retire).
+func (ad *attemptDetector) settle(time.Time) {}
+
+// retire merges a settled source's attempts into ad.attempts: the scan
+// detector calls it for the sources it did not find scanning.
+func (ad *attemptDetector) retire(src netip.Addr, s *source) {
+	col := ad.col
 	for k, a := range s.fails {
-		m := col.attempts[k]
+		m := ad.attempts[k]
 		if m == nil {
 			m = &serverAttempts{sources: make(map[netip.Addr]struct{})}
-			col.attempts[k] = m
+			ad.attempts[k] = m
 		}
 		m.take(&col.cfg, src, a)
 		m.sources[src] = struct{}{}
@@ -67,14 +125,15 @@ func (col *Collector) retireAttempts(src netip.Addr, s *source) {
 	}
 }
 
-func (col *Collector) addAttempt(s *source, c *flow.Conn, o outcome) {
+func (ad *attemptDetector) addAttempt(s *source, c *finished.Conn) {
+	col := ad.col
 	var k Kind
-	switch o {
-	case outUnanswered:
+	switch c.Handshake {
+	case finished.Unanswered:
 		k = SYNUnanswered
-	case outRejected:
+	case finished.Rejected:
 		k = SYNRejected
-	case outSYNACKUnanswered:
+	case finished.SYNACKUnanswered:
 		k = SYNACKUnanswered
 	default:
 		return
@@ -110,12 +169,13 @@ func (col *Collector) addAttempt(s *source, c *flow.Conn, o outcome) {
 	}
 }
 
-// attemptFindings reports one finding per kind and server host:port: the
-// attempts of settled sources merged so far plus those of the sources
-// still tracked, leaving out sources found to be scanning and servers
-// reported as flooded (syn_unanswered and synack_unanswered only).
-func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[netip.AddrPort]bool, emit func(*group, result.Finding)) {
-	merged := make(map[failKey]*serverAttempts, len(col.attempts))
+// report emits one finding per kind and server host:port: the attempts of
+// settled sources merged so far plus those of the sources still tracked,
+// leaving out sources found to be scanning and servers reported as
+// flooded (syn_unanswered and synack_unanswered only).
+func (ad *attemptDetector) report(rc *reportContext) {
+	col := ad.col
+	merged := make(map[failKey]*serverAttempts, len(ad.attempts))
 	get := func(k failKey) *serverAttempts {
 		m := merged[k]
 		if m == nil {
@@ -124,14 +184,14 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 		}
 		return m
 	}
-	for k, a := range col.attempts {
+	for k, a := range ad.attempts {
 		m := get(k)
 		m.take(&col.cfg, a.src, &a.attemptAgg)
 		m.sources = a.sources
 		m.unheard += a.unheard
 	}
-	for src, s := range col.sources {
-		if scanners[src] {
+	for src, s := range ad.scan.sources {
+		if rc.scanners[src] {
 			continue
 		}
 		for k, a := range s.fails {
@@ -147,7 +207,7 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 	}
 	keys := make([]failKey, 0, len(merged))
 	for k := range merged {
-		if flooded[k.server] && k.kind != SYNRejected {
+		if rc.flooded[k.server] && k.kind != SYNRejected {
 			continue
 		}
 		keys = append(keys, k)
@@ -186,13 +246,13 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 		}
 		im := impact{
 			n:     a.count,
-			total: a.count + col.established(serverSide(k.server)),
+			total: a.count + ad.sides.established(serverSide(k.server)),
 			peers: nsrc,
 			span:  a.last.Sub(a.first),
 			many:  col.cfg.ManyConnections,
 		}
 		sev := col.cfg.severityOf(k.kind, im)
-		if _, spoke := col.spoke[k.server]; k.kind == SYNUnanswered && a.unheard == a.count && !spoke {
+		if _, spoke := ad.spoke[k.server]; k.kind == SYNUnanswered && a.unheard == a.count && !spoke {
 			// No packet towards any of these clients is in the capture,
 			// nor one of the server's in a completed handshake: it may
 			// hold one direction only (a one-sided tap, asymmetric
@@ -202,7 +262,7 @@ func (col *Collector) attemptFindings(scanners map[netip.Addr]bool, flooded map[
 			sum = fmt.Sprintf("%s got %s from %s (%d SYN packets) that nothing in the capture answered, but the capture holds no packet towards %s at all: it may hold one direction only (a one-sided tap or asymmetric routing), so this does not show the server down",
 				subj, plural(a.count, "connection attempt"), plural(int64(nsrc), "client"), a.packets, pluralThem(nsrc))
 		}
-		emit(&a.group, a.group.finding(&col.cfg, k.kind, sev, subj, sum, extra, withImpact(d, im)))
+		rc.emit(&a.group, a.group.finding(&col.cfg, k.kind, sev, subj, sum, extra, withImpact(d, im)))
 	}
 }
 

@@ -6,8 +6,8 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // backscatterAgg aggregates the SYN-ACKs one host received without having
@@ -22,7 +22,7 @@ type backscatterAgg struct {
 // unsolicitedSYNACK reports whether c opened with a SYN-ACK its receiver
 // never asked for: the first packet is a SYN-ACK and the receiver sent no
 // SYN and nothing but resets.
-func unsolicitedSYNACK(c *flow.Conn) (victim flow.Role, ok bool) {
+func unsolicitedSYNACK(c *finished.Conn) (victim flow.Role, ok bool) {
 	if c.FirstFlags&(decode.SYN|decode.ACK|decode.RST|decode.FIN) != decode.SYN|decode.ACK {
 		return 0, false
 	}
@@ -41,7 +41,7 @@ type backscatterDetector struct {
 }
 
 // add claims the unsolicited SYN-ACKs: the victim's resets answer them.
-func (bd *backscatterDetector) add(c *flow.Conn, _ outcome) bool {
+func (bd *backscatterDetector) add(c *finished.Conn, _ bool) bool {
 	vr, ok := unsolicitedSYNACK(c)
 	if !ok {
 		return false
@@ -71,7 +71,7 @@ func (bd *backscatterDetector) settle(time.Time) {}
 
 // report emits the hosts that received at least BackscatterMin
 // unsolicited SYN-ACKs.
-func (bd *backscatterDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+func (bd *backscatterDetector) report(rc *reportContext) {
 	col := bd.col
 	for _, h := range sortedHosts(bd.victims, func(a *backscatterAgg) bool { return a.count >= col.cfg.BackscatterMin }) {
 		a := bd.victims[h]
@@ -88,7 +88,7 @@ func (bd *backscatterDetector) report(_ map[netip.Addr]bool, emit func(*group, r
 		if a.streams.truncated {
 			f.Filter = ipField(h, "dst") + "==" + subj + " && " + fltSYNACK
 		}
-		emit(&a.group, f)
+		rc.emit(&a.group, f)
 	}
 }
 

@@ -3,19 +3,46 @@
 // source rather than one per connection. Kinds, severities and details
 // keys are part of the report contract (schema wirestat.report/v1).
 //
-// The reconstruct pipeline calls Collector.Add for every connection the
-// flow tracker hands out and puts
-// Collector.Findings into Result.Findings at the end. Classification of a
-// connection is a pure function of the closed flow.Conn; the collector keeps
-// only compact aggregates per group (counts, capped evidence lists, 8-16
-// bytes per recent half-open handshake or TIME_WAIT endpoint for the
-// time-window sweeps). All times are capture time.
+// The reconstruct pipeline calls Collector.Add with the record
+// (finished.Conn) of every connection the flow tracker hands out and puts
+// Collector.Findings into Result.Findings at the end. The record carries
+// what is derived once per connection (the handshake's finished.Outcome,
+// the first reset, each endpoint's TIME_WAIT); classification of a
+// connection is a pure function of it. The collector keeps only compact
+// aggregates per group (counts, capped evidence lists, 8-16 bytes per
+// recent half-open handshake or TIME_WAIT endpoint for the time-window
+// sweeps). All times are capture time.
 //
-// The kinds added after the first nine (the scans whose probes open no
-// connection, backscatter, anomaly, reset_injection, password_guessing)
-// are detectors (detector.go): each keeps its own aggregates in a file of
-// its own and is listed in newDetectors; a connection one of them claims
-// (a probe, an unsolicited SYN-ACK) is left out of the other aggregates.
+// # Detectors
+//
+// Every kind is a detector (detector.go) in a file of its own, holding its
+// aggregates: add folds in a connection, settle forgets what the horizon
+// has passed, report emits the findings. The Collector only keeps the
+// clock, dispatches each connection to the detectors in turn and sorts
+// what they report. The files:
+//
+//   - scan.go: scan by SYNs (TRW and thresholds), with the per-source
+//     state; attempts.go: syn_unanswered, syn_rejected, synack_unanswered,
+//     whose per-source aggregates live in that state until the source is
+//     judged; flood.go: syn_flood; retrans.go: syn_retransmitted;
+//     halfclosed.go: half_closed (lasting, and the young, blind and
+//     assumed info variants); timewait.go: time_wait_accumulation, which
+//     also counts each side's connections for the impact of the others;
+//     reset.go: reset.
+//   - stealth.go (scans whose probes open no connection), backscatter.go,
+//     anomaly.go, injection.go (reset_injection), login.go
+//     (password_guessing).
+//
+// Detectors depend on each other in two ways, both explicit. A connection
+// one detector claims (stealth: a probe; backscatter: an unsolicited
+// SYN-ACK) is passed to the later ones as claimed, and those of failed,
+// aborted or leaked connections leave it out; the claiming ones therefore
+// come first. At report time a reportContext carries what earlier
+// reporters found: the scanners (scan, stealth), whose attempts, probe
+// resets and anomalies are not reported again, and the flooded servers
+// (flood), whose unanswered SYNs are the flood's. newDetectors lists both
+// orders; the order of equal findings in the sorted output follows the
+// report order.
 //
 // # Memory
 //

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // floodAgg aggregates half-open handshakes towards one server host:port.
@@ -31,21 +31,31 @@ type floodAgg struct {
 	unanswered, synackUnanswered, aborted int64
 }
 
-func (col *Collector) addFlood(c *flow.Conn, o outcome) {
-	if !o.halfOpen() {
-		return
+// floodDetector finds servers that received at least FloodHalfOpen
+// half-open handshakes within FloodWindow.
+type floodDetector struct {
+	col     *Collector
+	servers map[netip.AddrPort]*floodAgg
+}
+
+// add counts c's handshake when it did not complete; claimed connections
+// are no handshake.
+func (fd *floodDetector) add(c *finished.Conn, claimed bool) bool {
+	if claimed || !c.Handshake.HalfOpen() {
+		return false
 	}
+	col := fd.col
 	server := c.EP[flow.Server].Addr
-	a := col.floods[server]
+	a := fd.servers[server]
 	if a == nil {
 		a = &floodAgg{sources: make(map[netip.Addr]struct{}), settled: math.MinInt64}
-		col.floods[server] = a
+		fd.servers[server] = a
 	}
 	a.seen = col.captureEnd
-	switch o {
-	case outUnanswered:
+	switch c.Handshake {
+	case finished.Unanswered:
 		a.unanswered++
-	case outSYNACKUnanswered:
+	case finished.SYNACKUnanswered:
 		a.synackUnanswered++
 	default:
 		a.aborted++
@@ -70,6 +80,19 @@ func (col *Collector) addFlood(c *flow.Conn, o outcome) {
 	fr := synFrames(col.scratch[:0], c, flow.Client)
 	col.scratch = fr
 	a.addConn(&col.cfg, c, fr)
+	return false
+}
+
+// settle sweeps the busiest windows up to cutoff and forgets the servers
+// idle since that never reached FloodHalfOpen.
+func (fd *floodDetector) settle(cutoff time.Time) {
+	to, window := cutoff.UnixNano(), fd.col.cfg.FloodWindow.Nanoseconds()
+	for k, a := range fd.servers {
+		a.settle(to, window)
+		if a.seen.Before(cutoff) && len(a.times) == 0 && a.best < fd.col.cfg.FloodHalfOpen {
+			delete(fd.servers, k)
+		}
+	}
 }
 
 // busiest slides the window over the sorted times and returns the most
@@ -140,13 +163,13 @@ func (a *floodAgg) what() string {
 	return fmt.Sprintf("a SYN flood filling the server's SYN backlog (%d answered with SYN-ACK, %d never answered: the backlog overflowed)", answered, a.unanswered)
 }
 
-// floodFindings reports servers that received at least FloodHalfOpen
-// half-open handshakes within FloodWindow and returns the set of them.
-func (col *Collector) floodFindings(emit func(*group, result.Finding)) map[netip.AddrPort]bool {
-	flooded := make(map[netip.AddrPort]bool)
+// report emits the servers that received at least FloodHalfOpen
+// half-open handshakes within FloodWindow and adds them to rc.flooded.
+func (fd *floodDetector) report(rc *reportContext) {
+	col := fd.col
 	window := col.cfg.FloodWindow.Nanoseconds()
-	for _, server := range sortedAddrPorts(col.floods) {
-		a := col.floods[server]
+	for _, server := range sortedAddrPorts(fd.servers) {
+		a := fd.servers[server]
 		if a.count < int64(col.cfg.FloodHalfOpen) {
 			continue
 		}
@@ -154,7 +177,7 @@ func (col *Collector) floodFindings(emit func(*group, result.Finding)) map[netip
 		if best < col.cfg.FloodHalfOpen {
 			continue
 		}
-		flooded[server] = true
+		rc.flooded[server] = true
 		ws := durationOf(col.cfg.FloodWindow)
 		rate := round3(float64(best) / ws)
 		// The burst's own rate: the peak over the time from its first to
@@ -185,7 +208,6 @@ func (col *Collector) floodFindings(emit func(*group, result.Finding)) map[netip
 			f.Filter = ipField(server.Addr(), "dst") + "==" + hostString(server.Addr()) +
 				" && tcp.dstport==" + fmt.Sprint(server.Port()) + " && " + fltPureSYN
 		}
-		emit(&a.group, f)
+		rc.emit(&a.group, f)
 	}
-	return flooded
 }

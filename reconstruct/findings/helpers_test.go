@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -19,6 +20,7 @@ type sim struct {
 	t     testing.TB
 	tr    *flow.Tracker
 	col   *Collector
+	rec   finished.Conn // the record of the connection being added
 	frame int64
 	last  time.Time
 	conns int
@@ -29,7 +31,8 @@ func newSim(t testing.TB, cfg Config) *sim {
 	s := &sim{t: t, col: NewCollector(cfg)}
 	s.tr = flow.NewTracker(flow.Config{MSL: cfg.MSL}, func(c *flow.Conn) {
 		s.conns++
-		s.col.Add(c)
+		s.rec.Fill(c, finished.Params{MissedBytes: c.MissedBytes})
+		s.col.Add(&s.rec)
 	})
 	return s
 }

@@ -5,8 +5,8 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // injectionAgg aggregates the resets outside the window that one host
@@ -24,7 +24,7 @@ type injectionDetector struct {
 	victims map[netip.Addr]*injectionAgg
 }
 
-func (id *injectionDetector) add(c *flow.Conn, _ outcome) bool {
+func (id *injectionDetector) add(c *finished.Conn, _ bool) bool {
 	if !c.HasAnomalies() {
 		return false
 	}
@@ -37,7 +37,7 @@ func (id *injectionDetector) add(c *flow.Conn, _ outcome) bool {
 	return false
 }
 
-func (id *injectionDetector) addResets(c *flow.Conn, a flow.AnomalyRecord) {
+func (id *injectionDetector) addResets(c *finished.Conn, a flow.AnomalyRecord) {
 	col := id.col
 	for _, sender := range [2]flow.Role{flow.Client, flow.Server} {
 		if (sender == flow.Client && !a.ByClient) || (sender == flow.Server && !a.ByServer) {
@@ -66,7 +66,7 @@ func (id *injectionDetector) settle(time.Time) {}
 
 // report emits the hosts that received at least ResetInjectionMin resets
 // outside the window.
-func (id *injectionDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+func (id *injectionDetector) report(rc *reportContext) {
 	col := id.col
 	for _, h := range sortedHosts(id.victims, func(a *injectionAgg) bool { return a.rsts >= col.cfg.ResetInjectionMin }) {
 		a := id.victims[h]
@@ -78,6 +78,6 @@ func (id *injectionDetector) report(_ map[netip.Addr]bool, emit func(*group, res
 		if a.rsts >= col.cfg.ManyConnections {
 			sev = High
 		}
-		emit(&a.group, a.group.finding(&col.cfg, ResetInjection, sev, subj, sum, fltRST, d))
+		rc.emit(&a.group, a.group.finding(&col.cfg, ResetInjection, sev, subj, sum, fltRST, d))
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // loginPorts are the login services whose bursts of short sessions are
@@ -33,8 +33,8 @@ type loginAgg struct {
 // loginSession reports whether c is a short complete session with a login
 // service: handshake completed, both sides sent data, shorter than
 // LoginShort.
-func (col *Collector) loginSession(c *flow.Conn, o outcome) bool {
-	if o != outCompleted {
+func (col *Collector) loginSession(c *finished.Conn) bool {
+	if c.Handshake != finished.Completed {
 		return false
 	}
 	if _, ok := loginPorts[c.EP[flow.Server].Addr.Port()]; !ok {
@@ -50,9 +50,9 @@ type loginDetector struct {
 	logins map[loginKey]*loginAgg
 }
 
-func (ld *loginDetector) add(c *flow.Conn, o outcome) bool {
+func (ld *loginDetector) add(c *finished.Conn, _ bool) bool {
 	col := ld.col
-	if !col.loginSession(c, o) {
+	if !col.loginSession(c) {
 		return false
 	}
 	k := loginKey{c.EP[flow.Client].Addr.Addr(), c.EP[flow.Server].Addr}
@@ -95,7 +95,7 @@ func (ld *loginDetector) settle(cutoff time.Time) {
 
 // report emits the clients with at least LoginAttempts short sessions
 // with one login service within LoginWindow.
-func (ld *loginDetector) report(_ map[netip.Addr]bool, emit func(*group, result.Finding)) {
+func (ld *loginDetector) report(rc *reportContext) {
 	col := ld.col
 	keys := make([]loginKey, 0, len(ld.logins))
 	for k, a := range ld.logins {
@@ -129,6 +129,6 @@ func (ld *loginDetector) report(_ map[netip.Addr]bool, emit func(*group, result.
 		if int64(a.best) >= col.cfg.ManyConnections {
 			sev = High
 		}
-		emit(&a.group, a.group.finding(&col.cfg, PasswordGuessing, sev, subj, sum, "tcp.flags.syn==1 && tcp.flags.ack==0", d))
+		rc.emit(&a.group, a.group.finding(&col.cfg, PasswordGuessing, sev, subj, sum, "tcp.flags.syn==1 && tcp.flags.ack==0", d))
 	}
 }

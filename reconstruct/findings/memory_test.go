@@ -10,24 +10,52 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 )
 
 // retained counts the entries the collector holds: groups, targets,
 // per-source attempt aggregates, TIME_WAIT intervals and flood times.
 func (col *Collector) retained() int {
-	n := len(col.sources) + len(col.attempts) + len(col.retrans) + len(col.halfClosed) +
-		len(col.sides) + len(col.pendingSides) + len(col.resets) + len(col.floods) + len(col.pastScans)
-	for _, s := range col.sources {
-		n += s.numTargets() + len(s.fails)
-	}
-	for _, a := range col.sides {
-		n += len(a.tw)
-	}
-	for _, a := range col.floods {
-		n += len(a.times)
+	n := 0
+	for _, d := range col.detectors {
+		switch d := d.(type) {
+		case *scanDetector:
+			n += len(d.sources) + len(d.pastScans)
+			for _, s := range d.sources {
+				n += s.numTargets() + len(s.fails)
+			}
+		case *attemptDetector:
+			n += len(d.attempts)
+		case *retransDetector:
+			n += len(d.servers)
+		case *halfClosedDetector:
+			n += len(d.lasting)
+		case *timeWaitDetector:
+			n += len(d.sides) + len(d.pending)
+			for _, a := range d.sides {
+				n += len(a.tw)
+			}
+		case *resetDetector:
+			n += len(d.resets)
+		case *floodDetector:
+			n += len(d.servers)
+			for _, a := range d.servers {
+				n += len(a.times)
+			}
+		}
 	}
 	return n
+}
+
+// scanDetector returns the collector's scan detector.
+func (col *Collector) scanDetector() *scanDetector {
+	for _, d := range col.detectors {
+		if sd, ok := d.(*scanDetector); ok {
+			return sd
+		}
+	}
+	return nil
 }
 
 // benignClient opens, uses and closes one connection from a client of its
@@ -94,7 +122,7 @@ func TestSettledScannerIsStillReported(t *testing.T) {
 		benignClient(s, i, time.Duration(i)*10*time.Minute)
 	}
 	fs := s.finish(7 * time.Hour)
-	if _, ok := s.col.sources[netip.MustParseAddr("10.0.0.9")]; ok {
+	if _, ok := s.col.scanDetector().sources[netip.MustParseAddr("10.0.0.9")]; ok {
 		t.Error("scanner not settled after the horizon")
 	}
 	f := one(t, fs, Scan)
@@ -227,9 +255,13 @@ func TestRetransMedianFromHistogram(t *testing.T) {
 // iteration and reports connections per second and allocations per
 // connection (an op is the whole day).
 func BenchmarkCollectorAdd(b *testing.B) {
-	var conns []*flow.Conn
+	var conns []*finished.Conn
 	s := newSim(b, Config{})
-	s.tr = flow.NewTracker(flow.Config{}, func(c *flow.Conn) { conns = append(conns, c) })
+	s.tr = flow.NewTracker(flow.Config{}, func(c *flow.Conn) {
+		rec := &finished.Conn{}
+		rec.Fill(c, finished.Params{MissedBytes: c.MissedBytes})
+		conns = append(conns, rec)
+	})
 	const n = 20_000
 	gap := 24 * time.Hour / n
 	for i := range n {

@@ -6,9 +6,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
-	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 )
 
 // retransAgg aggregates handshakes that completed only after SYN or
@@ -25,18 +24,27 @@ type retransAgg struct {
 	peers      peerSet // client hosts
 }
 
-func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
-	if o != outCompleted {
-		return
+// retransDetector reports, per server host:port, the handshakes that
+// completed only after SYN or SYN-ACK retransmissions.
+type retransDetector struct {
+	col     *Collector
+	sides   *timeWaitDetector // the servers' connections, for the impact
+	servers map[netip.AddrPort]*retransAgg
+}
+
+func (rd *retransDetector) add(c *finished.Conn, claimed bool) bool {
+	if claimed || c.Handshake != finished.Completed {
+		return false
 	}
 	cl, sv := &c.EP[flow.Client], &c.EP[flow.Server]
 	if cl.SYNs <= 1 && sv.SYNs <= 1 {
-		return
+		return false
 	}
-	a := col.retrans[sv.Addr]
+	col := rd.col
+	a := rd.servers[sv.Addr]
 	if a == nil {
 		a = &retransAgg{extra: make(map[float64]int64)}
-		col.retrans[sv.Addr] = a
+		rd.servers[sv.Addr] = a
 	}
 	fr := synFrames(col.scratch[:0], c, flow.Client)
 	fr = synFrames(fr, c, flow.Server)
@@ -46,20 +54,19 @@ func (col *Collector) addRetransmitted(c *flow.Conn, o outcome) {
 	a.synRetrans += int64(max(cl.SYNs-1, 0))
 	a.synackRetrans += int64(max(sv.SYNs-1, 0))
 	a.extra[secs(retransmitSpan(c, flow.Client)+retransmitSpan(c, flow.Server))]++
-	if ts := synTimes(c, flow.Client); len(ts) > 0 {
-		for i := range c.Transitions {
-			t := &c.Transitions[i]
-			if t.Endpoint == flow.Client && t.To == tcpstate.Established {
-				a.maxConnect = max(a.maxConnect, secs(t.Time().Sub(ts[0])))
-				break
-			}
-		}
+	if ts := synTimes(c, flow.Client); len(ts) > 0 && c.Established[flow.Client] {
+		a.maxConnect = max(a.maxConnect, secs(c.EstablishedAt[flow.Client].Sub(ts[0])))
 	}
+	return false
 }
 
-func (col *Collector) retransFindings(emit func(*group, result.Finding)) {
-	for _, server := range sortedAddrPorts(col.retrans) {
-		a := col.retrans[server]
+// settle keeps everything: one histogram per server that retransmitted.
+func (rd *retransDetector) settle(time.Time) {}
+
+func (rd *retransDetector) report(rc *reportContext) {
+	col := rd.col
+	for _, server := range sortedAddrPorts(rd.servers) {
+		a := rd.servers[server]
 		mx, med := histMaxMedian(a.extra)
 		subj := hostPortString(server)
 		d := map[string]any{
@@ -74,13 +81,13 @@ func (col *Collector) retransFindings(emit func(*group, result.Finding)) {
 			subj, plural(a.count, "handshake"), a.synRetrans, a.synackRetrans, fmtSecs(mx), fmtSecs(med))
 		im := impact{
 			n:     a.count,
-			total: max(a.count, col.established(serverSide(server))),
+			total: max(a.count, rd.sides.established(serverSide(server))),
 			peers: a.peers.len(),
 			span:  a.last.Sub(a.first),
 			many:  col.cfg.ManyConnections,
 		}
 		sev := col.cfg.severityOf(SYNRetransmitted, im)
-		emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, withImpact(d, im)))
+		rc.emit(&a.group, a.group.finding(&col.cfg, SYNRetransmitted, sev, subj, sum, fltAnySYN, withImpact(d, im)))
 	}
 }
 

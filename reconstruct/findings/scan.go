@@ -5,7 +5,9 @@ import (
 	"net/netip"
 	"slices"
 	"strconv"
+	"time"
 
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
@@ -33,7 +35,7 @@ func (c *contact) before(o *contact) bool {
 // detectors. failed holds the failed attempts (their streams and SYN
 // frames are the scan's evidence); most sources never fail, so it is
 // allocated at the first failure. A source is settled once no connection
-// of it was handed out for Config.Horizon (see Collector.retireSource).
+// of it was handed out for Config.Horizon (see scanDetector.retire).
 type source struct {
 	failed    *group
 	attempts  int64
@@ -53,20 +55,64 @@ type source struct {
 	heard bool
 }
 
-func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
-	if o == outNone {
-		return nil // midstream or roles guessed: no first contact to judge
+// scanDetector finds sources scanning with SYNs: by TRW over their first
+// contacts, or by thresholds of failed targets within ScanWindow. Its
+// per-source state also holds each source's failed attempts (see
+// attemptDetector), so that a scanner's are left out of the per-server
+// findings.
+type scanDetector struct {
+	col     *Collector
+	sources map[netip.Addr]*source
+	// Settled sources: the findings of those found scanning, and their
+	// addresses (a scanner's probe resets are not reported).
+	pastScans    []keyedFinding
+	pastScanners map[netip.Addr]bool
+	// benign receives each settled source not found scanning.
+	benign func(src netip.Addr, s *source)
+}
+
+func newScanDetector(col *Collector) *scanDetector {
+	return &scanDetector{
+		col:          col,
+		sources:      make(map[netip.Addr]*source),
+		pastScanners: make(map[netip.Addr]bool),
+		benign:       func(netip.Addr, *source) {},
 	}
+}
+
+// add counts c's first contact for its source. Claimed connections (a
+// probe, backscatter) are no attempt.
+func (sd *scanDetector) add(c *finished.Conn, claimed bool) bool {
+	if !claimed {
+		sd.addSource(c)
+	}
+	return false
+}
+
+// sourceOf returns the state of c's source, nil when c had no handshake
+// to judge (see addSource).
+func (sd *scanDetector) sourceOf(c *finished.Conn) *source {
+	if c.Handshake == finished.NoHandshake {
+		return nil
+	}
+	return sd.sources[c.EP[flow.Client].Addr.Addr()]
+}
+
+func (sd *scanDetector) addSource(c *finished.Conn) {
+	if c.Handshake == finished.NoHandshake {
+		return // midstream or roles guessed: no first contact to judge
+	}
+	col := sd.col
 	src := c.EP[flow.Client].Addr.Addr()
-	s := col.sources[src]
+	s := sd.sources[src]
 	if s == nil {
 		s = &source{}
-		col.sources[src] = s
+		sd.sources[src] = s
 	}
 	s.seen = col.clock
 	s.heard = s.heard || c.EP[flow.Server].Packets > 0
 	s.attempts++
-	failed := o.failed()
+	failed := c.Handshake.Failed()
 	if !failed {
 		s.successes++
 	}
@@ -94,23 +140,34 @@ func (col *Collector) addSource(c *flow.Conn, o outcome) *source {
 		}
 		s.failed.addConn(&col.cfg, c, fr)
 	}
-	return s
 }
 
-// retireSource settles a source idle for Config.Horizon: it is judged on
-// the attempts seen so far; a scanner's finding is kept (and the source
-// remembered as a scanner for the reset findings), a benign source's
-// failed attempts join their servers' aggregates. The caller forgets the
-// source; if it comes back it starts a fresh walk and window.
-func (col *Collector) retireSource(a netip.Addr, s *source) {
+// settle settles the sources not seen since cutoff and forgets them.
+func (sd *scanDetector) settle(cutoff time.Time) {
+	cut := flow.UnixNanos(cutoff)
+	for a, s := range sd.sources {
+		if s.seen < cut {
+			sd.retire(a, s)
+			delete(sd.sources, a)
+		}
+	}
+}
+
+// retire settles a source idle for Config.Horizon: it is judged on the
+// attempts seen so far; a scanner's finding is kept (and the source
+// remembered as a scanner for the reset findings), a benign source goes
+// to sd.benign (its failed attempts join their servers' aggregates). The
+// caller forgets the source; if it comes back it starts a fresh walk and
+// window.
+func (sd *scanDetector) retire(a netip.Addr, s *source) {
 	if s.failed != nil {
-		if v := col.judge(s); v.scan() {
-			col.pastScans = append(col.pastScans, keyedFinding{s.failed.sortKey(), col.scanFinding(a, s, &v)})
-			col.pastScanners[a] = true
+		if v := sd.judge(s); v.scan() {
+			sd.pastScans = append(sd.pastScans, keyedFinding{s.failed.sortKey(), sd.scanFinding(a, s, &v)})
+			sd.pastScanners[a] = true
 			return
 		}
 	}
-	col.retireAttempts(a, s)
+	sd.benign(a, s)
 }
 
 // scanVerdict is what the detectors concluded about one source.
@@ -143,7 +200,8 @@ type timed struct {
 	k target
 }
 
-func (col *Collector) judge(s *source) scanVerdict {
+func (sd *scanDetector) judge(s *source) scanVerdict {
+	col := sd.col
 	var v scanVerdict
 	all := make([]timed, 0, s.numTargets())
 	s.each(func(k target, t *contact) { all = append(all, timed{t, k}) })
@@ -240,24 +298,26 @@ func windowCount(evs []timed, window int64, need int, ratio float64) (bool, int)
 	return fired, best
 }
 
-// scanFindings reports every tracked source the detectors call a scanner
-// and returns the set of them (sources settled earlier were reported by
-// retireSource).
-func (col *Collector) scanFindings(emit func(*group, result.Finding)) map[netip.Addr]bool {
-	scanners := make(map[netip.Addr]bool)
-	for _, a := range sortedHosts(col.sources, func(s *source) bool { return s.failed != nil }) {
-		s := col.sources[a]
-		v := col.judge(s)
+// report emits the findings of the sources settled as scanners, then of
+// every tracked source found scanning, and adds them all to rc.scanners.
+func (sd *scanDetector) report(rc *reportContext) {
+	rc.out = append(rc.out, sd.pastScans...)
+	for _, a := range sortedHosts(sd.sources, func(s *source) bool { return s.failed != nil }) {
+		s := sd.sources[a]
+		v := sd.judge(s)
 		if !v.scan() {
 			continue
 		}
-		scanners[a] = true
-		emit(s.failed, col.scanFinding(a, s, &v))
+		rc.scanners[a] = true
+		rc.emit(s.failed, sd.scanFinding(a, s, &v))
 	}
-	return scanners
+	for a := range sd.pastScanners {
+		rc.scanners[a] = true
+	}
 }
 
-func (col *Collector) scanFinding(a netip.Addr, s *source, v *scanVerdict) result.Finding {
+func (sd *scanDetector) scanFinding(a netip.Addr, s *source, v *scanVerdict) result.Finding {
+	col := sd.col
 	horizontal := v.trwHosts || v.addrScan
 	vertical := v.trwPorts || v.portScan
 	pattern := "horizontal"

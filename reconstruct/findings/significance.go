@@ -75,17 +75,6 @@ func withImpact(d map[string]any, im impact) map[string]any {
 
 func round4(x float64) float64 { return float64(int64(x*10000+0.5)) / 10000 }
 
-// established returns the connections of side k that reached ESTABLISHED
-// on both ends (or were picked up midstream), as counted for the
-// TIME_WAIT accounting: the subject's own traffic. 0 when the side was
-// forgotten after Horizon of inactivity.
-func (col *Collector) established(k sideKey) int64 {
-	if a := col.sides[k]; a != nil {
-		return a.conns
-	}
-	return col.pendingSides[k.packed()].conns
-}
-
 // serverSide is the side key of a server host:port.
 func serverSide(ap netip.AddrPort) sideKey { return sideKey{role: flow.Server, host: ap} }
 

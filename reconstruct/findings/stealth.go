@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
-	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // probeType is the kind of a probe that opens no connection: the flags of
@@ -30,7 +30,7 @@ var probeNames = [numProbeTypes]string{"ack", "fin", "null", "xmas", "maimon"}
 // first sender sent no SYN and no payload in at most four segments (a
 // probe and its retransmissions), and the other side sent nothing or only
 // resets. ok is false for anything else.
-func probeOf(c *flow.Conn) (p probeType, prober flow.Role, ok bool) {
+func probeOf(c *finished.Conn) (p probeType, prober flow.Role, ok bool) {
 	prober = c.FirstSender()
 	s, r := &c.EP[prober], &c.EP[1-prober]
 	if s.SentSYN || s.PayloadBytes > 0 || s.Packets > 4 || s.SentRST ||
@@ -71,7 +71,7 @@ type stealthDetector struct {
 }
 
 // add claims the probes: their targets' answers are no other finding.
-func (sd *stealthDetector) add(c *flow.Conn, _ outcome) bool {
+func (sd *stealthDetector) add(c *finished.Conn, _ bool) bool {
 	pt, role, ok := probeOf(c)
 	if !ok {
 		return false
@@ -142,7 +142,7 @@ func (col *Collector) stealthVerdict(p *prober) scanVerdict {
 
 // report emits the probers that probed enough targets as scan findings
 // with details.probe, and adds them to scanners.
-func (sd *stealthDetector) report(scanners map[netip.Addr]bool, emit func(*group, result.Finding)) {
+func (sd *stealthDetector) report(rc *reportContext) {
 	col := sd.col
 	for _, a := range sortedHosts(sd.probers, nil) {
 		p := sd.probers[a]
@@ -150,7 +150,7 @@ func (sd *stealthDetector) report(scanners map[netip.Addr]bool, emit func(*group
 		if !v.scan() {
 			continue
 		}
-		scanners[a] = true
+		rc.scanners[a] = true
 		pattern := "horizontal"
 		switch {
 		case v.addrScan && v.portScan:
@@ -204,7 +204,7 @@ func (sd *stealthDetector) report(scanners map[netip.Addr]bool, emit func(*group
 		if p.frames.truncated {
 			f.Filter = ipField(a, "src") + "==" + subj + " && tcp.flags.syn==0"
 		}
-		emit(&p.group, f)
+		rc.emit(&p.group, f)
 	}
 }
 

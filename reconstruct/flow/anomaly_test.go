@@ -108,8 +108,8 @@ func TestCloserAndTransitionEvent(t *testing.T) {
 			t.Errorf("%s: not a machine event", tr.Cause())
 			continue
 		}
-		if want := eventCause(r, e).String(); tr.Cause() != want {
-			t.Errorf("Event %v %v is %q, cause %q", r, e, want, tr.Cause())
+		if want := EventCause(r, e); tr.Cause() != want {
+			t.Errorf("Event %v %v is %q, cause %q", r, e, want.String(), tr.Cause().String())
 		}
 		if e == tcpstate.EvRST && r == tcpstate.RoleSent {
 			sent++

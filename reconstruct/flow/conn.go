@@ -257,7 +257,7 @@ type Transition struct {
 	at       int64 // unix nanoseconds
 	Endpoint Role
 	From, To tcpstate.State
-	cause    cause
+	cause    Cause
 	// Evidence says how the change is known (see Endpoint.Evidence).
 	Evidence tcpstate.Evidence
 }
@@ -265,61 +265,72 @@ type Transition struct {
 // Time returns when the transition happened (capture time).
 func (t *Transition) Time() time.Time { return fromNanos(t.at) }
 
-// Cause returns what moved the endpoint, e.g. "received FIN".
-func (t *Transition) Cause() string { return t.cause.String() }
+// Cause returns what moved the endpoint, e.g. EventCause(tcpstate.RoleRecv,
+// tcpstate.EvFIN), whose String is "received FIN".
+func (t *Transition) Cause() Cause { return t.cause }
 
 // Event returns the state machine's role and event that moved the
 // endpoint (tcpstate.RoleSent, tcpstate.EvRST for "sent RST"); ok is
 // false for the passive observer's own causes (a mid-stream pickup, a
 // deduction from missing packets).
-func (t *Transition) Event() (r tcpstate.Role, e tcpstate.Event, ok bool) {
-	if t.cause >= cause(2*tcpstate.NumEvents) {
-		return 0, 0, false
-	}
-	return tcpstate.Role(int(t.cause) / tcpstate.NumEvents), tcpstate.Event(int(t.cause) % tcpstate.NumEvents), true
-}
+func (t *Transition) Event() (r tcpstate.Role, e tcpstate.Event, ok bool) { return t.cause.Event() }
 
-// cause names what moved an endpoint: one of the machine's (role, event)
-// pairs, or a passive-observer rule below them.
-type cause uint8
+// Cause names what moved an endpoint: one of the machine's (role, event)
+// pairs (EventCause), or one of the passive observer's rules below them.
+// Compare causes, not their text: String is for people and may be
+// reworded.
+type Cause uint8
 
+// The passive observer's causes, after the machine's 2*tcpstate.NumEvents.
 const (
-	causeMidstream cause = cause(2*tcpstate.NumEvents) + iota
-	causeSimultaneousClose
-	causeReused
+	CauseMidstream         Cause = Cause(2*tcpstate.NumEvents) + iota // picked up mid-stream
+	CauseSimultaneousClose                                            // sent FIN before receiving the peer's
+	CauseReused                                                       // the 4-tuple was reused by a new connection
 	// Deductions from a capture that misses packets (one direction, a
 	// late start, capture loss); their evidence is Inferred.
-	causeUnseenSYNACK    // the peer acknowledged a SYN-ACK the capture missed: it was sent
-	causeAckedSYNACK     // the endpoint acknowledged a SYN-ACK the capture missed
-	causeUnseenHandshake // the server went on after a handshake ACK the capture missed
-	causePeerData        // the endpoint's data was acknowledged (mid-stream pickup)
-	causeUnseenFIN       // the peer acknowledged a FIN the capture missed: it was sent
-	causeAckedFIN        // the endpoint acknowledged a FIN the capture missed
-	causeFINNotRetransmitted
+	CauseUnseenSYNACK        // the peer acknowledged a SYN-ACK the capture missed: it was sent
+	CauseAckedSYNACK         // the endpoint acknowledged a SYN-ACK the capture missed
+	CauseUnseenHandshake     // the server went on after a handshake ACK the capture missed
+	CausePeerData            // the endpoint's data was acknowledged (mid-stream pickup)
+	CauseUnseenFIN           // the peer acknowledged a FIN the capture missed: it was sent
+	CauseAckedFIN            // the endpoint acknowledged a FIN the capture missed
+	CauseFINNotRetransmitted // a FIN the capture missed was acknowledged and never retransmitted
 	numCauses
 )
 
 var causeText = [numCauses]string{
 	"sent SYN", "sent SYN-ACK", "sent ACK of SYN", "sent FIN", "sent ACK of FIN", "sent RST", "2*MSL elapsed",
 	"received SYN", "received SYN-ACK", "received ACK of SYN", "received FIN", "received ACK of FIN", "received RST", "2*MSL elapsed",
-	causeMidstream:         "midstream pickup",
-	causeSimultaneousClose: "sent FIN before receiving peer's FIN",
-	causeReused:            "4-tuple reused by a new connection",
+	CauseMidstream:         "midstream pickup",
+	CauseSimultaneousClose: "sent FIN before receiving peer's FIN",
+	CauseReused:            "4-tuple reused by a new connection",
 
-	causeUnseenSYNACK:        "sent SYN-ACK (not captured: the peer acknowledged it)",
-	causeAckedSYNACK:         "acknowledged a SYN-ACK the capture missed",
-	causeUnseenHandshake:     "sent after the handshake's ACK (not captured)",
-	causePeerData:            "sent data (not captured: the peer acknowledged it)",
-	causeUnseenFIN:           "sent FIN (not captured: the peer acknowledged it)",
-	causeAckedFIN:            "acknowledged a FIN the capture missed",
-	causeFINNotRetransmitted: "FIN acknowledged (not captured: never retransmitted)",
+	CauseUnseenSYNACK:        "sent SYN-ACK (not captured: the peer acknowledged it)",
+	CauseAckedSYNACK:         "acknowledged a SYN-ACK the capture missed",
+	CauseUnseenHandshake:     "sent after the handshake's ACK (not captured)",
+	CausePeerData:            "sent data (not captured: the peer acknowledged it)",
+	CauseUnseenFIN:           "sent FIN (not captured: the peer acknowledged it)",
+	CauseAckedFIN:            "acknowledged a FIN the capture missed",
+	CauseFINNotRetransmitted: "FIN acknowledged (not captured: never retransmitted)",
 }
 
-func eventCause(r tcpstate.Role, e tcpstate.Event) cause {
-	return cause(int(r)*tcpstate.NumEvents + int(e))
+// EventCause is the cause of the state machine's event e seen in role r.
+func EventCause(r tcpstate.Role, e tcpstate.Event) Cause {
+	return Cause(int(r)*tcpstate.NumEvents + int(e))
 }
 
-func (c cause) String() string {
+// Event returns the machine's role and event of a cause made by
+// EventCause; ok is false for the observer's own causes.
+func (c Cause) Event() (r tcpstate.Role, e tcpstate.Event, ok bool) {
+	if c >= Cause(2*tcpstate.NumEvents) {
+		return 0, 0, false
+	}
+	return tcpstate.Role(int(c) / tcpstate.NumEvents), tcpstate.Event(int(c) % tcpstate.NumEvents), true
+}
+
+// String returns the cause as the report's transition cause, e.g.
+// "received FIN" or "midstream pickup".
+func (c Cause) String() string {
 	if c < numCauses {
 		return causeText[c]
 	}

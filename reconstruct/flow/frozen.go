@@ -323,10 +323,10 @@ const (
 	_ = uint(32 - numCauses)
 )
 
-func packTransition(r Role, ev tcpstate.Evidence, why cause) byte {
+func packTransition(r Role, ev tcpstate.Evidence, why Cause) byte {
 	return byte(r)<<7 | byte(ev)<<5 | byte(why)
 }
 
-func unpackTransition(b byte) (Role, tcpstate.Evidence, cause) {
-	return Role(b >> 7), tcpstate.Evidence(b >> 5 & 3), cause(b & 31)
+func unpackTransition(b byte) (Role, tcpstate.Evidence, Cause) {
+	return Role(b >> 7), tcpstate.Evidence(b >> 5 & 3), Cause(b & 31)
 }

@@ -77,33 +77,33 @@ func (t *Tracker) inferBefore(c *Conn, sr Role, seg *decode.Segment) {
 	case s.State == tcpstate.SynSent:
 		// Only an endpoint that received a SYN-ACK sends an ACK here.
 		if r.State == tcpstate.StateNone || r.State == tcpstate.Listen {
-			t.setState(c, rr, tcpstate.SynReceived, seg, tcpstate.Inferred, causeUnseenSYNACK)
+			t.setState(c, rr, tcpstate.SynReceived, seg, tcpstate.Inferred, CauseUnseenSYNACK)
 			if !r.isnKnown {
 				r.isn, r.isnKnown = ack.Add(^uint32(0)), true
 			}
 			r.SentSYN = true
 			t.markListener(c, seg)
 		}
-		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Inferred, causeAckedSYNACK)
+		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Inferred, CauseAckedSYNACK)
 	case s.State == tcpstate.SynReceived && sr == Server:
 		// A server sends nothing but SYN-ACKs until the handshake's ACK.
 		if r.State == tcpstate.SynSent || r.State == tcpstate.StateNone || r.State == tcpstate.Closed {
-			t.setState(c, rr, tcpstate.Established, seg, tcpstate.Inferred, causeAckedSYNACK)
+			t.setState(c, rr, tcpstate.Established, seg, tcpstate.Inferred, CauseAckedSYNACK)
 		}
-		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Inferred, causeUnseenHandshake)
+		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Inferred, CauseUnseenHandshake)
 		t.markListener(c, seg)
 	case s.State == tcpstate.StateNone && r.State == tcpstate.SynReceived && r.isnKnown && ack == r.isn.Add(1):
 		// The third packet of a handshake whose SYN the capture missed.
-		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Observed, causeAckedSYNACK)
+		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Observed, CauseAckedSYNACK)
 		t.markListener(c, seg)
 	case s.State == tcpstate.StateNone && c.Midstream:
-		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Assumed, causeMidstream)
+		t.setState(c, sr, tcpstate.Established, seg, tcpstate.Assumed, CauseMidstream)
 		if r.SentFIN && r.finSeq.LessThan(ack) {
 			t.apply(c, sr, tcpstate.RoleRecv, tcpstate.EvFIN, seg)
 		}
 	}
 	if r.State == tcpstate.StateNone && c.Midstream && s.ackKnown && s.ackSent.LessThan(ack) {
-		t.setState(c, rr, tcpstate.Established, seg, tcpstate.Inferred, causePeerData)
+		t.setState(c, rr, tcpstate.Established, seg, tcpstate.Inferred, CausePeerData)
 	}
 	t.findFIN(c, sr, seg)
 }
@@ -159,10 +159,10 @@ func (t *Tracker) commitFIN(c *Conn) {
 		c.ClosedBy = closerOf(fr)
 	}
 	closedSecond := f.State == tcpstate.CloseWait
-	t.applyAs(c, fr, tcpstate.RoleSent, tcpstate.EvFIN, seg, tcpstate.Inferred, causeUnseenFIN)
+	t.applyAs(c, fr, tcpstate.RoleSent, tcpstate.EvFIN, seg, tcpstate.Inferred, CauseUnseenFIN)
 	if closedSecond && a.State == tcpstate.FinWait1 {
 		// The peer closed after receiving our FIN: its FIN acknowledged ours.
-		t.applyAs(c, ar, tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, eventCause(tcpstate.RoleRecv, tcpstate.EvACKFIN))
+		t.applyAs(c, ar, tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, EventCause(tcpstate.RoleRecv, tcpstate.EvACKFIN))
 	}
 	// The acknowledgement is the endpoint's own packet, unless the state
 	// it moved from was only assumed (a mid-stream pickup).
@@ -170,8 +170,8 @@ func (t *Tracker) commitFIN(c *Conn) {
 	if a.Evidence == tcpstate.Assumed {
 		ev = tcpstate.Inferred
 	}
-	t.applyAs(c, ar, tcpstate.RoleRecv, tcpstate.EvFIN, seg, ev, causeAckedFIN)
-	t.applyAs(c, fr, tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, eventCause(tcpstate.RoleRecv, tcpstate.EvACKFIN))
+	t.applyAs(c, ar, tcpstate.RoleRecv, tcpstate.EvFIN, seg, ev, CauseAckedFIN)
+	t.applyAs(c, fr, tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, EventCause(tcpstate.RoleRecv, tcpstate.EvACKFIN))
 }
 
 // confirm upgrades sender s's inferred state to observed when the segment
@@ -212,7 +212,7 @@ func (t *Tracker) settle(c *Conn, now int64) {
 		switch s.State {
 		case tcpstate.FinWait1, tcpstate.LastAck, tcpstate.Closing:
 			seg := &decode.Segment{Frame: s.FINFrame, Time: fromNanos(s.finAt + MinRTO)}
-			t.applyAs(c, Role(i), tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, causeFINNotRetransmitted)
+			t.applyAs(c, Role(i), tcpstate.RoleRecv, tcpstate.EvACKFIN, seg, tcpstate.Inferred, CauseFINNotRetransmitted)
 		}
 	}
 }
@@ -234,7 +234,7 @@ func (t *Tracker) reincarnate(c *Conn, seg *decode.Segment) {
 	c.finCand = finCandidate{}
 	for r := range c.EP {
 		e := &c.EP[r]
-		t.setState(c, Role(r), tcpstate.Closed, seg, tcpstate.Inferred, causeReused)
+		t.setState(c, Role(r), tcpstate.Closed, seg, tcpstate.Inferred, CauseReused)
 		e.SentFIN, e.finSeq, e.isnKnown, e.timeWait = false, 0, false, 0
 	}
 	c.done = false

@@ -154,8 +154,8 @@ func (t *Tracker) step(c *Conn, dir Dir, seg *decode.Segment) {
 				// peer's, so the endpoint had not received it yet. It was
 				// still synchronized when it closed (FIN_WAIT_1) and the
 				// peer's FIN reaches it now (CLOSING).
-				t.setState(c, sr, tcpstate.FinWait1, seg, tcpstate.Observed, causeSimultaneousClose)
-				t.setState(c, sr, tcpstate.Closing, seg, tcpstate.Observed, eventCause(tcpstate.RoleRecv, tcpstate.EvFIN))
+				t.setState(c, sr, tcpstate.FinWait1, seg, tcpstate.Observed, CauseSimultaneousClose)
+				t.setState(c, sr, tcpstate.Closing, seg, tcpstate.Observed, EventCause(tcpstate.RoleRecv, tcpstate.EvFIN))
 			} else {
 				t.apply(c, sr, tcpstate.RoleSent, tcpstate.EvFIN, seg)
 			}

@@ -254,7 +254,7 @@ func (t *Tracker) Add(seg *decode.Segment) int64 {
 		// (RFC 9293 §3.10.7.4, RFC 6191).
 		for r := range c.EP {
 			if c.EP[r].State == tcpstate.TimeWait {
-				t.setState(c, Role(r), tcpstate.Closed, seg, tcpstate.Inferred, causeReused)
+				t.setState(c, Role(r), tcpstate.Closed, seg, tcpstate.Inferred, CauseReused)
 			}
 		}
 		t.handing = HandOut{Phase: PhasePacket}
@@ -368,7 +368,7 @@ func (t *Tracker) newConn(key Key, dir Dir, seg *decode.Segment, stream int64) *
 		// Only the sender is known to exist: the receiver stays UNKNOWN
 		// until it answers or the sender's acknowledgements prove it sent.
 		c.Midstream = true
-		t.setState(c, c.Role(dir), tcpstate.Established, seg, tcpstate.Assumed, causeMidstream)
+		t.setState(c, c.Role(dir), tcpstate.Established, seg, tcpstate.Assumed, CauseMidstream)
 	}
 	t.conns[key.packed()] = c
 	t.connsPeak = max(t.connsPeak, len(t.conns))
@@ -421,13 +421,13 @@ const ephemeralBase = 32768
 
 func serverPort(p uint16) bool { return p < 1024 || zeek.LikelyServerPort(p) }
 
-func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segment, ev tcpstate.Evidence, why cause) {
+func (t *Tracker) setState(c *Conn, r Role, to tcpstate.State, seg *decode.Segment, ev tcpstate.Evidence, why Cause) {
 	ep := &c.EP[r]
 	if ep.State == to {
 		return
 	}
 	switch {
-	case to == tcpstate.SynSent, to == tcpstate.SynReceived, why == causeAckedSYNACK, why == causeUnseenHandshake:
+	case to == tcpstate.SynSent, to == tcpstate.SynReceived, why == CauseAckedSYNACK, why == CauseUnseenHandshake:
 		// In the handshake neither endpoint can have closed.
 		c.EP[0].spoke, c.EP[1].spoke = true, true
 	}
@@ -496,12 +496,12 @@ func startsNewStream(base [2]uint32, known [2]bool, dir Dir, seg *decode.Segment
 
 // apply runs one event through the machine for endpoint r.
 func (t *Tracker) apply(c *Conn, r Role, role tcpstate.Role, ev tcpstate.Event, seg *decode.Segment) {
-	t.applyAs(c, r, role, ev, seg, tcpstate.EvidenceOf(role, ev), eventCause(role, ev))
+	t.applyAs(c, r, role, ev, seg, tcpstate.EvidenceOf(role, ev), EventCause(role, ev))
 }
 
 // applyAs is apply for an event the capture did not show itself, with the
 // evidence and cause the deduction gives it.
-func (t *Tracker) applyAs(c *Conn, r Role, role tcpstate.Role, ev tcpstate.Event, seg *decode.Segment, evid tcpstate.Evidence, why cause) {
+func (t *Tracker) applyAs(c *Conn, r Role, role tcpstate.Role, ev tcpstate.Event, seg *decode.Segment, evid tcpstate.Evidence, why Cause) {
 	next, res := tcpstate.Next(c.EP[r].State, role, ev)
 	switch res {
 	case tcpstate.Moved:

@@ -17,6 +17,7 @@ import (
 	"github.com/google/gopacket/tcpassembly"
 
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 )
 
@@ -249,7 +250,7 @@ func (f *Follower) feed(nf gopacket.Flow, seg *decode.Segment, seq uint32, flags
 
 // Connection learns the followed connection's client and server from its
 // finished record. It fits reconstruct.Config.OnConnection.
-func (f *Follower) Connection(c *flow.Conn) {
+func (f *Follower) Connection(c *finished.Conn) {
 	if c.Stream == f.stream {
 		f.out.Client = addrPort(c.EP[flow.Client].Addr)
 		f.out.Server = addrPort(c.EP[flow.Server].Addr)

@@ -13,6 +13,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct"
 	"github.com/wirestat/wirestat/reconstruct/capture"
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
 	"github.com/wirestat/wirestat/reconstruct/follow"
 	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
@@ -40,7 +41,7 @@ func followAll(t *testing.T, capFile string) map[int64]*follow.Stream {
 	}
 	_, err = reconstruct.Run(context.Background(), src, reconstruct.Config{
 		Segment:      func(seg *decode.Segment, s int64) { get(s).Segment(seg, s) },
-		OnConnection: func(c *flow.Conn, _ *result.Connection) { get(c.Stream).Connection(c) },
+		OnConnection: func(c *finished.Conn, _ *result.Connection) { get(c.Stream).Connection(c) },
 	}, discard{})
 	if err != nil {
 		t.Fatal(err)

@@ -69,7 +69,7 @@ func (s *Writer) State(c *flow.Conn, tr *flow.Transition) {
 		Type: "state", Time: timeText(tr.Time()), Frame: tr.Frame, Stream: c.Stream,
 		Endpoint: r.String(), Addr: me.Addr().Unmap().String(), Port: me.Port(),
 		PeerAddr: peer.Addr().Unmap().String(), PeerPort: peer.Port(),
-		From: tr.From, To: tr.To, Cause: tr.Cause(), Evidence: tr.Evidence,
+		From: tr.From, To: tr.To, Cause: tr.Cause().String(), Evidence: tr.Evidence,
 	})
 }
 

@@ -56,7 +56,7 @@ func (c *Changes) Record(conn *flow.Conn, tr *flow.Transition) {
 	c.ring[c.next] = Change{
 		Time: tr.Time(), Stream: conn.Stream, Endpoint: r,
 		Addr: conn.EP[r].Addr, Peer: conn.EP[1-r].Addr,
-		From: tr.From, To: tr.To, Cause: tr.Cause(),
+		From: tr.From, To: tr.To, Cause: tr.Cause().String(),
 	}
 	c.next = (c.next + 1) % len(c.ring)
 	c.n = min(c.n+1, len(c.ring))
