@@ -334,7 +334,13 @@ func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	rec := &p.rec
 	rec.Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: tun, MissedBytes: missed})
 	p.row = connection(rec, p.names)
-	rc := &p.row
+	p.report(rec, &p.row)
+}
+
+// report hands one finished connection's record and row to the summary,
+// the findings, OnConnection and the writer.
+func (p *pipeline) report(rec *finished.Conn, rc *result.Connection) {
+	c := rec.Conn
 	if c.Evicted() {
 		p.r.Capture.Evicted++
 	}

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/wirestat/wirestat/reconstruct/continuity"
 	"github.com/wirestat/wirestat/reconstruct/decode"
+	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
 // shardSet tracks connections in Workers trackers at once, each owning the
@@ -75,6 +78,7 @@ type shard struct {
 	cur     *shardOut
 	pos     int64 // capture position of the segment being handled
 	seq     int64 // PhasePacket hand-outs so far: their order
+	names   *addrNames
 }
 
 // shardOut is what one shard made of one batch.
@@ -87,6 +91,11 @@ type shardOut struct {
 	trans   []flow.Transition
 	ends    []int // end of each connection's transitions in trans
 	missed  []int64
+	// recs and rows are each connection's record and report row, made
+	// by the shard (prepare) for all but their stream number.
+	recs     []finished.Conn
+	rows     []result.Connection
+	prepared int // connections with their record and row
 	// partial: more of this batch's hand-outs follow in the next output
 	// (only once the batch's segments are all handled: every start is in
 	// the first part).
@@ -128,7 +137,10 @@ func (o *shardOut) reset() {
 	}
 	o.starts, o.forgets, o.hands = o.starts[:0], o.forgets[:0], o.hands[:0]
 	clear(o.conns)
+	clear(o.recs)
+	clear(o.rows)
 	o.conns, o.tunnels, o.trans, o.ends, o.missed = o.conns[:0], o.tunnels[:0], o.trans[:0], o.ends[:0], o.missed[:0]
+	o.recs, o.rows, o.prepared = o.recs[:0], o.rows[:0], 0
 	o.partial, o.final, o.listeners = false, false, nil
 }
 
@@ -158,7 +170,7 @@ func newShardSet(p *pipeline, n int, fl flow.Config) *shardSet {
 	}
 	fl.MaxConns = (fl.MaxConns + n - 1) / n
 	for i := range n {
-		s := &shard{set: set, idx: i, in: make(chan *shardBatch, 4), out: make(chan *shardOut, 4), free: make(chan *shardOut, 4)}
+		s := &shard{set: set, idx: i, in: make(chan *shardBatch, 4), out: make(chan *shardOut, 4), free: make(chan *shardOut, 4), names: new(addrNames)}
 		c := fl
 		if !set.forced {
 			c.Forget = s.forget
@@ -295,8 +307,7 @@ func (s *shard) handle(b *shardBatch) {
 		if b.final && last.listeners == nil {
 			last.listeners = []flow.Listener{}
 		}
-		s.cur = nil
-		s.out <- last
+		s.send(last)
 	}()
 	forced := s.set.forced
 	for i := range b.segs {
@@ -365,8 +376,44 @@ func (s *shard) emit(c *flow.Conn) {
 		// The end of the capture hands out every open connection:
 		// send them in parts rather than hold copies of them all.
 		out.partial = true
-		s.cur = nil
-		s.out <- out
+		s.send(out)
+	}
+}
+
+// send prepares an output and hands it to the merge.
+func (s *shard) send(out *shardOut) {
+	s.prepare(out)
+	s.cur = nil
+	s.out <- out
+}
+
+// prepare makes the record and the report row of each connection of out,
+// in the shard's goroutine: everything but the stream number, which the
+// merge sets.
+func (s *shard) prepare(out *shardOut) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.set.p.warn(fmt.Sprintf("internal error preparing connections: %v", v))
+			out.conns, out.hands = out.conns[:out.prepared], out.hands[:out.prepared]
+		}
+	}()
+	p := s.set.p
+	out.recs = slices.Grow(out.recs, len(out.conns)-len(out.recs))[:len(out.conns)]
+	out.rows = slices.Grow(out.rows, len(out.conns)-len(out.rows))[:len(out.conns)]
+	for i := out.prepared; i < len(out.conns); i++ {
+		c := &out.conns[i]
+		start := 0
+		if i > 0 {
+			start = out.ends[i-1]
+		}
+		c.Transitions = out.trans[start:out.ends[i]:out.ends[i]]
+		missed := c.MissedBytes
+		if p.cfg.Reassemble {
+			missed = out.missed[i]
+		}
+		out.recs[i].Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: &out.tunnels[i], MissedBytes: missed})
+		out.rows[i] = connection(&out.recs[i], s.names)
+		out.prepared = i + 1
 	}
 }
 
@@ -469,24 +516,20 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 			set.observe()
 			observed = true
 		}
-		c := &o.conns[i]
-		start := 0
-		if i > 0 {
-			start = o.ends[i-1]
-		}
-		c.Transitions = o.trans[start:o.ends[i]:o.ends[i]]
+		c, row := &o.conns[i], &o.rows[i]
 		if !set.forced {
 			name := c.Stream
 			n, ok := set.numbers[name]
 			if !ok {
 				panic(fmt.Sprintf("stream name %d has no number", name))
 			}
-			c.Stream = n
+			c.Stream, row.Stream = n, n
+			row.Filter = "tcp.stream eq " + strconv.FormatInt(n, 10)
 			if o.hands[i].phase == flow.PhaseFlush {
 				delete(set.numbers, name)
 			}
 		}
-		p.connection(c, o.missed[i], &o.tunnels[i])
+		p.report(&o.recs[i], row)
 	}
 	final := false
 	for _, o := range outs {
