@@ -51,6 +51,81 @@ func Connection(c *finished.Conn) result.Connection {
 	return connection(c, nil)
 }
 
+// rowMaker makes the report rows of one goroutine. It keeps the texts it
+// made before (addresses, histories) and cuts the small parts of rows
+// (the endpoints' Since, the transitions) from blocks shared by many rows,
+// so that most rows need few allocations of their own. A row's parts are
+// never reused: rows kept by a consumer stay intact.
+type rowMaker struct {
+	names addrNames
+	hist  histories
+	since [][2]time.Time
+	trans []result.Transition
+}
+
+// rowBlock is how many rows' parts a block holds.
+const rowBlock = 256
+
+// sinces returns room for both endpoints' Since.
+func (m *rowMaker) sinces() *[2]time.Time {
+	if m == nil {
+		return new([2]time.Time)
+	}
+	if len(m.since) == 0 {
+		m.since = make([][2]time.Time, rowBlock)
+	}
+	s := &m.since[0]
+	m.since = m.since[1:]
+	return s
+}
+
+// transitions returns room for n transitions, with no spare capacity.
+func (m *rowMaker) transitions(n int) []result.Transition {
+	if m == nil {
+		return make([]result.Transition, n)
+	}
+	if len(m.trans) < n {
+		m.trans = make([]result.Transition, max(n, 2*rowBlock))
+	}
+	t := m.trans[:n:n]
+	m.trans = m.trans[n:]
+	return t
+}
+
+func (m *rowMaker) addrs() *addrNames {
+	if m == nil {
+		return nil
+	}
+	return &m.names
+}
+
+func (m *rowMaker) history(b []byte) string {
+	if m == nil {
+		return string(b)
+	}
+	return m.hist.text(b)
+}
+
+// histories caches history texts, which repeat across a capture's
+// connections ("ShADadFf"): direct-mapped like addrNames.
+type histories struct {
+	slot [histSlots]string
+}
+
+const histSlots = 1 << 10
+
+func (h *histories) text(b []byte) string {
+	x := uint32(2166136261)
+	for _, c := range b {
+		x = (x ^ uint32(c)) * 16777619
+	}
+	e := &h.slot[x>>(32-10)]
+	if *e != string(b) {
+		*e = string(b)
+	}
+	return *e
+}
+
 // addrNames caches the text of addresses seen often (a server's, a busy
 // client's), so that most report rows need no new string for them: a
 // direct-mapped cache, where an address takes the slot of its hash and
@@ -80,10 +155,11 @@ func (n *addrNames) name(a netip.Addr) string {
 	return e.s
 }
 
-// connection is Connection with the address texts from names (nil: none
-// cached).
-func connection(c *finished.Conn, names *addrNames) result.Connection {
-	since := new([2]time.Time) // one allocation for both endpoints' Since
+// connection is Connection with the texts and parts from m (nil: each row
+// its own).
+func connection(c *finished.Conn, m *rowMaker) result.Connection {
+	since, names := m.sinces(), m.addrs()
+	var filter [32]byte
 	rc := result.Connection{
 		Stream:        c.Stream,
 		Client:        endpoint(&c.EP[flow.Client], &since[0], names),
@@ -95,12 +171,12 @@ func connection(c *finished.Conn, names *addrNames) result.Connection {
 		End:           c.End.UTC(),
 		Duration:      c.End.Sub(c.Start).Seconds(),
 		ZeekConnState: c.Zeek.ConnState(),
-		History:       c.Zeek.History(),
+		History:       m.history(c.Zeek.HistoryBytes()),
 		MissedBytes:   c.MissedBytes,
 		Part:          c.Part,
 		CommunityID:   c.CommunityID,
-		Transitions:   make([]result.Transition, len(c.Transitions)),
-		Filter:        "tcp.stream eq " + strconv.FormatInt(c.Stream, 10),
+		Transitions:   m.transitions(len(c.Transitions)),
+		Filter:        string(strconv.AppendInt(append(filter[:0], "tcp.stream eq "...), c.Stream, 10)),
 	}
 	if c.Tunnels != nil {
 		rc.Tunnel = tunnelRows(c.Tunnels)

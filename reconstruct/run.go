@@ -218,7 +218,8 @@ type pipeline struct {
 	// and the filter only selects what is reported (nil without a filter).
 	numbering   *numbering
 	tracker     *flow.Tracker
-	names       *addrNames        // address texts of the report rows
+	rows        *rowMaker         // makes the report rows
+	tun         decode.Tunnels    // the tunnel stack of the connection reported now
 	row         result.Connection // the report row being written
 	rec         finished.Conn     // the record of the connection being reported
 	col         *findings.Collector
@@ -252,8 +253,8 @@ const MaxWorkers = 64
 
 func newPipeline(cfg Config, w Sink) *pipeline {
 	p := &pipeline{
-		cfg:   cfg,
-		names: new(addrNames),
+		cfg:  cfg,
+		rows: new(rowMaker),
 		r: &result.Result{
 			Schema: result.Schema,
 			Tool:   result.Tool{Name: "wirestat", Version: cfg.Version},
@@ -312,14 +313,15 @@ func (p *pipeline) emit(c *flow.Conn) {
 		// The assembler belongs to the tracking goroutine: ask it now.
 		missed = p.cont.Take(c.Key, c.End.Add(time.Nanosecond))
 	}
-	var tun decode.Tunnels
+	tun := &p.tun
+	*tun = decode.Tunnels{}
 	if len(p.tunnels) > 0 {
 		if t, ok := p.tunnels[c.Stream]; ok {
-			tun = t
+			*tun = t
 			delete(p.tunnels, c.Stream)
 		}
 	}
-	p.connection(c, missed, &tun)
+	p.connection(c, missed, tun)
 }
 
 // connection reports one finished connection; with Reassemble, missed is
@@ -333,7 +335,7 @@ func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	// consumers copy what they keep.
 	rec := &p.rec
 	rec.Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: tun, MissedBytes: missed})
-	p.row = connection(rec, p.names)
+	p.row = connection(rec, p.rows)
 	p.report(rec, &p.row)
 }
 

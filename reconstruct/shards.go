@@ -78,7 +78,7 @@ type shard struct {
 	cur     *shardOut
 	pos     int64 // capture position of the segment being handled
 	seq     int64 // PhasePacket hand-outs so far: their order
-	names   *addrNames
+	rows    *rowMaker
 }
 
 // shardOut is what one shard made of one batch.
@@ -170,7 +170,7 @@ func newShardSet(p *pipeline, n int, fl flow.Config) *shardSet {
 	}
 	fl.MaxConns = (fl.MaxConns + n - 1) / n
 	for i := range n {
-		s := &shard{set: set, idx: i, in: make(chan *shardBatch, 4), out: make(chan *shardOut, 4), free: make(chan *shardOut, 4), names: new(addrNames)}
+		s := &shard{set: set, idx: i, in: make(chan *shardBatch, 4), out: make(chan *shardOut, 4), free: make(chan *shardOut, 4), rows: new(rowMaker)}
 		c := fl
 		if !set.forced {
 			c.Forget = s.forget
@@ -412,7 +412,7 @@ func (s *shard) prepare(out *shardOut) {
 			missed = out.missed[i]
 		}
 		out.recs[i].Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: &out.tunnels[i], MissedBytes: missed})
-		out.rows[i] = connection(&out.recs[i], s.names)
+		out.rows[i] = connection(&out.recs[i], s.rows)
 		out.prepared = i + 1
 	}
 }

@@ -9,47 +9,77 @@ import (
 
 // lowest keeps the smallest distinct values added to it, at most limit of
 // them, in amortised O(log n) per value: values are appended and the slice
-// is sorted and cut back whenever it reaches twice the limit.
+// is sorted and cut back whenever it reaches twice the limit. The first
+// values live inline (most groups are of one connection, with a frame or
+// two), so that a small group needs no allocation.
 type lowest struct {
-	v         []int64
-	truncated bool // some distinct value was dropped
+	small     [2]int64 // the values while v is nil
+	n         uint8    // how many of small hold values
+	truncated bool     // some distinct value was dropped
+	v         []int64  // the values once small overflowed
 }
 
 func (l *lowest) add(limit int, x int64) {
+	if l.v == nil {
+		if int(l.n) < len(l.small) {
+			l.small[l.n] = x
+			l.n++
+			if int(l.n) >= 2*limit {
+				l.compact(limit)
+			}
+			return
+		}
+		l.v = append(make([]int64, 0, 2*len(l.small)), l.small[:l.n]...)
+	}
 	l.v = append(l.v, x)
 	if len(l.v) >= 2*limit {
 		l.compact(limit)
 	}
 }
 
+// vals returns the values kept, in l's storage.
+func (l *lowest) vals() []int64 {
+	if l.v != nil {
+		return l.v
+	}
+	return l.small[:l.n]
+}
+
 func (l *lowest) merge(limit int, o *lowest) {
 	l.truncated = l.truncated || o.truncated
-	for _, x := range o.v {
+	for _, x := range o.vals() {
 		l.add(limit, x)
 	}
 }
 
 func (l *lowest) compact(limit int) {
-	slices.Sort(l.v)
-	l.v = slices.Compact(l.v)
-	if len(l.v) > limit {
-		l.v = l.v[:limit]
+	v := l.vals()
+	slices.Sort(v)
+	v = slices.Compact(v)
+	if len(v) > limit {
+		v = v[:limit]
 		l.truncated = true
+	}
+	if l.v != nil {
+		l.v = v
+	} else {
+		l.n = uint8(len(v))
 	}
 }
 
 // list returns the kept values, sorted and distinct.
 func (l *lowest) list(limit int) []int64 {
 	l.compact(limit)
-	return slices.Clip(slices.Clone(l.v))
+	return slices.Clip(slices.Clone(l.vals()))
 }
 
 // first returns the smallest value, 0 when empty.
 func (l *lowest) first() int64 {
-	if len(l.v) == 0 {
+	v := l.vals()
+	if len(v) == 0 {
 		return 0
 	}
-	return slices.Min(l.v)
+	return slices.Min(v)
 }
 
 // Display filter pieces (Wireshark syntax).

@@ -63,6 +63,7 @@ type source struct {
 type scanDetector struct {
 	col     *Collector
 	sources map[netip.Addr]*source
+	alloc   slab[source]
 	// Settled sources: the findings of those found scanning, and their
 	// addresses (a scanner's probe resets are not reported).
 	pastScans    []keyedFinding
@@ -106,7 +107,7 @@ func (sd *scanDetector) addSource(c *finished.Conn) {
 	src := c.EP[flow.Client].Addr.Addr()
 	s := sd.sources[src]
 	if s == nil {
-		s = &source{}
+		s = sd.alloc.new()
 		sd.sources[src] = s
 	}
 	s.seen = col.clock
@@ -435,7 +436,8 @@ func (s *source) insert(t target, c contact) {
 		s.hasOne = false
 		fallthrough
 	default:
-		s.targets[t] = &c
+		cc := c // only here does the contact need its own memory
+		s.targets[t] = &cc
 	}
 }
 

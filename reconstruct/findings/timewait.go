@@ -19,6 +19,7 @@ import (
 type timeWaitDetector struct {
 	col   *Collector
 	sides map[sideKey]*sideAgg
+	alloc slab[sideAgg]
 	// pending are the sides without a TIME_WAIT endpoint so far.
 	pending map[packedSide]sideCounts
 }
@@ -33,15 +34,16 @@ func newTimeWaitDetector(col *Collector) *timeWaitDetector {
 // (16 bytes each) only while they may still overlap instants after the
 // settled frontier; the peak before it is final.
 type sideAgg struct {
-	group                // connections whose endpoint entered TIME_WAIT
-	conns       int64    // all connections of the side
-	activeClose int64    // connections this side closed first (FIN or RST)
-	established int64    // endpoints still ESTABLISHED when handed out
-	atEnd       int64    // endpoints still in TIME_WAIT when handed out
-	tw          []twSpan // TIME_WAIT intervals ending after settled
-	settled     int64    // unix nanoseconds; peakN covers the instants before it
-	peakN       int64    // most TIME_WAIT endpoints at one instant before settled
-	peakAt      int64    // first instant peakN was reached
+	group                 // connections whose endpoint entered TIME_WAIT
+	conns       int64     // all connections of the side
+	activeClose int64     // connections this side closed first (FIN or RST)
+	established int64     // endpoints still ESTABLISHED when handed out
+	atEnd       int64     // endpoints still in TIME_WAIT when handed out
+	tw          []twSpan  // TIME_WAIT intervals ending after settled
+	tw1         [1]twSpan // tw's first storage: most sides have one at a time
+	settled     int64     // unix nanoseconds; peakN covers the instants before it
+	peakN       int64     // most TIME_WAIT endpoints at one instant before settled
+	peakAt      int64     // first instant peakN was reached
 	seen        time.Time
 }
 
@@ -94,7 +96,9 @@ func (td *timeWaitDetector) add(c *finished.Conn, claimed bool) bool {
 			continue
 		}
 		if a == nil {
-			a = &sideAgg{settled: math.MinInt64}
+			a = td.alloc.new()
+			a.settled = math.MinInt64
+			a.tw = a.tw1[:0]
 			// The side's earlier connections, counted while it was pending.
 			pk := key.packed()
 			if p, found := td.pending[pk]; found {

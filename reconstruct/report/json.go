@@ -18,6 +18,7 @@ type jsonBase struct {
 	enc  *json.Encoder
 	norm connNormalizer
 	conn result.Connection
+	sec  secondText // the last second a row's time fell in
 }
 
 func (j *jsonBase) init(w io.Writer, opt Options) {
@@ -96,7 +97,7 @@ func (jw *jsonWriter) Connection(c *result.Connection) error {
 		jw.buf.WriteByte(',')
 	}
 	jw.buf.WriteString("\n    ")
-	if b, ok := appendConnection(jw.buf.AvailableBuffer(), &jw.conn, true, "    "); ok {
+	if b, ok := appendConnection(jw.buf.AvailableBuffer(), &jw.conn, true, "    ", &jw.sec); ok {
 		jw.buf.Write(b) // b is buf's own free space: nothing is copied
 	} else if err := jw.encode("    ", &jw.conn); err != nil {
 		return err
@@ -189,7 +190,7 @@ func (jw *jsonlWriter) Connection(c *result.Connection) error {
 	}
 	jw.norm.normalize(&jw.conn, c)
 	jw.conn.Type = "connection"
-	b, ok := appendConnection(jw.scratch[:0], &jw.conn, false, "")
+	b, ok := appendConnection(jw.scratch[:0], &jw.conn, false, "", &jw.sec)
 	if !ok {
 		return jw.line(&jw.conn)
 	}

@@ -26,6 +26,7 @@ type jsonOut struct {
 	depth  int
 	first  bool // nothing written yet in the innermost object or array
 	ok     bool
+	sec    *secondText
 }
 
 // rowIndent is a newline, the json writer's four-space prefix and room for
@@ -102,7 +103,7 @@ func (j *jsonOut) time(t time.Time) {
 	}
 	j.b = append(j.b, '"')
 	if t.Location() == time.UTC {
-		j.b = appendUTC(j.b, t)
+		j.b = j.sec.appendUTC(j.b, t)
 	} else {
 		j.b = t.AppendFormat(j.b, time.RFC3339Nano)
 	}
@@ -112,6 +113,11 @@ func (j *jsonOut) time(t time.Time) {
 // appendUTC appends t (in UTC, year 0-9999) as time.RFC3339Nano does:
 // 2006-01-02T15:04:05.999999999Z, trailing zeros of the fraction dropped.
 func appendUTC(b []byte, t time.Time) []byte {
+	return appendFraction(appendSecond(b, t), t.Nanosecond())
+}
+
+// appendSecond appends t's whole second: 2006-01-02T15:04:05.
+func appendSecond(b []byte, t time.Time) []byte {
 	year, month, day := t.Date()
 	hour, min, sec := t.Clock()
 	b = appendDigits(b, year, 4)
@@ -124,8 +130,13 @@ func appendUTC(b []byte, t time.Time) []byte {
 	b = append(b, ':')
 	b = appendDigits(b, min, 2)
 	b = append(b, ':')
-	b = appendDigits(b, sec, 2)
-	if ns := t.Nanosecond(); ns != 0 {
+	return appendDigits(b, sec, 2)
+}
+
+// appendFraction appends the fraction ns of a second, trailing zeros
+// dropped, and the Z.
+func appendFraction(b []byte, ns int) []byte {
+	if ns != 0 {
 		digits := 9
 		for ns%10 == 0 {
 			ns /= 10
@@ -135,6 +146,26 @@ func appendUTC(b []byte, t time.Time) []byte {
 		b = appendDigits(b, ns, digits)
 	}
 	return append(b, 'Z')
+}
+
+// secondText keeps the text of the last whole second written: a row's
+// times, and the rows of a capture, mostly fall in the same second.
+type secondText struct {
+	unix int64
+	text [len("2006-01-02T15:04:05")]byte
+	set  bool
+}
+
+// appendUTC is appendUTC with the second's text from s (nil: none kept).
+func (s *secondText) appendUTC(b []byte, t time.Time) []byte {
+	if s == nil {
+		return appendUTC(b, t)
+	}
+	if u := t.Unix(); !s.set || u != s.unix {
+		appendSecond(s.text[:0], t)
+		s.unix, s.set = u, true
+	}
+	return appendFraction(append(b, s.text[:]...), t.Nanosecond())
 }
 
 // appendDigits appends v (non-negative) with exactly n digits.
@@ -328,8 +359,9 @@ func (j *jsonOut) connection(c *result.Connection) {
 // newline): indented under prefix when indent is set, compact otherwise.
 // It returns ok false, and b unchanged, for a connection only encoding/json
 // can write.
-func appendConnection(b []byte, c *result.Connection, indent bool, prefix string) ([]byte, bool) {
-	j := jsonOut{b: b, indent: indent, prefix: prefix, ok: true}
+// sec (nil: none) keeps the last second written from one row to the next.
+func appendConnection(b []byte, c *result.Connection, indent bool, prefix string, sec *secondText) ([]byte, bool) {
+	j := jsonOut{b: b, indent: indent, prefix: prefix, ok: true, sec: sec}
 	j.connection(c)
 	if !j.ok {
 		return b, false

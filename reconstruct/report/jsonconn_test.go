@@ -28,8 +28,14 @@ func encodeStd(c *result.Connection, indent bool) ([]byte, error) {
 
 func randomConnection(rng *rand.Rand) result.Connection {
 	pick := func(s ...string) string { return s[rng.IntN(len(s))] }
+	var last time.Time
 	tm := func() time.Time {
 		switch rng.IntN(40) {
+		case 5, 6, 7, 8, 9, 10: // the second of the time before
+			return last.Truncate(time.Second).Add(time.Duration(rng.Int64N(1e9)))
+		case 11: // before 1970, in the same second as the time before
+			last = time.Unix(-rng.Int64N(2e9), rng.Int64N(1e9)).UTC()
+			return last
 		case 0:
 			return time.Time{}
 		case 1:
@@ -37,7 +43,8 @@ func randomConnection(rng *rand.Rand) result.Connection {
 		case 2, 3, 4:
 			return time.Unix(rng.Int64N(4e9), 0).UTC() // whole seconds
 		}
-		return time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).UTC()
+		last = time.Unix(rng.Int64N(4e9), rng.Int64N(1e9)).UTC()
+		return last
 	}
 	str := func() string {
 		if rng.IntN(30) == 0 {
@@ -95,10 +102,11 @@ func randomConnection(rng *rand.Rand) result.Connection {
 func TestAppendConnection(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	declined := 0
+	var sec secondText // kept across rows, as the writers keep it
 	for i := range 20000 {
 		c := randomConnection(rng)
 		for _, indent := range []bool{true, false} {
-			got, ok := appendConnection([]byte("keep"), &c, indent, "    ")
+			got, ok := appendConnection([]byte("keep"), &c, indent, "    ", &sec)
 			if !ok {
 				declined++
 				if string(got) != "keep" {

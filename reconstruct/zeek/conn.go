@@ -104,6 +104,10 @@ func (c *Conn) Flipped() bool { return c.orig != 0 }
 // History returns the history string.
 func (c *Conn) History() string { return string(c.hist[:c.nhist]) }
 
+// HistoryBytes returns the history letters in c's own storage: read them,
+// never change them, and copy what is kept past c's next change.
+func (c *Conn) HistoryBytes() []byte { return c.hist[:c.nhist] }
+
 // States returns Zeek's originator and responder endpoint states.
 func (c *Conn) States() (orig, resp EndpointState) {
 	return c.ep[c.orig].state, c.ep[1-c.orig].state
