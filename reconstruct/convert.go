@@ -9,6 +9,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/internal/textarena"
 	"github.com/wirestat/wirestat/reconstruct/osfp"
 	"github.com/wirestat/wirestat/reconstruct/result"
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
@@ -61,6 +62,16 @@ type rowMaker struct {
 	hist  histories
 	since [][2]time.Time
 	trans []result.Transition
+	text  textarena.Arena
+}
+
+// texts returns the arena of the rows' and records' strings (nil for a nil
+// m).
+func (m *rowMaker) texts() *textarena.Arena {
+	if m == nil {
+		return nil
+	}
+	return &m.text
 }
 
 // rowBlock is how many rows' parts a block holds.
@@ -155,6 +166,11 @@ func (n *addrNames) name(a netip.Addr) string {
 	return e.s
 }
 
+// appendFilter appends the display filter of stream n.
+func appendFilter(b []byte, n int64) []byte {
+	return strconv.AppendInt(append(b, "tcp.stream eq "...), n, 10)
+}
+
 // connection is Connection with the texts and parts from m (nil: each row
 // its own).
 func connection(c *finished.Conn, m *rowMaker) result.Connection {
@@ -176,7 +192,7 @@ func connection(c *finished.Conn, m *rowMaker) result.Connection {
 		Part:          c.Part,
 		CommunityID:   c.CommunityID,
 		Transitions:   m.transitions(len(c.Transitions)),
-		Filter:        string(strconv.AppendInt(append(filter[:0], "tcp.stream eq "...), c.Stream, 10)),
+		Filter:        m.texts().String(appendFilter(filter[:0], c.Stream)),
 	}
 	if c.Tunnels != nil {
 		rc.Tunnel = tunnelRows(c.Tunnels)

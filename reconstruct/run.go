@@ -334,7 +334,7 @@ func (p *pipeline) connection(c *flow.Conn, missed int64, tun *decode.Tunnels) {
 	// The record, then the row from it, are built in place once: the
 	// consumers copy what they keep.
 	rec := &p.rec
-	rec.Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: tun, MissedBytes: missed})
+	rec.Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: tun, MissedBytes: missed, Texts: p.rows.texts()})
 	p.row = connection(rec, p.rows)
 	p.report(rec, &p.row)
 }

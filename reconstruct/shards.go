@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"sync/atomic"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/finished"
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/internal/textarena"
 	"github.com/wirestat/wirestat/reconstruct/result"
 )
 
@@ -49,7 +49,8 @@ type shardSet struct {
 	nextNumber int64
 	starts     []int64
 	listeners  map[string]*listenerSum
-	end        time.Time // the end of the capture, set before the final batch
+	end        time.Time       // the end of the capture, set before the final batch
+	text       textarena.Arena // the rows' filters, once numbered
 }
 
 // shardBatch is a run of decoded segments every shard reads.
@@ -411,7 +412,7 @@ func (s *shard) prepare(out *shardOut) {
 		if p.cfg.Reassemble {
 			missed = out.missed[i]
 		}
-		out.recs[i].Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: &out.tunnels[i], MissedBytes: missed})
+		out.recs[i].Fill(c, finished.Params{CommunityIDSeed: p.cfg.CommunityIDSeed, Tunnels: &out.tunnels[i], MissedBytes: missed, Texts: s.rows.texts()})
 		out.rows[i] = connection(&out.recs[i], s.rows)
 		out.prepared = i + 1
 	}
@@ -493,6 +494,7 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 	}
 	next := make([]int, len(outs)) // each list's next hand-out
 	observed := false
+	var filter [32]byte
 	for {
 		best := -1
 		for si, o := range outs {
@@ -524,7 +526,7 @@ func (set *shardSet) mergeBatch(outs []*shardOut) {
 				panic(fmt.Sprintf("stream name %d has no number", name))
 			}
 			c.Stream, row.Stream = n, n
-			row.Filter = "tcp.stream eq " + strconv.FormatInt(n, 10)
+			row.Filter = set.text.String(appendFilter(filter[:0], n))
 			if o.hands[i].phase == flow.PhaseFlush {
 				delete(set.numbers, name)
 			}

@@ -29,9 +29,19 @@ const Version = "1:"
 // packets carrying them do. It returns "" when an address is invalid or
 // the two are of different families.
 func Flow(seed uint16, proto uint8, a, b netip.AddrPort) string {
+	var out [Len]byte
+	return string(Append(out[:0], seed, proto, a, b))
+}
+
+// Len is the length of every ID.
+const Len = len(Version) + 28 // 28: base64 of SHA-1's 20 bytes
+
+// Append appends the ID Flow returns to dst: Len bytes, or none when Flow
+// returns "".
+func Append(dst []byte, seed uint16, proto uint8, a, b netip.AddrPort) []byte {
 	aa, ba := a.Addr().Unmap(), b.Addr().Unmap()
 	if !aa.IsValid() || !ba.IsValid() || aa.Is4() != ba.Is4() {
-		return ""
+		return dst
 	}
 	ap, bp := a.Port(), b.Port()
 	if c := aa.Compare(ba); c > 0 || c == 0 && ap > bp {
@@ -45,10 +55,8 @@ func Flow(seed uint16, proto uint8, a, b netip.AddrPort) string {
 	msg = binary.BigEndian.AppendUint16(msg, ap)
 	msg = binary.BigEndian.AppendUint16(msg, bp)
 	sum := sha1.Sum(msg)
-	var out [len(Version) + 28]byte // 28: base64 of SHA-1's 20 bytes
-	copy(out[:], Version)
-	base64.StdEncoding.Encode(out[len(Version):], sum[:])
-	return string(out[:])
+	dst = append(dst, Version...)
+	return base64.StdEncoding.AppendEncode(dst, sum[:])
 }
 
 // appendAddr appends the 4 or 16 bytes of a.

@@ -54,3 +54,21 @@ func BenchmarkFlow(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "flows/s")
 }
+
+// TestAppend: Append adds Flow's ID after what dst holds, and nothing for
+// a flow without one.
+func TestAppend(t *testing.T) {
+	a := netip.MustParseAddrPort("128.232.110.120:34855")
+	b := netip.MustParseAddrPort("66.35.250.204:80")
+	got := Append([]byte("id="), 0, ProtoTCP, a, b)
+	if want := "id=" + Flow(0, ProtoTCP, a, b); string(got) != want || len(got) != 3+Len {
+		t.Errorf("Append = %q, want %q", got, want)
+	}
+	if got := Append([]byte("id="), 0, ProtoTCP, a, netip.AddrPort{}); string(got) != "id=" {
+		t.Errorf("Append without an ID = %q", got)
+	}
+	var buf [Len]byte
+	if n := testing.AllocsPerRun(100, func() { Append(buf[:0], 0, ProtoTCP, a, b) }); n != 0 {
+		t.Errorf("Append into room: %v allocations", n)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"github.com/wirestat/wirestat/reconstruct/communityid"
 	"github.com/wirestat/wirestat/reconstruct/decode"
 	"github.com/wirestat/wirestat/reconstruct/flow"
+	"github.com/wirestat/wirestat/reconstruct/internal/textarena"
 	"github.com/wirestat/wirestat/reconstruct/tcpstate"
 )
 
@@ -91,14 +92,17 @@ type Params struct {
 	// MissedBytes is the connection's missed bytes as the pipeline knows
 	// them.
 	MissedBytes int64
+	// Texts makes the record's strings (nil: each its own allocation).
+	Texts *textarena.Arena
 }
 
 // Fill makes r the record of c, in place: it walks c's transitions once.
 // r keeps c and p.Tunnels; both must stay unchanged while r is used.
 func (r *Conn) Fill(c *flow.Conn, p Params) {
+	var id [communityid.Len]byte
 	*r = Conn{
 		Conn:        c,
-		CommunityID: communityid.Flow(p.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr),
+		CommunityID: p.Texts.String(communityid.Append(id[:0], p.CommunityIDSeed, communityid.ProtoTCP, c.EP[flow.Client].Addr, c.EP[flow.Server].Addr)),
 		Tunnels:     p.Tunnels,
 		MissedBytes: p.MissedBytes,
 	}
