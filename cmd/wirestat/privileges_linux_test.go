@@ -112,6 +112,7 @@ func reportHasPort(t *testing.T, path string, port int) {
 // and groups, no capabilities left) once its capture is open, goes on
 // capturing, and creates its report as nobody.
 func TestDropPrivileges(t *testing.T) {
+	needFilterCompiler(t)
 	ns := netns(t)
 	bin := builtBinary(t)
 	dir := sharedDir(t)
@@ -159,6 +160,7 @@ func TestDropPrivileges(t *testing.T) {
 // TestCapNetRawOnly: a copy of wirestat given CAP_NET_RAW with setcap
 // captures live when run by an ordinary user (nobody).
 func TestCapNetRawOnly(t *testing.T) {
+	needFilterCompiler(t)
 	ns := netns(t)
 	setcap, err := exec.LookPath("setcap")
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 // that, read back with several -r, hold the connections the live report
 // shows.
 func TestLiveRotation(t *testing.T) {
+	needFilterCompiler(t)
 	ns := netns(t)
 	bin := builtBinary(t)
 	dir := t.TempDir()

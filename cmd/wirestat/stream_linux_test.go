@@ -102,6 +102,7 @@ func typed(kind string) func(map[string]any) bool {
 // summary, in which the CLOSE_WAIT's age is measured by the wall clock
 // and every loopback packet is received once.
 func TestLiveStreamBeforeSIGINT(t *testing.T) {
+	needFilterCompiler(t)
 	for _, mode := range []string{"pipe", "file", "no state events"} {
 		t.Run(mode, func(t *testing.T) {
 			ns := netns(t)

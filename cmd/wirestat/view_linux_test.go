@@ -54,6 +54,7 @@ func (m *tmuxServer) waitPane(what string, want ...string) string {
 // and leaves the terminal as it was (main screen, cursor shown, canonical
 // mode and echo back).
 func TestLiveViewInTmux(t *testing.T) {
+	needFilterCompiler(t)
 	ns := netns(t)
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux not installed: the view is tested in a tmux pane")

@@ -3,6 +3,7 @@ package filter
 import (
 	"errors"
 	"fmt"
+	"os/exec"
 	"strconv"
 	"strings"
 
@@ -54,6 +55,17 @@ type Filter struct {
 	expr     string
 	linkType uint16
 	prog     []Instruction
+}
+
+// CanCompile reports whether this build can compile expressions for the
+// given link type here: with libpcap in the build, or with tcpdump in PATH
+// (the default build, and link types libpcap's binding cannot name).
+func CanCompile(linkType uint16) bool {
+	if !compileNeedsTcpdump(linkType) {
+		return true
+	}
+	_, err := exec.LookPath("tcpdump")
+	return err == nil
 }
 
 // Compile compiles a pcap-filter(7) expression for frames of the given

@@ -375,3 +375,13 @@ func BenchmarkMatch(b *testing.B) {
 	}
 	b.ReportMetric(float64(pkts)/b.Elapsed().Seconds(), "pkts/s")
 }
+
+// TestCanCompile: CanCompile foretells whether Compile finds a compiler.
+func TestCanCompile(t *testing.T) {
+	for _, lt := range []uint16{capture.LinkEthernet, capture.LinkRaw} {
+		_, err := Compile("tcp", lt, 0)
+		if can := CanCompile(lt); can != (err == nil) || !can && !errors.Is(err, ErrNoCompiler) {
+			t.Errorf("link type %d: CanCompile %v, Compile error %v", lt, can, err)
+		}
+	}
+}

@@ -113,6 +113,7 @@ func seqSeen(t *testing.T, linkLen int, port uint16, seen map[uint32]bool) func(
 // socket and by several sharing the capture through fanout, on lo and on
 // "any" (whose kernel filter is rewritten for cooked frames).
 func TestBurstCountedOnce(t *testing.T) {
+	needFilterCompiler(t)
 	const n = 2000
 	tests := []struct {
 		name    string
@@ -165,6 +166,7 @@ func TestBurstCountedOnce(t *testing.T) {
 // TestKernelFilterRejects checks that packets the filter rejects are
 // neither returned nor counted as received: the kernel dropped them.
 func TestKernelFilterRejects(t *testing.T) {
+	needFilterCompiler(t)
 	const match, other = 300, 700
 	ns := netns(t)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -215,6 +217,7 @@ func TestKernelFilterRejects(t *testing.T) {
 // while saving it with Writer (as -w does), reads the file back, and
 // expects the same report but for the source name and the live counters.
 func TestReportLiveEqualsFile(t *testing.T) {
+	needFilterCompiler(t)
 	ns := netns(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -16,6 +16,7 @@ import (
 // after the read timeout while no packet comes, again and again, and the
 // packet once one does.
 func TestWakeOnQuietWire(t *testing.T) {
+	needFilterCompiler(t)
 	ns := netns(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
