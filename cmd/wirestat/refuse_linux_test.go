@@ -18,9 +18,7 @@ import (
 // the -w file created, as tcpdump refuses them before capturing.
 func TestLiveRefusesAtOnce(t *testing.T) {
 	ns := netns(t)
-	if buildTags == "" && !have("tcpdump") {
-		t.Skip("tcpdump not installed: the pure-Go build compiles filters with tcpdump -dd")
-	}
+	needFilterCompiler(t)
 	bin := builtBinary(t)
 	dir := t.TempDir()
 	for _, tc := range []struct {
