@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/wirestat/wirestat/reconstruct/capture"
+	"github.com/wirestat/wirestat/reconstruct/filter"
 	"github.com/wirestat/wirestat/reconstruct/internal/testenv"
 )
 
@@ -338,5 +339,14 @@ func TestOpenUnknownInterface(t *testing.T) {
 	_, err := Open(context.Background(), "wsnosuch0", Options{})
 	if err == nil || !strings.Contains(err.Error(), `"wsnosuch0"`) {
 		t.Errorf("Open of a missing interface: err = %v, want one naming it", err)
+	}
+}
+
+// needFilterCompiler skips the test unless this build can compile capture
+// filters here (tcpdump in PATH, or a build with -tags libpcap).
+func needFilterCompiler(t *testing.T) {
+	t.Helper()
+	if !filter.CanCompile(capture.LinkEthernet) {
+		t.Skip("compiling capture filters needs tcpdump in PATH (apt-get install tcpdump; .ci/run does) or a build with -tags libpcap")
 	}
 }

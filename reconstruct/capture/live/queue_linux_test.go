@@ -7,9 +7,6 @@ import (
 	"net"
 	"testing"
 	"time"
-
-	"github.com/wirestat/wirestat/reconstruct/capture"
-	"github.com/wirestat/wirestat/reconstruct/filter"
 )
 
 // TestQueueFullIsCounted fills a two-block ring and a one-block queue while
@@ -93,14 +90,5 @@ func TestNextDoesNotAllocate(t *testing.T) {
 	}
 	if allocs != 0 {
 		t.Errorf("Next allocates %.1f times per frame, want 0", allocs)
-	}
-}
-
-// needFilterCompiler skips the test unless this build can compile capture
-// filters here (tcpdump in PATH, or a build with -tags libpcap).
-func needFilterCompiler(t *testing.T) {
-	t.Helper()
-	if !filter.CanCompile(capture.LinkEthernet) {
-		t.Skip("compiling capture filters needs tcpdump in PATH (apt-get install tcpdump; .ci/run does) or a build with -tags libpcap")
 	}
 }
